@@ -1,0 +1,65 @@
+from rest_framework import serializers
+
+from accounts.models import Membership
+from audit.models import AuditEvent
+from patients.models import Patient
+from scheduling.models import Location, Provider
+
+
+class PatientSerializer(serializers.ModelSerializer[Patient]):
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "email",
+            "phone",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+
+class LocationSerializer(serializers.ModelSerializer[Location]):
+    class Meta:
+        model = Location
+        fields = ["id", "name", "address", "phone", "time_zone", "is_active"]
+        read_only_fields = ["id"]
+
+
+class ProviderSerializer(serializers.ModelSerializer[Provider]):
+    locations = serializers.PrimaryKeyRelatedField(many=True, queryset=Location.objects.all(), required=False)
+
+    class Meta:
+        model = Provider
+        fields = ["id", "display_name", "credentials", "npi", "locations", "is_active"]
+        read_only_fields = ["id"]
+
+
+class StaffSerializer(serializers.ModelSerializer[Membership]):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "full_name", "role", "is_active"]
+        read_only_fields = fields
+
+
+class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id", "at", "actor_email", "actor_role", "action", "object_type", "object_id",
+            "object_label", "changed_fields", "ip_address", "request_id",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.Serializer[None]):
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+    role = serializers.CharField()
+    practice = serializers.CharField()

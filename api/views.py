@@ -1,0 +1,98 @@
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Membership
+from accounts.roles import Capability
+from api import serializers
+from api.permissions import HasCapability
+from audit.models import AuditEvent
+from audit.services import record_view, record_views
+from patients.models import Patient
+from patients.selectors import search_patients
+from scheduling.models import Location, Provider
+
+
+class PatientViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet[Patient],
+):
+    """Patients of this practice. Every read is written to the audit trail."""
+
+    serializer_class = serializers.PatientSerializer
+    permission_classes = [HasCapability]
+    read_capability = Capability.VIEW_PATIENTS
+    write_capability = Capability.EDIT_PATIENTS
+
+    def get_queryset(self) -> QuerySet[Patient]:
+        return search_patients(self.request.query_params.get("q", "")[:80])
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        shown = page if page is not None else list(queryset)
+        record_views(shown)
+        data = self.get_serializer(shown, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patient = self.get_object()
+        record_view(patient)
+        return Response(self.get_serializer(patient).data)
+
+
+class LocationViewSet(viewsets.ModelViewSet[Location]):
+    queryset = Location.objects.all()
+    serializer_class = serializers.LocationSerializer
+    permission_classes = [HasCapability]
+    read_capability = Capability.VIEW_SCHEDULE
+    write_capability = Capability.MANAGE_SETUP
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+class ProviderViewSet(viewsets.ModelViewSet[Provider]):
+    queryset = Provider.objects.prefetch_related("locations")
+    serializer_class = serializers.ProviderSerializer
+    permission_classes = [HasCapability]
+    read_capability = Capability.VIEW_SCHEDULE
+    write_capability = Capability.MANAGE_SETUP
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+class StaffViewSet(viewsets.ReadOnlyModelViewSet[Membership]):
+    serializer_class = serializers.StaffSerializer
+    permission_classes = [HasCapability]
+    read_capability = Capability.INVITE_STAFF
+    write_capability = Capability.MANAGE_STAFF
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        return Membership.objects.filter(practice=self.request._request.practice).select_related("user")  # type: ignore[attr-defined]
+
+
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet[AuditEvent]):
+    queryset = AuditEvent.objects.all()
+    serializer_class = serializers.AuditEventSerializer
+    permission_classes = [HasCapability]
+    read_capability = Capability.VIEW_AUDIT
+    write_capability = Capability.VIEW_AUDIT
+
+
+class MeView(APIView):
+    @extend_schema(responses=serializers.MeSerializer)
+    def get(self, request: Request) -> Response:
+        django_request = request._request
+        data = {
+            "email": request.user.email,  # type: ignore[union-attr]
+            "full_name": request.user.full_name,  # type: ignore[union-attr]
+            "role": django_request.role,  # type: ignore[attr-defined]
+            "practice": django_request.practice.name,  # type: ignore[attr-defined]
+        }
+        return Response(serializers.MeSerializer(data).data)  # type: ignore[arg-type]

@@ -1,0 +1,137 @@
+# Shared set-up for bin/run and bin/test: Python environment, PostgreSQL and Redis.
+# Uses DATABASE_URL / REDIS_URL when given; otherwise starts project-owned servers.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOCAL="$ROOT/.local"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+mkdir -p "$LOCAL"
+export PYTHONPATH="$ROOT/platform:$ROOT"
+
+say() { printf '\033[1m[practica]\033[0m %s\n' "$*"; }
+is_root() { [ "$(id -u)" = 0 ]; }
+
+apt_install() {
+  if ! is_root; then say "Please install: $*"; return 1; fi
+  if [ -z "${_APT_UPDATED:-}" ]; then apt-get update -qq >/dev/null; _APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# $1: "runtime" or "dev". Installs the pinned dependencies from pyproject.toml when they change.
+setup_python() {
+  local extras=$1
+  if [ ! -x "$PY" ]; then
+    say "Creating the virtual environment (.venv)"
+    python3.11 -m venv "$VENV" 2>/dev/null || python3 -m venv "$VENV"
+  fi
+  local stamp="$VENV/.practica-$extras"
+  local want
+  want=$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "Installing Python dependencies ($extras)"
+    "$PY" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1
+    "$PY" - "$extras" >"$LOCAL/requirements-$extras.txt" <<'PYEOF'
+import sys, tomllib
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+deps = list(project["dependencies"])
+if sys.argv[1] == "dev":
+    deps += project["optional-dependencies"]["dev"]
+print("\n".join(deps))
+PYEOF
+    # (pip's notes about this machine's optional local package folders are filtered out)
+    "$PY" -m pip install -q --disable-pip-version-check -r "$LOCAL/requirements-$extras.txt" 2>&1 \
+      | { grep -v "^WARNING: Location 'file:" || true; }
+    echo "$want" >"$stamp"
+  fi
+}
+
+pg_bindir() {
+  local dir
+  dir=$(pg_config --bindir 2>/dev/null || true)
+  if [ -z "$dir" ] || [ ! -x "$dir/initdb" ]; then
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  fi
+  if [ -z "$dir" ] || [ ! -x "$dir/initdb" ]; then
+    say "Installing the PostgreSQL server binaries"
+    apt_install postgresql postgresql-contrib
+    dir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  fi
+  echo "$dir"
+}
+
+# Start (or reuse) a project-owned PostgreSQL cluster, unless DATABASE_URL is given.
+# $1: database name.
+setup_postgres() {
+  local dbname=$1
+  if [ -n "${DATABASE_URL:-}" ]; then
+    say "Using DATABASE_URL"
+    return
+  fi
+  local port=${PRACTICA_PG_PORT:-54329}
+  local bindir pgdir as_pg=()
+  bindir=$(pg_bindir)
+  pgdir="$LOCAL/pg"
+  if is_root; then
+    # PostgreSQL refuses to run as root: the cluster belongs to the postgres user, which must
+    # be able to reach its folder; fall back to /var/tmp when the checkout is not reachable.
+    as_pg=(runuser -u postgres --)
+    mkdir -p "$pgdir"
+    chown postgres "$pgdir"
+    if ! runuser -u postgres -- test -w "$pgdir"; then
+      pgdir="/var/tmp/practica-pg-$(echo "$ROOT" | sha256sum | cut -c1-12)"
+      mkdir -p "$pgdir" && chown postgres "$pgdir"
+    fi
+  fi
+  mkdir -p "$pgdir"
+  if [ ! -f "$pgdir/data/PG_VERSION" ]; then
+    say "Creating a local PostgreSQL cluster in $pgdir"
+    "${as_pg[@]}" "$bindir/initdb" -D "$pgdir/data" -A trust -U postgres >/dev/null
+  fi
+  if "${as_pg[@]}" "$bindir/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1; then
+    port=$(cat "$pgdir/port" 2>/dev/null || echo "$port")
+  else
+    # Another server (or another checkout's cluster) may hold the port: take the next free one.
+    while "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" >/dev/null 2>&1 \
+      || (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+      port=$((port + 1))
+    done
+    echo "$port" >"$pgdir/port"
+    say "Starting PostgreSQL on 127.0.0.1:$port"
+    "${as_pg[@]}" "$bindir/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w \
+      -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null
+  fi
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/$dbname"
+  "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$dbname'" \
+    | grep -q 1 || "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres "$dbname"
+}
+
+# Start (or reuse) a project-owned Redis unless REDIS_URL is given.
+# $1: "required" (tests) or "optional" (demo: falls back to in-process, and says so).
+setup_redis() {
+  local need=$1
+  if [ -n "${REDIS_URL:-}" ]; then
+    say "Using REDIS_URL"
+    return
+  fi
+  local port=${PRACTICA_REDIS_PORT:-63799}
+  if ! command -v redis-server >/dev/null; then
+    if [ "$need" = required ] || is_root; then
+      say "Installing redis-server"
+      apt_install redis-server || true
+    fi
+  fi
+  if ! command -v redis-server >/dev/null; then
+    say "No Redis available: using in-process fallbacks (cache, channel layer; Celery tasks run inline)."
+    export REDIS_URL=""
+    return
+  fi
+  mkdir -p "$LOCAL/redis"
+  if ! redis-cli -p "$port" ping >/dev/null 2>&1; then
+    say "Starting Redis on 127.0.0.1:$port"
+    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+      --dir "$LOCAL/redis" --pidfile "$LOCAL/redis/redis.pid" --logfile "$LOCAL/redis/redis.log"
+    for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
+  export REDIS_URL="redis://127.0.0.1:$port/0"
+}

@@ -1,0 +1,17 @@
+"""Typed access to the tenant state django-tenants keeps on the database connection."""
+
+from typing import Any, cast
+
+from django.db import connection
+
+
+def _tenant_connection() -> Any:
+    return cast(Any, connection)
+
+
+def current_schema() -> str:
+    return str(_tenant_connection().schema_name)
+
+
+def use_public_schema() -> None:
+    _tenant_connection().set_schema_to_public()

@@ -1,0 +1,27 @@
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from accounts.decorators import staff_required
+from core.dashboard import first_run_checklist
+from core.health import run_checks
+from core.links import public_url
+
+
+def unknown_practice(request: HttpRequest) -> HttpResponse:
+    """Any host that is neither the public site nor a practice domain."""
+    context = {"host": request.get_host(), "public_home": public_url("/")}
+    return render(request, "core/unknown_practice.html", context, status=404)
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    healthy, results = run_checks()
+    return JsonResponse({"status": "ok" if healthy else "error", **results}, status=200 if healthy else 503)
+
+
+@staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    checklist = first_run_checklist(request.practice)  # type: ignore[attr-defined]
+    context = {"checklist": checklist, "checklist_done": all(item.done for item in checklist)}
+    return render(request, "core/dashboard.html", context)

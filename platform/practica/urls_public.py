@@ -1,0 +1,20 @@
+"""URLs of the public site at BASE_DOMAIN: marketing, signup, sign-in, billing companies."""
+
+from django.urls import path
+
+from accounts import views as accounts
+from core import views as core
+from tenants import views as tenants
+
+urlpatterns = [
+    path("", tenants.home, name="home"),
+    path("pricing/", tenants.pricing, name="pricing"),
+    path("signup/", tenants.signup, name="signup"),
+    path("login/", accounts.login_view, name="login"),
+    path("login/verify/", accounts.login_verify, name="login_verify"),
+    path("logout/", accounts.logout_view, name="logout"),
+    path("account/two-factor/", accounts.two_factor_setup, name="two_factor_setup"),
+    path("practices/", accounts.my_practices, name="my_practices"),
+    path("go/<slug:slug>/", accounts.go_to_practice, name="go_to_practice"),
+    path("health/", core.health, name="health"),
+]

@@ -1,0 +1,186 @@
+"""Open-slot search: where an appointment of a given type fits.
+
+Cost: a fixed number of queries whatever the number of providers or days (weekly hours, extra
+hours, holidays, time off, locations, appointments, rooms), then pure Python over sorted lists.
+"""
+
+import datetime
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db.models import Q
+from django.utils import timezone
+
+from scheduling.availability import working_time
+from scheduling.errors import SchedulingError
+from scheduling.intervals import Interval, merge
+from scheduling.models import Appointment, AppointmentType, Location, Provider, Room
+
+MAX_SEARCH_DAYS = 31
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime.datetime
+    end: datetime.datetime
+    provider_id: UUID
+    location_id: UUID
+    room_id: UUID | None = None
+
+
+class BusyTimes:
+    """Merged busy intervals of one provider or room, with a fast overlap test."""
+
+    def __init__(self, intervals: list[Interval]) -> None:
+        self.intervals = merge(intervals)
+        self.ends = [end for _, end in self.intervals]
+
+    def is_free(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        # The first busy interval ending after `start` is the only one that can overlap.
+        index = bisect_left(self.ends, start + datetime.timedelta(microseconds=1))
+        return index == len(self.intervals) or self.intervals[index][0] >= end
+
+
+def providers_for(appointment_type: AppointmentType, location: Location | None) -> list[Provider]:
+    providers = Provider.objects.filter(is_active=True)
+    if appointment_type.providers.exists():
+        providers = providers.filter(appointment_types=appointment_type)
+    if location is not None:
+        providers = providers.filter(locations=location)
+    return list(providers.order_by("display_name"))
+
+
+def booking_window(
+    appointment_type: AppointmentType, now: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The earliest and latest start the type allows from `now` (minimum notice, days ahead)."""
+    earliest = now + datetime.timedelta(minutes=appointment_type.min_notice_minutes)
+    latest = now + datetime.timedelta(days=appointment_type.max_days_ahead)
+    return earliest, latest
+
+
+def validate_range(start: datetime.datetime, end: datetime.datetime) -> None:
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise SchedulingError(
+            "Give times with a time zone offset, e.g. 2026-12-01T09:00:00-05:00.", "invalid_time_zone"
+        )
+    if end <= start:
+        raise SchedulingError("The end of the range must be after its start.", "invalid_range")
+    if end - start > datetime.timedelta(days=MAX_SEARCH_DAYS):
+        raise SchedulingError(f"Search at most {MAX_SEARCH_DAYS} days at a time.", "range_too_long")
+
+
+def _busy_by(rows: list[tuple[UUID, datetime.datetime, datetime.datetime]]) -> dict[UUID, BusyTimes]:
+    grouped: dict[UUID, list[Interval]] = defaultdict(list)
+    for key, lower, upper in rows:
+        grouped[key].append((lower, upper))
+    return {key: BusyTimes(intervals) for key, intervals in grouped.items()}
+
+
+def _ceil_to_step(moment: datetime.datetime, step: datetime.timedelta) -> datetime.datetime:
+    epoch = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    remainder = (moment - epoch) % step
+    return moment if not remainder else moment + (step - remainder)
+
+
+def open_slots(
+    appointment_type: AppointmentType,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    provider: Provider | None = None,
+    location: Location | None = None,
+    now: datetime.datetime | None = None,
+    step_minutes: int = 15,
+) -> list[Slot]:
+    """Slots whose start lies in [start, end), respecting working hours, breaks, time off, holidays,
+    existing appointments with buffers, rooms, minimum notice and maximum days ahead.
+
+    With no provider, each start time is offered once, by the least-booked provider who is free.
+    """
+    validate_range(start, end)
+    now = now or timezone.now()
+    earliest, latest = booking_window(appointment_type, now)
+    start, end = max(start, earliest), min(end, latest)
+    if start >= end:
+        return []
+
+    providers = [provider] if provider is not None else providers_for(appointment_type, location)
+    if not providers:
+        return []
+    provider_ids = [p.pk for p in providers]
+    duration = datetime.timedelta(minutes=appointment_type.duration_minutes)
+    before = datetime.timedelta(minutes=appointment_type.buffer_before_minutes)
+    after = datetime.timedelta(minutes=appointment_type.buffer_after_minutes)
+    # Working time must contain the appointment itself; busy checks use the buffered occupancy.
+    hours = working_time(provider_ids, start, end + duration, location.pk if location else None)
+    if not hours:
+        return []
+
+    window = (
+        start - before - datetime.timedelta(hours=12),
+        end + duration + after + datetime.timedelta(hours=12),
+    )
+    active = Q(status__in=Appointment.ACTIVE_STATUSES, occupancy__overlap=window)
+    provider_rows = list(
+        Appointment.objects.filter(active, provider_id__in=provider_ids).values_list(
+            "provider_id", "occupancy__startswith", "occupancy__endswith"
+        )
+    )
+    provider_busy = _busy_by(provider_rows)
+    bookings = Counter(row[0] for row in provider_rows)
+
+    rooms_at: dict[UUID, list[UUID]] = defaultdict(list)
+    room_busy: dict[UUID, BusyTimes] = {}
+    if appointment_type.needs_room:
+        location_ids = {loc for _, loc in hours}
+        for room_pk, room_location in Room.objects.filter(
+            location_id__in=location_ids, is_active=True
+        ).values_list("id", "location_id"):
+            rooms_at[room_location].append(room_pk)
+        room_ids = [room for rooms in rooms_at.values() for room in rooms]
+        room_busy = _busy_by(
+            list(
+                Appointment.objects.filter(active, room_id__in=room_ids).values_list(
+                    "room_id", "occupancy__startswith", "occupancy__endswith"
+                )
+            )
+        )
+
+    step = datetime.timedelta(minutes=step_minutes)
+    free_everywhere = BusyTimes([])
+    found: list[Slot] = []
+    for (provider_id, location_id), intervals in hours.items():
+        busy = provider_busy.get(provider_id, free_everywhere)
+        for work_start, work_end in intervals:
+            moment = _ceil_to_step(max(work_start, start), step)
+            while moment < end and moment + duration <= work_end:
+                occupied = (moment - before, moment + duration + after)
+                if busy.is_free(*occupied):
+                    room_id: UUID | None = None
+                    if appointment_type.needs_room:
+                        room_id = next(
+                            (
+                                room
+                                for room in rooms_at.get(location_id, [])
+                                if room_busy.get(room, free_everywhere).is_free(*occupied)
+                            ),
+                            None,
+                        )
+                    if room_id is not None or not appointment_type.needs_room:
+                        found.append(Slot(moment, moment + duration, provider_id, location_id, room_id))
+                moment += step
+
+    if provider is None:
+        # One offer per start time: the least-booked free provider, then by name for stability.
+        order = {p.pk: (bookings[p.pk], index) for index, p in enumerate(providers)}
+        best: dict[datetime.datetime, Slot] = {}
+        for slot in found:
+            current = best.get(slot.start)
+            if current is None or order[slot.provider_id] < order[current.provider_id]:
+                best[slot.start] = slot
+        found = list(best.values())
+    found.sort(key=lambda slot: (slot.start, str(slot.provider_id)))
+    return found

@@ -1,0 +1,134 @@
+"""Demo data: two practices, staff of every role, locations, providers, patients, and one
+billing company with access to both. Safe to run again: existing demo data is kept."""
+
+import datetime
+import random
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django_tenants.utils import tenant_context
+
+from accounts.models import BillingCompany, BillingCompanyMember, Membership, User
+from accounts.roles import Role
+from accounts.services import grant_billing_company
+from core.links import practice_url, public_url
+from patients.models import Patient
+from scheduling.models import Location, Provider
+from scheduling.validators import with_check_digit
+from tenants.models import Plan, Practice
+from tenants.services import provision_practice
+
+DEMO_PASSWORD = "practica-demo-2026"  # noqa: S105  (published demo credentials)
+
+PRACTICES = [
+    (
+        "Riverside Family Medicine",
+        "riverside",
+        "America/New_York",
+        ["Main Street Clinic", "Eastside Office"],
+    ),
+    ("Lakeside Pediatrics", "lakeside", "America/Chicago", ["Lakeside Children's Center"]),
+]
+FIRST = [
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Diego",
+    "Emma",
+    "Farah",
+    "Grace",
+    "Hiro",
+    "Ivy",
+    "Jamal",
+    "Kira",
+    "Liam",
+]
+LAST = [
+    "Alvarez",
+    "Brown",
+    "Chen",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jones",
+]
+
+
+class Command(BaseCommand):
+    help = "Seed the demo practices, staff, patients and billing company."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        rng = random.Random(7)  # noqa: S311  (demo data, not security)
+        plan = Plan.objects.filter(code="group").first()
+        company, _ = BillingCompany.objects.get_or_create(slug="summit", defaults={"name": "Summit Billing"})
+        company_user = self._user("biller@summit.example", "Sam Summit")
+        BillingCompanyMember.objects.get_or_create(
+            user=company_user, defaults={"company": company, "is_admin": True}
+        )
+
+        lines = []
+        for name, slug, tz, locations in PRACTICES:
+            practice = Practice.objects.filter(slug=slug).first()
+            if practice is None:
+                practice = provision_practice(name=name, slug=slug, plan=plan, time_zone=tz)
+            for role in Role.values:
+                user = self._user(
+                    f"{role.replace('_', '')}@{slug}.example",
+                    f"{role.replace('_', ' ').title()} {slug.title()}",
+                )
+                Membership.objects.get_or_create(user=user, practice=practice, defaults={"role": role})
+            grant_billing_company(practice=practice, company=company, role=Role.BILLER, granted_by=None)
+            with tenant_context(practice):
+                self._practice_data(practice, slug, tz, locations, rng)
+            lines.append(f"  {name}: {practice_url(slug, '/')}")
+
+        self.stdout.write(self.style.SUCCESS("Demo ready."))
+        self.stdout.write(f"Public site: {public_url('/')}")
+        self.stdout.write("Practices:\n" + "\n".join(lines))
+        self.stdout.write(
+            f"Staff logins (password {DEMO_PASSWORD}): owner@, manager@, frontdesk@, clinician@, biller@"
+            " followed by riverside.example or lakeside.example"
+        )
+        self.stdout.write(
+            "Billing company (both practices): biller@summit.example, same password, at "
+            + public_url("/login/")
+        )
+        if settings.BASE_DOMAIN == "localhost":
+            self.stdout.write("Subdomains of localhost need no DNS set-up in a browser.")
+
+    def _user(self, email: str, full_name: str) -> User:
+        user = User.objects.filter(email=email).first()
+        return user or User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
+
+    def _practice_data(
+        self, practice: Practice, slug: str, tz: str, locations: list[str], rng: random.Random
+    ) -> None:
+        if Location.objects.exists():
+            return
+        sites = [
+            Location.objects.create(name=n, address=f"{10 + i} Main St", time_zone=tz)
+            for i, n in enumerate(locations)
+        ]
+        clinician = User.objects.get(email=f"clinician@{slug}.example")
+        for index, (label, credentials) in enumerate(
+            [(clinician.full_name, "MD"), ("Dr. Rosa Patel", "DO"), ("Nia Okafor", "NP")]
+        ):
+            provider = Provider.objects.create(
+                user=clinician if index == 0 else None,
+                display_name=label,
+                credentials=credentials,
+                npi=with_check_digit(f"1{rng.randrange(10**8):08d}"),
+            )
+            provider.locations.set(sites)
+        for _ in range(25):
+            Patient.objects.create(
+                first_name=rng.choice(FIRST),
+                last_name=rng.choice(LAST),
+                date_of_birth=datetime.date(1940, 1, 1) + datetime.timedelta(days=rng.randrange(30000)),
+                sex=rng.choice("FMX"),
+                phone=f"+1555{rng.randrange(10**7):07d}",
+            )

@@ -1,0 +1,22 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tenants.models import Practice
+
+
+class PracticeStatusMiddleware:
+    """A suspended practice shows one page that says so, and nothing of its data."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant = getattr(request, "tenant", None)
+        request.practice = None  # type: ignore[attr-defined]
+        if isinstance(tenant, Practice) and not tenant.is_public:
+            request.practice = tenant  # type: ignore[attr-defined]
+            if tenant.status == Practice.Status.SUSPENDED and not request.path.startswith("/health"):
+                return render(request, "tenants/suspended.html", {"practice_name": tenant.name}, status=403)
+        return self.get_response(request)

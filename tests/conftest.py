@@ -1,0 +1,84 @@
+"""One database, two practices (A and B) and the template schema, created once per session.
+
+Each test runs inside a transaction that is rolled back, including any schema it creates."""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context, tenant_context
+
+from accounts.models import Membership, User
+from accounts.roles import Role
+from accounts.sessions import SESSION_PRACTICE_KEY
+from core.tenancy import use_public_schema
+from tenants.models import Plan, Practice
+from tenants.provisioning import ensure_template_schema
+from tenants.services import ensure_public_site, provision_practice
+from tests.factories import UserFactory
+
+PUBLIC_HOST = "practica.test"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        ensure_public_site()
+        ensure_template_schema()
+        plan = Plan.objects.get(code="group")
+        for name, slug in (("Alpha Clinic", "alpha"), ("Beta Health", "beta")):
+            if not Practice.objects.filter(slug=slug).exists():
+                provision_practice(name=name, slug=slug, plan=plan)
+        use_public_schema()
+
+
+@pytest.fixture
+def practice_a(db: None) -> Practice:
+    return Practice.objects.get(slug="alpha")
+
+
+@pytest.fixture
+def practice_b(db: None) -> Practice:
+    return Practice.objects.get(slug="beta")
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests() -> Iterator[None]:
+    use_public_schema()
+    yield
+    use_public_schema()
+
+
+def host_of(practice: Practice) -> str:
+    return f"{practice.slug}.practica.test"
+
+
+def staff(practice: Practice, role: str = Role.OWNER, **user_fields: str) -> User:
+    user = UserFactory.create(**user_fields)
+    Membership.objects.create(user=user, practice=practice, role=role)
+    return user
+
+
+def signed_in_client(user: User, practice: Practice | None) -> Client:
+    """A client on the practice's host (or the public site), signed in as `user`."""
+    client = Client(HTTP_HOST=host_of(practice) if practice else PUBLIC_HOST)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[SESSION_PRACTICE_KEY] = practice.schema_name if practice else "public"
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_for() -> Callable[..., Client]:
+    return signed_in_client
+
+
+@pytest.fixture
+def in_practice() -> Callable[[Practice], object]:
+    return tenant_context
+
+
+@pytest.fixture
+def in_public() -> Callable[[], object]:
+    return lambda: schema_context("public")

@@ -1,0 +1,12 @@
+"""Test settings: the production settings with test-only values from the environment."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("BASE_DOMAIN", "practica.test")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from practica.settings import *  # noqa: F403
