@@ -54,6 +54,7 @@ TENANT_APPS = [
     "audit",
     "patients",
     "scheduling",
+    "portal",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -223,6 +224,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"Practica <no-reply@{BASE_DOMAIN}>")
 
 INVITATION_MAX_AGE_SECONDS = 7 * 24 * 3600
+# Patients' portal sessions end after this much inactivity (staff: SESSION_IDLE_SECONDS).
+PORTAL_IDLE_SECONDS = env.int("PORTAL_IDLE_SECONDS", default=15 * 60)
 HANDOFF_MAX_AGE_SECONDS = 60
 
 REST_FRAMEWORK = {

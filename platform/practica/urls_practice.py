@@ -6,6 +6,7 @@ from accounts import views as accounts
 from audit import views as audit
 from core import views as core
 from patients import views as patients
+from portal import views as portal
 from scheduling import views as scheduling
 
 urlpatterns = [
@@ -32,5 +33,8 @@ urlpatterns = [
     path("setup/providers/<uuid:provider_id>/", scheduling.provider_edit, name="provider_edit"),
     path("audit/", audit.audit_log, name="audit_log"),
     path("api/", include("api.urls")),
+    path("portal/", include("portal.urls")),
+    # The scheduling engine's waitlist emails link here; the claim page lives in the portal.
+    path("book/waitlist/<str:token>/", portal.waitlist_claim_link, name="waitlist_claim_link"),
     path("health/", core.health, name="health"),
 ]

@@ -1,0 +1,129 @@
+import datetime
+from typing import Any
+
+from django import forms
+
+from portal import selectors
+from scheduling.models import AppointmentType, Location, Provider
+
+
+class PortalForm(forms.Form):
+    """Errors are tied to their fields for assistive technology: aria-invalid plus aria-describedby
+    pointing at the error list (ids as rendered by _form.html)."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            field_id = self[name].auto_id
+            described = [f"{field_id}_error"]
+            if self.fields[name].help_text:
+                described.append(f"{field_id}_helptext")
+            self.fields[name].widget.attrs.update(
+                {"aria-invalid": "true", "aria-describedby": " ".join(described)}
+            )
+
+
+def date_field(label: str, **kwargs: Any) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+
+
+def password_field(label: str = "Password", *, new: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password" if new else "current-password"}),
+        help_text="At least 10 characters, not a common password." if new else "",
+    )
+
+
+class NewPasswordMixin(PortalForm):
+    password = password_field()
+    password_again = password_field("Password again")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", "The two passwords differ.")
+        return data
+
+
+class RegisterForm(NewPasswordMixin):
+    first_name = forms.CharField(max_length=80, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(max_length=80, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    date_of_birth = date_field("Date of birth")
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    field_order = ["first_name", "last_name", "date_of_birth", "email", "password", "password_again"]
+
+    def clean_date_of_birth(self) -> datetime.date:
+        value: datetime.date = self.cleaned_data["date_of_birth"]
+        if value > datetime.date.today() or value.year < 1900:
+            raise forms.ValidationError("Enter your real date of birth.")
+        return value
+
+
+class InviteAcceptForm(NewPasswordMixin):
+    date_of_birth = date_field("Date of birth", help_text="To confirm it is you.")
+    field_order = ["date_of_birth", "password", "password_again"]
+
+
+class LoginForm(PortalForm):
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = password_field(new=False)
+
+
+class ResetRequestForm(PortalForm):
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class ResetForm(NewPasswordMixin):
+    pass
+
+
+class ChooseForm(PortalForm):
+    """Step 1 of booking: what, where and with whom."""
+
+    appointment_type = forms.ModelChoiceField(
+        queryset=AppointmentType.objects.none(), label="Type of visit", empty_label=None
+    )
+    location = forms.ModelChoiceField(queryset=Location.objects.none(), empty_label=None)
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.none(), required=False, empty_label="Any provider", label="Provider"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["appointment_type"].queryset = selectors.bookable_types()  # type: ignore[attr-defined]
+        self.fields["location"].queryset = selectors.active_locations()  # type: ignore[attr-defined]
+        self.fields["provider"].queryset = Provider.objects.filter(is_active=True)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, location, provider = data.get("appointment_type"), data.get("location"), data.get("provider")
+        if kind and location and provider and provider not in selectors.providers_offering(kind, location):
+            self.add_error(
+                "provider", f"{provider.display_name} does not offer this visit at {location.name}."
+            )
+        return data
+
+
+class WaitlistForm(ChooseForm):
+    earliest = date_field("From")
+    latest = date_field("Until", help_text="The last day that would suit you.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["location"]  # an offer may come from any location
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("earliest") and data.get("latest") and data["latest"] < data["earliest"]:
+            self.add_error("latest", "Pick a day on or after the first day.")
+        if data.get("latest") and data["latest"] < datetime.date.today():
+            self.add_error("latest", "That day is already past.")
+        return data
+
+
+class CancelForm(PortalForm):
+    reason = forms.CharField(max_length=200, required=False, label="Reason (optional)")

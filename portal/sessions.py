@@ -1,0 +1,88 @@
+"""The patient's portal session, kept apart from staff sign-in.
+
+A staff session is django.contrib.auth's (`request.user`); a patient session is three keys of our
+own. Neither grants the other anything: staff views look only at `request.user`, portal views only
+at these keys, and a session never holds both (signing in to the portal starts a fresh session,
+and a session carrying a staff login is not accepted as a patient's).
+"""
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from core.tenancy import current_schema
+from portal.models import PortalAccount
+
+ACCOUNT_KEY = "portal_account"
+SCHEMA_KEY = "portal_schema"
+SEEN_KEY = "portal_seen"
+
+View = Callable[..., HttpResponse]
+
+
+def idle_seconds() -> int:
+    return int(getattr(settings, "PORTAL_IDLE_SECONDS", 15 * 60))
+
+
+def start_portal_session(request: HttpRequest, account: PortalAccount) -> None:
+    request.session.flush()  # a new key (no fixation) and no staff login left in it
+    request.session[ACCOUNT_KEY] = str(account.pk)
+    request.session[SCHEMA_KEY] = current_schema()
+    request.session[SEEN_KEY] = int(time.time())
+    PortalAccount.objects.filter(pk=account.pk).update(last_login=timezone.now())
+
+
+def end_portal_session(request: HttpRequest) -> None:
+    request.session.flush()
+
+
+def session_account(request: HttpRequest) -> PortalAccount | None:
+    """The signed-in patient's account at this practice, or None (and the session is ended when it
+    has been idle too long)."""
+    account_id = request.session.get(ACCOUNT_KEY)
+    if not account_id or getattr(request, "practice", None) is None:
+        return None
+    if request.user.is_authenticated:
+        return None
+    if request.session.get(SCHEMA_KEY) != current_schema():
+        return None  # opened at another practice: worth nothing here
+    seen = int(request.session.get(SEEN_KEY, 0))
+    if time.time() - seen > idle_seconds():
+        end_portal_session(request)
+        minutes = idle_seconds() // 60
+        messages.info(request, f"You were signed out after {minutes} minutes without activity.")
+        return None
+    account = (
+        PortalAccount.objects.select_related("patient")
+        .filter(pk=account_id, is_active=True, email_verified_at__isnull=False)
+        .first()
+    )
+    if account is None:
+        return None
+    request.session[SEEN_KEY] = int(time.time())
+    return account
+
+
+def patient_required(view: View) -> View:
+    """Portal pages: a signed-in, verified patient of this practice; otherwise to the portal login."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        account = session_account(request)
+        if account is None:
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('portal:login')}?{query}")
+        request.portal_account = account  # type: ignore[attr-defined]
+        request.patient = account.patient  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapped

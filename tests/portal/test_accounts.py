@@ -1,0 +1,220 @@
+import re
+import time
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from patients.models import Patient
+from portal import services, tokens
+from portal.models import PortalAccount
+from portal.sessions import SEEN_KEY
+from tenants.models import Practice
+from tests.conftest import host_of
+from tests.portal.conftest import PATIENT_PASSWORD, make_account, portal_client
+
+NEW_PASSWORD = "another fine passphrase 7"
+
+
+def link_in(message: mail.EmailMessage) -> str:
+    match = re.search(r"https?://[^/\s]+(/portal/\S+)", str(message.body))
+    assert match, message.body
+    return match.group(1)
+
+
+def register(client: Client, email: str = "maria@example.org", **overrides: str) -> Any:
+    data = {
+        "first_name": "Maria",
+        "last_name": "Lopez",
+        "date_of_birth": "1985-04-02",
+        "email": email,
+        "password": PATIENT_PASSWORD,
+        "password_again": PATIENT_PASSWORD,
+        **overrides,
+    }
+    return client.post("/portal/register/", data)
+
+
+def sign_in(client: Client, email: str, password: str = PATIENT_PASSWORD) -> Any:
+    return client.post("/portal/login/", {"email": email, "password": password})
+
+
+def test_register_verify_and_sign_in(practice_a: Practice) -> None:
+    client = Client(HTTP_HOST=host_of(practice_a))
+    response = register(client)
+    assert response.status_code == 200
+    assert "Check your email" in response.content.decode()
+    with tenant_context(practice_a):
+        account = PortalAccount.objects.get(email="maria@example.org")
+        assert account.password.startswith("argon2")
+        assert not account.is_verified
+        assert account.patient.last_name == "Lopez"
+    assert len(mail.outbox) == 1
+    verify_link = link_in(mail.outbox[0])
+    assert verify_link.startswith("/portal/verify/")
+
+    # Before confirming: refused, with a fresh link sent.
+    response = sign_in(client, "maria@example.org")
+    assert "confirm your email address first" in response.content.decode()
+    assert len(mail.outbox) == 2
+
+    response = client.get(verify_link)
+    assert response.status_code == 302
+    response = sign_in(client, "Maria@Example.org")
+    assert response.status_code == 302
+    assert response["Location"] == "/portal/"
+    home = client.get("/portal/")
+    assert home.status_code == 200
+    assert "Hello, Maria" in home.content.decode()
+
+
+def test_register_with_a_known_email_creates_nothing_and_tells_the_owner(practice_a: Practice) -> None:
+    with tenant_context(practice_a):
+        make_account("known@example.org")
+        patients_before = Patient.objects.count()
+    client = Client(HTTP_HOST=host_of(practice_a))
+    response = register(client, email="KNOWN@example.org")
+    assert "Check your email" in response.content.decode()  # the same page as a new address
+    with tenant_context(practice_a):
+        assert Patient.objects.count() == patients_before
+        assert PortalAccount.objects.filter(email__iexact="known@example.org").count() == 1
+    assert mail.outbox[0].subject == "Someone tried to register with your email"
+
+
+def test_registration_errors_are_tied_to_their_fields(practice_a: Practice) -> None:
+    client = Client(HTTP_HOST=host_of(practice_a))
+    response = register(client, password="short", password_again="short", date_of_birth="2999-01-01")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_date_of_birth"' in html
+    field = re.search(r'<input[^>]*id="id_date_of_birth"[^>]*>', html)
+    assert field is not None
+    assert 'aria-invalid="true"' in field.group(0)
+    assert 'aria-describedby="id_date_of_birth_error"' in field.group(0)
+    assert 'id="id_date_of_birth_error"' in html
+    assert "Enter your real date of birth." in html
+    assert 'id="id_password_again_error"' not in html  # they match
+    assert 'for="id_email"' in html  # every field labelled
+
+
+def test_verification_link_is_bound_to_its_practice_and_expires(
+    practice_a: Practice, practice_b: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with tenant_context(practice_a):
+        account = make_account("late@example.org", verified=False)
+        token = tokens.make_verification_token(account)
+    response = Client(HTTP_HOST=host_of(practice_b)).get(f"/portal/verify/{token}/")
+    assert response.status_code == 400
+    monkeypatch.setattr(tokens, "VERIFY_MAX_AGE_SECONDS", -1)
+    response = Client(HTTP_HOST=host_of(practice_a)).get(f"/portal/verify/{token}/")
+    assert response.status_code == 400
+    assert "invalid or has expired" in response.content.decode()
+    with tenant_context(practice_a):
+        account.refresh_from_db()
+        assert not account.is_verified
+
+
+def test_wrong_password_then_lockout(practice_a: Practice) -> None:
+    with tenant_context(practice_a):
+        make_account("lock@example.org")
+    client = Client(HTTP_HOST=host_of(practice_a))
+    for _ in range(services.LOGIN_FAILURE_LIMIT):
+        response = sign_in(client, "lock@example.org", "wrong password here")
+        assert response.status_code == 200
+        assert services.SIGN_IN_ERROR in response.content.decode()
+    # Now even the right password is refused, with a clear reason.
+    response = sign_in(client, "lock@example.org")
+    assert response.status_code == 200
+    assert "Too many failed attempts" in response.content.decode()
+    assert client.get("/portal/").status_code == 302
+    # Another address (IP) is not locked out by someone else's guesses.
+    other = Client(HTTP_HOST=host_of(practice_a), REMOTE_ADDR="203.0.113.9")
+    assert sign_in(other, "lock@example.org").status_code == 302
+
+
+def test_unknown_email_gets_the_same_error_as_a_wrong_password(practice_a: Practice) -> None:
+    response = sign_in(Client(HTTP_HOST=host_of(practice_a)), "nobody@example.org")
+    assert services.SIGN_IN_ERROR in response.content.decode()
+
+
+def test_staff_invitation_links_the_existing_record(practice_a: Practice) -> None:
+    with tenant_context(practice_a):
+        patient = Patient.objects.create(
+            first_name="Tom", last_name="Reed", date_of_birth="1970-01-31", email="tom@example.org"
+        )
+        link = services.invite_patient_to_portal(patient)
+    path = link.split("practica.test", 1)[1]
+    assert mail.outbox[0].to == ["tom@example.org"]
+    assert path in mail.outbox[0].body
+    client = Client(HTTP_HOST=host_of(practice_a))
+    page = client.get(path)
+    assert "Welcome, Tom" in page.content.decode()
+
+    wrong = client.post(
+        path, {"date_of_birth": "1970-02-01", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    )
+    assert 'id="id_date_of_birth_error"' in wrong.content.decode()
+    response = client.post(
+        path, {"date_of_birth": "1970-01-31", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get("/portal/").status_code == 200
+    with tenant_context(practice_a):
+        account = PortalAccount.objects.get(patient=patient)
+        assert account.is_verified
+        assert Patient.objects.filter(email="tom@example.org").count() == 1  # no duplicate record
+    again = Client(HTTP_HOST=host_of(practice_a)).get(path)
+    assert again.status_code == 400
+    assert "already been used" in again.content.decode()
+
+
+def test_invitation_needs_an_email_and_no_account(practice_a: Practice) -> None:
+    with tenant_context(practice_a):
+        no_email = Patient.objects.create(first_name="A", last_name="B", date_of_birth="1990-01-01")
+        with pytest.raises(services.PortalError, match="email address"):
+            services.invite_patient_to_portal(no_email)
+        account = make_account("has@example.org")
+        with pytest.raises(services.PortalError, match="already has"):
+            services.invite_patient_to_portal(account.patient)
+
+
+def test_password_reset_by_email(practice_a: Practice) -> None:
+    with tenant_context(practice_a):
+        make_account("forgot@example.org")
+    client = Client(HTTP_HOST=host_of(practice_a))
+    response = client.post("/portal/password-reset/", {"email": "forgot@example.org"})
+    assert "Check your email" in response.content.decode()
+    path = link_in(mail.outbox[0])
+    response = client.post(path, {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert sign_in(client, "forgot@example.org").status_code == 200  # old password gone
+    assert sign_in(client, "forgot@example.org", NEW_PASSWORD).status_code == 302
+    assert Client(HTTP_HOST=host_of(practice_a)).get(path).status_code == 400  # used once
+
+    # An unknown address gets the same page and no email.
+    client.post("/portal/password-reset/", {"email": "stranger@example.org"})
+    assert len(mail.outbox) == 1
+
+
+def test_idle_session_ends(practice_a: Practice) -> None:
+    with tenant_context(practice_a):
+        account = make_account("idle@example.org")
+    client = portal_client(account, practice_a)
+    assert client.get("/portal/").status_code == 200
+    session = client.session
+    session[SEEN_KEY] = int(time.time()) - 16 * 60
+    session.save()
+    response = client.get("/portal/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/portal/login/")
+    assert "without activity" in client.get(response["Location"]).content.decode()
+
+
+def test_logout_ends_the_patient_session(practice_a: Practice) -> None:
+    with tenant_context(practice_a):
+        account = make_account("bye@example.org")
+    client = portal_client(account, practice_a)
+    assert client.post("/portal/logout/").status_code == 302
+    assert client.get("/portal/").status_code == 302
