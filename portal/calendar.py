@@ -1,6 +1,8 @@
 """The .ics file a patient gets for an appointment. Like the emails it carries no clinical detail:
 the practice, the time, the place and links, never the appointment type or notes."""
 
+import datetime
+
 from icalendar import Calendar, Event
 
 from scheduling.models import Appointment
@@ -14,8 +16,9 @@ def appointment_ics(appointment: Appointment, *, practice_name: str, manage_url:
     event = Event()
     event.add("uid", f"appointment-{appointment.pk}@{host}")
     event.add("dtstamp", appointment.updated_at)
-    event.add("dtstart", appointment.start)
-    event.add("dtend", appointment.end)
+    # UTC times: every calendar reads them without needing the zone's VTIMEZONE rules.
+    event.add("dtstart", appointment.start.astimezone(datetime.UTC))
+    event.add("dtend", appointment.end.astimezone(datetime.UTC))
     event.add("summary", f"Appointment at {practice_name}")
     location = appointment.location
     event.add("location", ", ".join(part for part in (location.name, location.address) if part))

@@ -39,9 +39,10 @@ def portal_link(path: str) -> str:
     return practice_url(current_practice().slug, path)
 
 
-def _email(to: str, subject: str, template: str, context: dict[str, object]) -> None:
+def _email(to: str, subject: str, template: str, context: dict[str, object], zone: str = "UTC") -> None:
     context = {"practice": current_practice(), **context}
-    body = render_to_string(template, context)
+    with timezone.override(ZoneInfo(zone)):  # dates in the body read in this zone
+        body = render_to_string(template, context)
     send_mail(subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[to])
 
 
@@ -251,7 +252,8 @@ def send_booking_confirmation(appointment: Appointment, account: PortalAccount, 
         "rescheduled": rescheduled,
         **_appointment_links(appointment),
     }
-    body = render_to_string("portal/email/booked.txt", context)
+    with timezone.override(zone):  # the date filter shows the current zone: make it the location's
+        body = render_to_string("portal/email/booked.txt", context)
     subject = "Your appointment has been moved" if rescheduled else "Your appointment is booked"
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [account.email])
     message.attach("appointment.ics", appointment_calendar_file(appointment), "text/calendar")
@@ -302,6 +304,7 @@ def cancel_for_patient(account: PortalAccount, appointment: Appointment, reason:
                 "late": cancelled.late_cancel,
                 "book": portal_link("/portal/book/"),
             },
+            zone=appointment.location.time_zone,
         )
     )
     return cancelled

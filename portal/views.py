@@ -286,7 +286,7 @@ def book_slots(request: HttpRequest) -> HttpResponse:
     base = {"type": appointment_type.pk, "location": location.pk}
 
     def link(slot: Any) -> str:
-        query = {**base, "provider": slot.provider_id, "start": slot.start.isoformat()}
+        query = {**base, "provider": slot.provider_id, "start": slot.start.astimezone(zone).isoformat()}
         return f"{reverse('portal:book_confirm')}?{urlencode(query)}"
 
     days = _slot_days(appointment_type, location, provider, first_day, link)
@@ -375,7 +375,7 @@ def appointment_calendar(request: HttpRequest, appointment_id: UUID) -> HttpResp
 def appointment_cancel(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
     appointment = selectors.appointment_of(request.patient, appointment_id)  # type: ignore[attr-defined]
     rule = rules.change_rule(appointment, timezone.now())
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and rule.allowed and form.is_valid():
         try:
             services.cancel_for_patient(
@@ -388,7 +388,13 @@ def appointment_cancel(request: HttpRequest, appointment_id: UUID) -> HttpRespon
         else:
             messages.success(request, "Your appointment is cancelled.")
             return redirect("portal:home")
-    context = {"appointment": appointment, "local_start": _local(appointment), "rule": rule, "form": form}
+    context = {
+        "appointment": appointment,
+        "local_start": _local(appointment),
+        "zone": appointment.location.time_zone,
+        "rule": rule,
+        "form": form,
+    }
     status = 409 if request.method == "POST" and not rule.allowed else 200
     return render(request, "portal/cancel.html", context, status=status)
 
@@ -404,7 +410,8 @@ def appointment_reschedule(request: HttpRequest, appointment_id: UUID) -> HttpRe
     confirm = reverse("portal:appointment_reschedule_confirm", args=[appointment.pk])
 
     def link(slot: Any) -> str:
-        return f"{confirm}?{urlencode({'provider': slot.provider_id, 'start': slot.start.isoformat()})}"
+        start = slot.start.astimezone(zone).isoformat()
+        return f"{confirm}?{urlencode({'provider': slot.provider_id, 'start': start})}"
 
     days: list[dict[str, Any]] = []
     if rule.allowed:
@@ -481,7 +488,7 @@ def _window_zone() -> ZoneInfo:
 
 @patient_required
 def waitlist_join(request: HttpRequest) -> HttpResponse:
-    form = WaitlistForm(request.POST or None)
+    form = WaitlistForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         zone = _window_zone()
