@@ -29,8 +29,10 @@ def _fee(policy: SchedulingPolicy) -> str:
     return f", and a fee of ${policy.late_cancel_fee_cents / 100:.2f} may apply"
 
 
-def change_rule(appointment: Appointment, now: datetime.datetime) -> ChangeRule:
-    policy = current_policy()
+def change_rule(
+    appointment: Appointment, now: datetime.datetime, policy: SchedulingPolicy | None = None
+) -> ChangeRule:
+    policy = policy or current_policy()
     if appointment.status not in (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED):
         return ChangeRule(False, False, "This appointment can no longer be changed online.")
     try:

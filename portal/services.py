@@ -26,8 +26,13 @@ from scheduling.booking import Booking, book_appointment, cancel_appointment, re
 from scheduling.models import Appointment, AppointmentType, Location, Provider
 from tenants.models import Practice
 
-LOGIN_FAILURE_LIMIT = 5
+LOGIN_FAILURE_LIMIT = 5  # per email and network address
+# Per email from any address: slows a guesser who spreads over many addresses, while staying
+# high enough that a stranger cannot easily lock a patient out.
+ACCOUNT_FAILURE_LIMIT = 20
 LOCKOUT_SECONDS = 15 * 60
+# Registration and reset requests send email: cap them per network address.
+EMAIL_REQUESTS_PER_HOUR = 10
 SIGN_IN_ERROR = "That email and password do not match a portal account at this practice."
 
 
@@ -162,16 +167,28 @@ def accept_invitation(token: str, *, date_of_birth: datetime.date, password: str
 _DUMMY_HASH = make_password("practica-portal-timing-equaliser")
 
 
-def _failure_key(email: str, ip: str) -> str:
-    digest = hashlib.sha256(f"{email.lower()}|{ip}".encode()).hexdigest()[:32]
-    return f"portal-login-failures:{digest}"  # the cache prefixes the practice schema
+def _counter_key(kind: str, *parts: str) -> str:
+    digest = hashlib.sha256("|".join(parts).lower().encode()).hexdigest()[:32]
+    return f"portal-{kind}:{digest}"  # the cache adds the practice schema in front
+
+
+def _bump(key: str, window_seconds: int) -> int:
+    cache.add(key, 0, window_seconds)  # starts the window only on the first hit
+    return int(cache.incr(key))
+
+
+def note_email_request(ip: str) -> None:
+    """Count a request that sends an email (registration, password reset) from this address."""
+    if _bump(_counter_key("email-requests", ip), 3600) > EMAIL_REQUESTS_PER_HOUR:
+        raise PortalError("Too many requests from your network. Please try again in an hour.", "rate_limited")
 
 
 def sign_in(email: str, password: str, ip: str) -> PortalAccount:
-    """Check a patient's credentials, with a lockout after LOGIN_FAILURE_LIMIT failures per
-    email and address for LOCKOUT_SECONDS. Raises PortalError with a message to show."""
-    key = _failure_key(email, ip)
-    if int(cache.get(key, 0)) >= LOGIN_FAILURE_LIMIT:
+    """Check a patient's credentials, with a lockout for LOCKOUT_SECONDS after LOGIN_FAILURE_LIMIT
+    failures for the email from one address, or ACCOUNT_FAILURE_LIMIT from anywhere.
+    Raises PortalError with a message to show."""
+    here, anywhere = _counter_key("login-failures", email, ip), _counter_key("login-failures", email)
+    if int(cache.get(here, 0)) >= LOGIN_FAILURE_LIMIT or int(cache.get(anywhere, 0)) >= ACCOUNT_FAILURE_LIMIT:
         raise PortalError(
             f"Too many failed attempts. Try again in {LOCKOUT_SECONDS // 60} minutes, "
             "or reset your password.",
@@ -181,10 +198,10 @@ def sign_in(email: str, password: str, ip: str) -> PortalAccount:
     if account is None:
         PortalAccount(password=_DUMMY_HASH).check_password(password)  # same time as a real check
     if account is None or not account.check_password(password) or not account.is_active:
-        cache.add(key, 0, LOCKOUT_SECONDS)
-        cache.incr(key)
+        _bump(here, LOCKOUT_SECONDS)
+        _bump(anywhere, LOCKOUT_SECONDS)
         raise PortalError(SIGN_IN_ERROR, "credentials")
-    cache.delete(key)
+    cache.delete_many([here, anywhere])
     if not account.is_verified:
         send_verification_email(account)
         raise PortalError(

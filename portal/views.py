@@ -90,6 +90,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            services.note_email_request(_client_ip(request))
             services.register_patient(
                 first_name=data["first_name"],
                 last_name=data["last_name"],
@@ -98,7 +99,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 password=data["password"],
             )
         except PortalError as error:
-            form.add_error("password", error.message)
+            form.add_error(None if error.code == "rate_limited" else "password", error.message)
         else:
             return render(request, "portal/check_email.html", {"email": data["email"]})
     return render(request, "portal/register.html", {"form": form})
@@ -141,10 +142,14 @@ def password_reset_request(request: HttpRequest) -> HttpResponse:
     _practice_or_404(request)
     form = ResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.request_password_reset(form.cleaned_data["email"])
-        return render(
-            request, "portal/check_email.html", {"email": form.cleaned_data["email"], "reset": True}
-        )
+        try:
+            services.note_email_request(_client_ip(request))
+        except PortalError as error:
+            form.add_error(None, error.message)
+        else:
+            services.request_password_reset(form.cleaned_data["email"])
+            context = {"email": form.cleaned_data["email"], "reset": True}
+            return render(request, "portal/check_email.html", context)
     return render(request, "portal/password_reset.html", {"form": form})
 
 
@@ -177,8 +182,9 @@ def _local(appointment: Appointment) -> datetime.datetime:
 def home(request: HttpRequest) -> HttpResponse:
     patient = request.patient  # type: ignore[attr-defined]
     now = timezone.now()
+    policy = current_policy()
     upcoming = [
-        {"appointment": a, "local_start": _local(a), "rule": rules.change_rule(a, now)}
+        {"appointment": a, "local_start": _local(a), "rule": rules.change_rule(a, now, policy)}
         for a in selectors.upcoming_appointments(patient, now)
     ]
     past = [{"appointment": a, "local_start": _local(a)} for a in selectors.past_visits(patient, now)]

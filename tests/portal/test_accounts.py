@@ -218,3 +218,26 @@ def test_logout_ends_the_patient_session(practice_a: Practice) -> None:
     client = portal_client(account, practice_a)
     assert client.post("/portal/logout/").status_code == 302
     assert client.get("/portal/").status_code == 302
+
+
+def test_one_account_is_locked_after_failures_from_many_addresses(practice_a: Practice) -> None:
+    with tenant_context(practice_a):
+        make_account("spread@example.org")
+    for n in range(services.ACCOUNT_FAILURE_LIMIT):
+        client = Client(HTTP_HOST=host_of(practice_a), REMOTE_ADDR=f"198.51.100.{n}")
+        sign_in(client, "spread@example.org", "guess number one")
+    fresh = Client(HTTP_HOST=host_of(practice_a), REMOTE_ADDR="192.0.2.200")
+    assert "Too many failed attempts" in sign_in(fresh, "spread@example.org").content.decode()
+
+
+def test_requests_that_send_email_are_rate_limited(practice_a: Practice) -> None:
+    client = Client(HTTP_HOST=host_of(practice_a))
+    for _ in range(services.EMAIL_REQUESTS_PER_HOUR):
+        client.post("/portal/password-reset/", {"email": "anyone@example.org"})
+    response = client.post("/portal/password-reset/", {"email": "anyone@example.org"})
+    assert response.status_code == 200
+    assert "Too many requests from your network" in response.content.decode()
+    response = register(client, email="new@example.org")
+    assert "Too many requests from your network" in response.content.decode()
+    with tenant_context(practice_a):
+        assert not PortalAccount.objects.filter(email="new@example.org").exists()

@@ -5,13 +5,16 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
 
 from portal.models import PortalAccount
 from scheduling.booking import book_appointment
 from scheduling.models import Appointment, SchedulingPolicy
+from scheduling.policies import current_policy
 from tenants.models import Practice
 from tests.factories import PatientFactory
 from tests.portal.conftest import Clinic, make_account, portal_client
@@ -245,3 +248,26 @@ def test_home_lists_upcoming_and_past(clinic: Clinic, client: Client, patient: P
     assert f"/portal/appointments/{upcoming.pk}/cancel/" in upcoming_part
     assert past.start.astimezone(clinic.local(0, 0).tzinfo).strftime("%-d %B %Y") in past_part
     assert "not available in the portal yet" in html
+
+
+def count_queries(client: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    # django-tenants sets the search path before each query: count the queries themselves.
+    return sum(1 for query in queries.captured_queries if not query["sql"].startswith("SET search_path"))
+
+
+def test_query_counts_do_not_grow_with_appointments(
+    clinic: Clinic, client: Client, patient: PortalAccount
+) -> None:
+    current_policy()  # created once per practice, on first use
+    slots_path = "/portal/book/slots/?" + urlencode({"type": clinic.visit.pk, "location": clinic.location.pk})
+    home_few, slots_few = count_queries(client, "/portal/"), count_queries(client, slots_path)
+    for day in range(1, 6):
+        staff_booking(clinic, clinic.local(day, 9), patient.patient)
+        past_start = clinic.local(-day, 9)
+        staff_booking(clinic, past_start, patient.patient, now=past_start - datetime.timedelta(days=1))
+        staff_booking(clinic, clinic.local(day, 13))
+    home_many, slots_many = count_queries(client, "/portal/"), count_queries(client, slots_path)
+    assert home_many == home_few <= 10
+    assert slots_many == slots_few <= 18
