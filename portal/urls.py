@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import views
+from portal import staff_views, views
 
 app_name = "portal"
 
@@ -37,4 +37,6 @@ urlpatterns = [
     ),
     path("waitlist/", views.waitlist_join, name="waitlist"),
     path("waitlist/claim/<str:token>/", views.waitlist_claim, name="waitlist_claim"),
+    # Back office (staff sign-in): POST to send a patient their portal invitation.
+    path("staff/invite/<uuid:patient_id>/", staff_views.invite_patient, name="staff_invite"),
 ]

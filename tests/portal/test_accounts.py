@@ -7,12 +7,13 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from accounts.roles import Role
 from patients.models import Patient
 from portal import services, tokens
 from portal.models import PortalAccount
 from portal.sessions import SEEN_KEY
 from tenants.models import Practice
-from tests.conftest import host_of
+from tests.conftest import host_of, signed_in_client, staff
 from tests.portal.conftest import PATIENT_PASSWORD, make_account, portal_client
 
 NEW_PASSWORD = "another fine passphrase 7"
@@ -241,3 +242,27 @@ def test_requests_that_send_email_are_rate_limited(practice_a: Practice) -> None
     assert "Too many requests from your network" in response.content.decode()
     with tenant_context(practice_a):
         assert not PortalAccount.objects.filter(email="new@example.org").exists()
+
+
+def test_staff_invite_a_patient_from_the_back_office(practice_a: Practice, practice_b: Practice) -> None:
+    with tenant_context(practice_a):
+        patient = Patient.objects.create(
+            first_name="Ina", last_name="Vos", date_of_birth="1960-06-06", email="ina@example.org"
+        )
+    path = f"/portal/staff/invite/{patient.pk}/"
+    front_desk = signed_in_client(staff(practice_a, Role.FRONT_DESK), practice_a)
+    assert front_desk.get(path).status_code == 405
+    response = front_desk.post(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/patients/{patient.pk}/"
+    assert mail.outbox[-1].to == ["ina@example.org"]
+    assert "/portal/invite/" in mail.outbox[-1].body
+
+    biller = signed_in_client(staff(practice_a, Role.BILLER), practice_a)
+    assert biller.post(path).status_code == 403
+    # Practice B's staff cannot reach A's patient, and a patient session is not staff.
+    assert signed_in_client(staff(practice_b, Role.OWNER), practice_b).post(path).status_code == 404
+    with tenant_context(practice_a):
+        account = make_account("p@example.org")
+    assert portal_client(account, practice_a).post(path).status_code == 302
+    assert len(mail.outbox) == 1

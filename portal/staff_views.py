@@ -1,0 +1,27 @@
+"""The one staff action the portal offers: invite a patient. Staff auth, not patient auth."""
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import capability_required
+from accounts.roles import Capability
+from patients.models import Patient
+from portal import services
+from portal.errors import PortalError
+
+
+@require_POST
+@capability_required(Capability.EDIT_PATIENTS)
+def invite_patient(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    try:
+        services.invite_patient_to_portal(patient)
+    except PortalError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Portal invitation sent to {patient.email}.")
+    return redirect("patient_detail", patient_id=patient.pk)
