@@ -118,6 +118,9 @@ class WaitlistForm(ChooseForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        kind, provider = data.get("appointment_type"), data.get("provider")
+        if kind and provider and provider not in selectors.providers_offering(kind, None):
+            self.add_error("provider", f"{provider.display_name} does not offer this visit.")
         if data.get("earliest") and data.get("latest") and data["latest"] < data["earliest"]:
             self.add_error("latest", "Pick a day on or after the first day.")
         if data.get("latest") and data["latest"] < datetime.date.today():

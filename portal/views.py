@@ -319,6 +319,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         raise Http404("No such provider.")
     start = _start(request.GET.get("start"))
     zone = ZoneInfo(location.time_zone)
+    status = 200
     if request.method == "POST":
         try:
             with transaction.atomic():
@@ -339,6 +340,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('portal:book_slots')}?{urlencode(query)}")
         except SchedulingError as error:
             messages.error(request, error.message)
+            status = 400
         else:
             messages.success(request, "Your appointment is booked. We have emailed you a confirmation.")
             return redirect("portal:appointment", appointment_id=booking.appointment.pk)
@@ -350,7 +352,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         "zone": location.time_zone,
         "rule": rules.general_rule(current_policy()),
     }
-    return render(request, "portal/book_confirm.html", context)
+    return render(request, "portal/book_confirm.html", context, status=status)
 
 
 # --- one appointment ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from scheduling.booking import book_appointment, cancel_appointment
 from scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
 from scheduling.waitlist import claim_token, join_waitlist
 from tenants.models import Practice
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, ProviderFactory
 from tests.portal.conftest import Clinic, make_account, portal_client
 
 
@@ -144,3 +144,20 @@ def test_an_offer_link_works_only_for_its_patient(
     assert intruder.get("/portal/waitlist/claim/not-a-token/").status_code == 404
     offer.refresh_from_db()
     assert offer.status == WaitlistOffer.Status.OPEN
+
+
+def test_waitlist_provider_must_offer_the_visit(clinic: Clinic, practice_a: Practice) -> None:
+    other = ProviderFactory.create(display_name="Dr Other")
+    other.locations.add(clinic.location)
+    clinic.visit.providers.add(clinic.provider)  # only Dr Lane offers this visit now
+    client = portal_client(make_account("picky@example.org"), practice_a)
+    data = {
+        "appointment_type": clinic.visit.pk,
+        "provider": other.pk,
+        "earliest": clinic.local(1, 0).date(),
+        "latest": clinic.local(3, 0).date(),
+    }
+    response = client.post("/portal/waitlist/", data)
+    assert "Dr Other does not offer this visit." in response.content.decode()
+    assert client.post("/portal/waitlist/", {**data, "provider": clinic.provider.pk}).status_code == 302
+    assert WaitlistEntry.objects.get().provider == clinic.provider
