@@ -271,3 +271,19 @@ def test_query_counts_do_not_grow_with_appointments(
     home_many, slots_many = count_queries(client, "/portal/"), count_queries(client, slots_path)
     assert home_many == home_few <= 10
     assert slots_many == slots_few <= 18
+
+
+def test_reschedule_to_a_time_taken_meanwhile_keeps_the_old_appointment(
+    clinic: Clinic, client: Client, patient: PortalAccount
+) -> None:
+    appointment = staff_booking(clinic, clinic.local(4, 9), patient.patient)
+    new_start = clinic.local(5, 10)
+    staff_booking(clinic, new_start)  # someone else books it first
+    url = f"/portal/appointments/{appointment.pk}/reschedule/confirm/?" + urlencode(
+        {"provider": clinic.provider.pk, "start": new_start.isoformat()}
+    )
+    response = client.post(url, follow=True)
+    assert "was just taken by someone else" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED  # the move was rolled back whole
+    assert not Appointment.objects.filter(rescheduled_from=appointment).exists()
