@@ -384,6 +384,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: UUID) -> HttpRespon
     appointment = selectors.appointment_of(request.patient, appointment_id)  # type: ignore[attr-defined]
     rule = rules.change_rule(appointment, timezone.now())
     form = CancelForm(request.POST if request.method == "POST" else None)
+    status = 409 if request.method == "POST" and not rule.allowed else 200
     if request.method == "POST" and rule.allowed and form.is_valid():
         try:
             services.cancel_for_patient(
@@ -391,8 +392,9 @@ def appointment_cancel(request: HttpRequest, appointment_id: UUID) -> HttpRespon
                 appointment,
                 reason=form.cleaned_data["reason"],
             )
-        except SchedulingError as error:
+        except SchedulingError as error:  # e.g. the practice changed it meanwhile
             messages.error(request, error.message)
+            status = 409
         else:
             messages.success(request, "Your appointment is cancelled.")
             return redirect("portal:home")
@@ -403,7 +405,6 @@ def appointment_cancel(request: HttpRequest, appointment_id: UUID) -> HttpRespon
         "rule": rule,
         "form": form,
     }
-    status = 409 if request.method == "POST" and not rule.allowed else 200
     return render(request, "portal/cancel.html", context, status=status)
 
 
