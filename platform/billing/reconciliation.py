@@ -1,0 +1,54 @@
+"""Matching the practice's Stripe payouts to the payments and refunds in the ledgers."""
+
+from typing import Any
+
+from billing.errors import BillingError
+from billing.models import LedgerEntry
+from tenants.models import Practice
+from tenants.stripe_gateway import stripe_client
+
+
+def _get(obj: Any, key: str) -> Any:
+    return obj.get(key, None)  # StripeObject is a dict at run time; its stubs do not say so
+
+
+def reconcile_payouts(practice: Practice, limit: int = 10) -> list[dict[str, Any]]:
+    """For each recent payout: its balance transactions, each matched (or not) to a ledger entry."""
+    if not practice.stripe_account_id:
+        raise BillingError("This practice has no Stripe account yet.")
+    client = stripe_client()
+    options: Any = {"stripe_account": practice.stripe_account_id}
+    result = []
+    for payout in client.v1.payouts.list(params={"limit": limit}, options=options).data:
+        lines = []
+        for txn in client.v1.balance_transactions.list(
+            params={"payout": payout.id, "limit": 100}, options=options
+        ).data:
+            source = _get(txn, "source") or ""
+            if _get(txn, "type") == "payout":
+                continue
+            matched = LedgerEntry.objects.filter(payment__stripe_charge=source).exists() or (
+                LedgerEntry.objects.filter(source_key=f"re:{source}").exists()
+            )
+            lines.append(
+                {
+                    "type": _get(txn, "type"),
+                    "source": source,
+                    "amount_cents": _get(txn, "amount"),
+                    "fee_cents": _get(txn, "fee"),
+                    "net_cents": _get(txn, "net"),
+                    "matched": matched,
+                }
+            )
+        result.append(
+            {
+                "id": payout.id,
+                "amount_cents": payout.amount,
+                "arrival_date": payout.arrival_date,
+                "status": payout.status,
+                "lines": lines,
+                "unmatched": sum(1 for line in lines if not line["matched"]),
+                "lines_net_cents": sum(line["net_cents"] or 0 for line in lines),
+            }
+        )
+    return result
