@@ -4,6 +4,7 @@ Nothing clinical ever goes to Stripe: descriptions name only the practice, metad
 Practica's random ids (tests scan every request for appointment type names and notes)."""
 
 import datetime
+import uuid
 from typing import Any
 
 import stripe
@@ -52,7 +53,7 @@ def start_connect_onboarding(practice: Practice, *, refresh_url: str, return_url
         )
         practice.stripe_account_id = account.id
         practice.save(update_fields=["stripe_account_id"])
-        apply_account_status(practice, account)
+        apply_account_status(practice, account.to_dict())
     link = client.v1.account_links.create(
         params={
             "account": practice.stripe_account_id,
@@ -66,11 +67,13 @@ def start_connect_onboarding(practice: Practice, *, refresh_url: str, return_url
 
 def refresh_connect_status(practice: Practice) -> Practice:
     if practice.stripe_account_id:
-        apply_account_status(practice, stripe_client().v1.accounts.retrieve(practice.stripe_account_id))
+        apply_account_status(
+            practice, stripe_client().v1.accounts.retrieve(practice.stripe_account_id).to_dict()
+        )
     return practice
 
 
-def apply_account_status(practice: Practice, account: Any) -> None:
+def apply_account_status(practice: Practice, account: dict[str, Any]) -> None:
     requirements = account.get("requirements") or {}
     practice.connect_charges_enabled = bool(account.get("charges_enabled"))
     practice.connect_payouts_enabled = bool(account.get("payouts_enabled"))
@@ -240,12 +243,13 @@ def charge_fee_to_card(
     *,
     purpose: str,
     by: User,
-    request_key: str,
+    request_key: uuid.UUID,
     location: Location | None = None,
 ) -> Payment:
     """Charge a no-show or late-cancel fee to the card on file, with one click; emails a receipt.
 
-    `request_key` (one per click, from the form) makes a double click charge once."""
+    `request_key` (one per rendered form) becomes the payment's id and Stripe's idempotency key,
+    so a double click charges once."""
     if purpose not in FEE_MEMOS:
         raise BillingError("Unknown fee.")
     check_amount(amount_cents)
@@ -255,13 +259,18 @@ def charge_fee_to_card(
     account = _connected(practice)
     memo = FEE_MEMOS[Payment.Purpose(purpose)]
     fee = application_fee_cents(practice, amount_cents)
-    payment = Payment.objects.create(
-        patient=patient,
-        purpose=purpose,
-        amount_cents=amount_cents,
-        application_fee_cents=fee,
-        location=location,
+    payment, created = Payment.objects.get_or_create(
+        pk=request_key,
+        defaults={
+            "patient": patient,
+            "purpose": purpose,
+            "amount_cents": amount_cents,
+            "application_fee_cents": fee,
+            "location": location,
+        },
     )
+    if not created:
+        raise BillingError("This fee was already charged.")
     try:
         intent = stripe_client().v1.payment_intents.create(
             params={
@@ -283,7 +292,14 @@ def charge_fee_to_card(
         raise BillingError(f"The card was declined: {error.user_message or 'no reason given'}.") from error
     with transaction.atomic():
         post_entry(
-            patient, LedgerEntry.Kind.CHARGE, amount_cents, memo=memo, location=location, created_by=by
+            patient,
+            LedgerEntry.Kind.CHARGE,
+            amount_cents,
+            memo=memo,
+            location=location,
+            payment=payment,
+            source_key=f"fee:{intent.id}",
+            created_by=by,
         )
         record_payment_succeeded(intent.to_dict())
     payment.refresh_from_db()

@@ -8,10 +8,6 @@ from tenants.models import Practice
 from tenants.stripe_gateway import stripe_client
 
 
-def _get(obj: Any, key: str) -> Any:
-    return obj.get(key, None)  # StripeObject is a dict at run time; its stubs do not say so
-
-
 def reconcile_payouts(practice: Practice, limit: int = 10) -> list[dict[str, Any]]:
     """For each recent payout: its balance transactions, each matched (or not) to a ledger entry."""
     if not practice.stripe_account_id:
@@ -20,23 +16,24 @@ def reconcile_payouts(practice: Practice, limit: int = 10) -> list[dict[str, Any
     options: Any = {"stripe_account": practice.stripe_account_id}
     result = []
     for payout in client.v1.payouts.list(params={"limit": limit}, options=options).data:
-        lines = []
-        for txn in client.v1.balance_transactions.list(
+        lines: list[dict[str, Any]] = []
+        for balance_transaction in client.v1.balance_transactions.list(
             params={"payout": payout.id, "limit": 100}, options=options
         ).data:
-            source = _get(txn, "source") or ""
-            if _get(txn, "type") == "payout":
+            txn = balance_transaction.to_dict()
+            source = txn.get("source") or ""
+            if txn.get("type") == "payout":
                 continue
             matched = LedgerEntry.objects.filter(payment__stripe_charge=source).exists() or (
                 LedgerEntry.objects.filter(source_key=f"re:{source}").exists()
             )
             lines.append(
                 {
-                    "type": _get(txn, "type"),
+                    "type": txn.get("type"),
                     "source": source,
-                    "amount_cents": _get(txn, "amount"),
-                    "fee_cents": _get(txn, "fee"),
-                    "net_cents": _get(txn, "net"),
+                    "amount_cents": txn.get("amount"),
+                    "fee_cents": txn.get("fee"),
+                    "net_cents": txn.get("net"),
                     "matched": matched,
                 }
             )

@@ -165,7 +165,7 @@ def charge_fee(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
             data["amount"],
             purpose=data["purpose"],
             by=_user(request),
-            request_key=str(data["request_key"]),
+            request_key=data["request_key"],
         )
     except BillingError as error:
         return _back_with_error(request, patient, error.message)
