@@ -140,6 +140,10 @@ def _practice_for(data: dict[str, Any]) -> Practice | None:
         if found is not None:
             return found
     subscription = data.get("subscription") if data.get("object") != "subscription" else data.get("id")
+    # Newer API versions put an invoice's subscription under parent.subscription_details.
+    subscription = subscription or ((data.get("parent") or {}).get("subscription_details") or {}).get(
+        "subscription"
+    )
     if subscription:
         found = Practice.objects.filter(stripe_subscription_id=subscription).first()
         if found is not None:
@@ -172,7 +176,11 @@ def handle_platform_event(event: dict[str, Any]) -> None:
         if data.get("status") == "complete" and practice.status != Practice.Status.SUSPENDED:
             _activate(practice)
     elif kind == "invoice.paid":
-        if practice.status != Practice.Status.SUSPENDED:
+        # A paid invoice older than a later failure (delivered out of order) does not reactivate.
+        if (
+            practice.status != Practice.Status.SUSPENDED
+            and event["created"] >= practice.subscription_event_created
+        ):
             _activate(practice)
     elif kind == "invoice.payment_failed":
         if (

@@ -13,6 +13,7 @@ from billing.errors import BillingError
 from billing.ledger import check_amount
 from billing.models import PayLink
 from billing.selectors import balance_cents
+from notifications.services import notify_patient
 from patients.models import Patient
 from scheduling.models import Location
 
@@ -35,6 +36,21 @@ def create_pay_link(
         expires_at=timezone.now() + datetime.timedelta(days=settings.PAY_LINK_MAX_AGE_DAYS),
     )
     return link, signing.dumps(str(link.pk), salt=_SALT)
+
+
+def send_pay_link(patient: Patient, link: PayLink, url: str, practice_name: str) -> bool:
+    """Email the link: only the practice, the amount and the link, nothing clinical."""
+    return notify_patient(
+        patient,
+        subject=f"Payment request from {practice_name}",
+        template="billing/email/pay_link.txt",
+        context={
+            "practice_name": practice_name,
+            "amount": f"${link.amount_cents / 100:,.2f}",
+            "link": url,
+            "max_age_days": settings.PAY_LINK_MAX_AGE_DAYS,
+        },
+    )
 
 
 def pay_link_from_token(token: str) -> PayLink:

@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 import stripe
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from billing.errors import BillingError
 from billing.ledger import PRACTICE_CURRENCY, check_amount, post_entry
 from billing.models import LedgerEntry, PayLink, Payment, StripeCustomer
 from billing.selectors import balance_cents, refunded_cents
+from notifications.services import notify_patient
 from patients.models import Patient
 from scheduling.models import Location
 from tenants.models import Practice
@@ -308,15 +308,17 @@ def charge_fee_to_card(
 
 
 def _send_receipt(practice: Practice, patient: Patient, payment: Payment) -> None:
-    if not patient.email:
-        return
     when = timezone.localtime(payment.succeeded_at or timezone.now()).strftime("%B %d, %Y")
-    send_mail(
-        f"Receipt from {practice.name}",
-        f"{practice.name} received your card payment of ${payment.amount_cents / 100:.2f} on {when}.\n"
-        f"Receipt number: {str(payment.pk)[:8].upper()}\n",
-        None,
-        [patient.email],
+    notify_patient(
+        patient,
+        subject=f"Receipt from {practice.name}",
+        template="billing/email/receipt.txt",
+        context={
+            "practice_name": practice.name,
+            "amount": f"${payment.amount_cents / 100:,.2f}",
+            "date": when,
+            "receipt_number": str(payment.pk)[:8].upper(),
+        },
     )
 
 

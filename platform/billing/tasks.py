@@ -1,3 +1,4 @@
+import datetime
 import logging
 
 from celery import shared_task
@@ -39,3 +40,12 @@ def sync_subscription_seats(practice_id: int) -> int | None:
     from tenants.subscriptions import sync_seats
 
     return sync_seats(Practice.objects.get(pk=practice_id))
+
+
+@shared_task
+def process_pending_stripe_events(older_than_seconds: int = 300) -> int:
+    """The safety net: events stored but not processed (a worker died mid-task) are applied now,
+    oldest first. Stripe has already had its 200, so it will not send them again."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    pending = StripeEvent.objects.filter(processed_at=None, received_at__lt=cutoff).order_by("created")
+    return sum(1 for event_id in pending.values_list("id", flat=True) if process_stripe_event(event_id))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import capability_required
 from accounts.models import User
 from accounts.roles import Capability
+from audit.services import record_view
 from billing import ledger, paylinks, payments
 from billing.errors import BillingError
 from billing.forms import AmountForm, CardSetupForm, EntryForm, FeeForm, RefundForm
@@ -75,6 +76,7 @@ def connect_return(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.VIEW_BILLING)
 def patient_ledger(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_object_or_404(Patient, pk=patient_id)
+    record_view(patient)
     entry_form = EntryForm(request.POST or None)
     if request.method == "POST":
         if not _can_edit(request):
@@ -126,11 +128,13 @@ def create_pay_link(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse
     if not form.is_valid():
         return _back_with_error(request, patient, "Enter an amount.")
     try:
-        _, token = paylinks.create_pay_link(patient, form.cleaned_data["amount"], by=_user(request))
+        link, token = paylinks.create_pay_link(patient, form.cleaned_data["amount"], by=_user(request))
     except BillingError as error:
         return _back_with_error(request, patient, error.message)
-    link = practice_url(_practice(request).slug, reverse("pay_link", args=[token]))
-    messages.success(request, f"Pay-by-link created: {link}")
+    practice = _practice(request)
+    url = practice_url(practice.slug, reverse("pay_link", args=[token]))
+    sent = paylinks.send_pay_link(patient, link, url, practice.name)
+    messages.success(request, f"Pay-by-link created{' and emailed' if sent else ''}: {url}")
     return redirect("billing_patient_ledger", patient_id=patient.pk)
 
 

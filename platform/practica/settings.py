@@ -271,3 +271,7 @@ STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default
 SUBSCRIPTION_GRACE_DAYS = env.int("SUBSCRIPTION_GRACE_DAYS", default=7)
 PAY_LINK_MAX_AGE_DAYS = 30
 PAY_LINK_MAX_USES = 3
+# Stripe events stored but left unprocessed (a worker died) are picked up by this sweep.
+CELERY_BEAT_SCHEDULE = {
+    "stripe-events-sweep": {"task": "billing.tasks.process_pending_stripe_events", "schedule": 300.0},
+}

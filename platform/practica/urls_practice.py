@@ -5,7 +5,6 @@ from django.urls import include, path
 from accounts import views as accounts
 from audit import views as audit
 from billing import views as billing
-from billing import webhooks as stripe_webhooks
 from core import views as core
 from patients import views as patients
 from scheduling import views as scheduling
@@ -49,5 +48,4 @@ urlpatterns = [
     path("billing/reports/daily/", billing.daily_report, name="billing_daily_report"),
     path("billing/payouts/", billing.payouts, name="billing_payouts"),
     path("pay/<str:token>/", billing.pay_link, name="pay_link"),
-    path("stripe/webhooks/connect/", stripe_webhooks.connect_webhook, name="stripe_connect_webhook"),
 ]

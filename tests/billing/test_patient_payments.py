@@ -86,9 +86,9 @@ def test_connect_onboarding_sends_exact_params_and_shows_status(
 
 
 def test_pay_by_link_direct_charge_with_fee_posts_from_webhook(
-    fake_stripe: FakeStripe, connected: Practice
+    fake_stripe: FakeStripe, connected: Practice, mailoutbox: list[Any]
 ) -> None:
-    patient = _patient_owing(connected, 12_000, first_name="Zelda", last_name="Quill")
+    patient = _patient_owing(connected, 12_000, first_name="Zelda", last_name="Quill", email="zq@example.com")
     biller = staff(connected, Role.BILLER)
     response = signed_in_client(biller, connected).post(
         f"/billing/patients/{patient.pk}/pay-link/", {"amount": "80.00"}
@@ -97,6 +97,9 @@ def test_pay_by_link_direct_charge_with_fee_posts_from_webhook(
     with tenant_context(connected):
         link = PayLink.objects.get(patient=patient)
     token = paylinks.signing.dumps(str(link.pk), salt="billing.paylink")
+    (message,) = mailoutbox
+    assert message.to == ["zq@example.com"] and "$80.00" in message.body and "Alpha Clinic" in message.body
+    assert f"/pay/{token}/" in message.body
     anonymous = Client(HTTP_HOST=host_of(connected))
     page = anonymous.get(f"/pay/{token}/")
     assert page.status_code == 200
