@@ -62,6 +62,7 @@ class Payment(models.Model):
 
     class Purpose(models.TextChoices):
         BALANCE = "balance", "Balance"
+        DEPOSIT = "deposit", "Booking deposit"
         PAY_LINK = "pay_link", "Pay-by-link"
         NO_SHOW_FEE = "no_show_fee", "No-show fee"
         LATE_CANCEL_FEE = "late_cancel_fee", "Late-cancel fee"
@@ -156,3 +157,23 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"Dispute {self.stripe_dispute} ({self.status})"
+
+
+class DepositHold(models.Model):
+    """An appointment booked with a deposit due: it keeps its slot until the deposit is paid, or
+    is released (cancelled) when the hold expires (billing.deposits.release_expired_holds)."""
+
+    class State(models.TextChoices):
+        HELD = "held", "Held for payment"
+        PAID = "paid", "Paid"
+        RELEASED = "released", "Released"
+
+    appointment = models.OneToOneField(
+        "scheduling.Appointment", on_delete=models.PROTECT, related_name="deposit_hold"
+    )
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="deposit_hold")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.HELD)
+    hold_expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Deposit hold ({self.state})"

@@ -102,7 +102,8 @@ def start_payment_checkout(
 
     The ledger is posted from the payment_intent.succeeded webhook, never from the browser's return."""
     check_amount(amount_cents, currency)
-    if amount_cents > balance_cents(patient):
+    # A deposit is paid ahead of the visit's charge; every other payment settles what is owed.
+    if purpose != Payment.Purpose.DEPOSIT and amount_cents > balance_cents(patient):
         raise BillingError("The amount is more than the balance owed.")
     account = _connected(practice)
     fee = application_fee_cents(practice, amount_cents)
@@ -158,6 +159,10 @@ def record_payment_succeeded(payment_intent: dict[str, Any]) -> LedgerEntry | No
     payment = _payment_for(payment_intent["id"], payment_intent.get("metadata"))
     if payment is None:
         return None  # not a payment Practica started (e.g. made in the Stripe dashboard)
+    if payment.purpose == Payment.Purpose.DEPOSIT:
+        from billing.deposits import deposit_paid
+
+        deposit_paid(payment)
     if payment.status != Payment.Status.SUCCEEDED:
         payment.status = Payment.Status.SUCCEEDED
         payment.succeeded_at = timezone.now()

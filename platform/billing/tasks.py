@@ -49,3 +49,15 @@ def process_pending_stripe_events(older_than_seconds: int = 300) -> int:
     cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
     pending = StripeEvent.objects.filter(processed_at=None, received_at__lt=cutoff).order_by("created")
     return sum(1 for event_id in pending.values_list("id", flat=True) if process_stripe_event(event_id))
+
+
+@shared_task
+def release_expired_deposit_holds() -> int:
+    """Every practice, in its own schema: appointments whose deposit was not paid in time."""
+    from billing.deposits import release_expired_holds
+
+    total = 0
+    for practice in Practice.objects.exclude(schema_name="public").exclude(stripe_account_id=None):
+        with tenant_context(practice):
+            total += release_expired_holds(practice)
+    return total

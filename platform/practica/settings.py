@@ -274,4 +274,7 @@ PAY_LINK_MAX_USES = 3
 # Stripe events stored but left unprocessed (a worker died) are picked up by this sweep.
 CELERY_BEAT_SCHEDULE = {
     "stripe-events-sweep": {"task": "billing.tasks.process_pending_stripe_events", "schedule": 300.0},
+    "deposit-holds": {"task": "billing.tasks.release_expired_deposit_holds", "schedule": 60.0},
 }
+# A booking that asks for a deposit keeps its slot this long while the patient pays.
+DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=15)

@@ -11,8 +11,9 @@ import pytest
 from django.conf import settings
 from django.test import Client, TestCase
 
-from tests.billing.fake_stripe import FakeStripe, start_fake_stripe
-from tests.conftest import PUBLIC_HOST
+from tenants.models import Practice
+from tests.billing.fake_stripe import FakeStripe, enable_charges, start_fake_stripe
+from tests.conftest import PUBLIC_HOST, signed_in_client, staff
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +71,17 @@ def send(payload: dict[str, Any], *, connect: bool = False, secret: str | None =
         return Client(HTTP_HOST=PUBLIC_HOST).post(
             path, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
         )
+
+
+@pytest.fixture
+def connected(fake_stripe: FakeStripe, practice_a: Practice) -> Practice:
+    """Practice A onboarded to Connect through the back office, charges enabled by Stripe's event."""
+    owner = staff(practice_a)
+    response = signed_in_client(owner, practice_a).post("/billing/connect/start/")
+    assert response.status_code == 302 and "/setup/s/acct_" in response["Location"]
+    practice_a.refresh_from_db()
+    account = enable_charges(fake_stripe, practice_a.stripe_account_id or "")
+    assert send(event("account.updated", account, account=account["id"]), connect=True).status_code == 200
+    practice_a.refresh_from_db()
+    assert practice_a.connect_charges_enabled
+    return practice_a

@@ -203,6 +203,12 @@ def _route(
             return _store(fake, account, _customer(fake, p))
         case ("POST", ["checkout", "sessions"]):
             return _store(fake, account, _checkout_session(fake, p))
+        case ("POST", ["checkout", "sessions", session_id, "expire"]):
+            session = _get(fake, session_id, account)
+            if session["status"] != "open":
+                raise _Error(400, "Only Checkout Sessions with a status of open can be expired.")
+            session["status"] = "expired"
+            return _public(session)
         case ("GET", ["subscriptions", sub_id]):
             return _public(_get(fake, sub_id, account))
         case ("POST", ["subscriptions", sub_id]):
@@ -554,6 +560,8 @@ def complete_payment_checkout(fake: FakeStripe, session_id: str) -> dict[str, An
     """Stands in for the patient paying on Stripe's hosted page: the PaymentIntent succeeds."""
     with fake.lock:
         session = fake.objects[session_id]
+        if session["status"] != "open":
+            raise ValueError(f"Checkout Session {session_id} is {session['status']}")
         params = session["_params"]
         pi = _payment_intent(
             fake,

@@ -26,20 +26,6 @@ from tests.factories import LocationFactory, PatientFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def connected(fake_stripe: FakeStripe, practice_a: Practice) -> Practice:
-    """Practice A onboarded to Connect through the back office, charges enabled by Stripe's event."""
-    owner = staff(practice_a)
-    response = signed_in_client(owner, practice_a).post("/billing/connect/start/")
-    assert response.status_code == 302 and "/setup/s/acct_" in response["Location"]
-    practice_a.refresh_from_db()
-    account = enable_charges(fake_stripe, practice_a.stripe_account_id or "")
-    assert send(event("account.updated", account, account=account["id"]), connect=True).status_code == 200
-    practice_a.refresh_from_db()
-    assert practice_a.connect_charges_enabled
-    return practice_a
-
-
 def _patient_owing(practice: Practice, cents: int, **fields: Any) -> Patient:
     with tenant_context(practice):
         patient = PatientFactory.create(**fields)
