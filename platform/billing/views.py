@@ -23,7 +23,7 @@ from billing.selectors import balance_cents, daily_payments_by_location, ledger_
 from core.links import practice_url
 from patients.models import Patient
 from tenants.models import Practice
-from tenants.subscriptions import SubscriptionError, customer_portal_url
+from tenants.subscriptions import SubscriptionError, customer_portal_url, start_subscription_checkout
 
 
 def _practice(request: HttpRequest) -> Practice:
@@ -51,6 +51,31 @@ def subscription_portal(request: HttpRequest) -> HttpResponse:
     practice = _practice(request)
     try:
         url = customer_portal_url(practice, practice_url(practice.slug, reverse("billing_home")))
+    except SubscriptionError as error:
+        messages.error(request, str(error))
+        return redirect("billing_home")
+    return HttpResponseRedirect(url)
+
+
+@require_POST
+@capability_required(Capability.MANAGE_PRACTICE)
+def subscription_checkout(request: HttpRequest) -> HttpResponse:
+    """A practice still on its trial (or one that never subscribed) subscribes, monthly or yearly."""
+    practice = _practice(request)
+    interval = request.POST.get("interval", "month")
+    if interval not in ("month", "year"):
+        messages.error(request, "Choose monthly or yearly billing.")
+        return redirect("billing_home")
+    if practice.stripe_subscription_id:
+        messages.error(request, "This practice already has a subscription; manage it below.")
+        return redirect("billing_home")
+    practice.billing_interval = interval
+    practice.save(update_fields=["billing_interval"])
+    back = practice_url(practice.slug, reverse("billing_home"))
+    try:
+        url = start_subscription_checkout(
+            practice, owner_email=_user(request).email, success_url=back, cancel_url=back
+        )
     except SubscriptionError as error:
         messages.error(request, str(error))
         return redirect("billing_home")

@@ -36,6 +36,9 @@ urlpatterns = [
     path("health/", core.health, name="health"),
     path("billing/", billing.billing_home, name="billing_home"),
     path("billing/subscription/portal/", billing.subscription_portal, name="billing_subscription_portal"),
+    path(
+        "billing/subscription/checkout/", billing.subscription_checkout, name="billing_subscription_checkout"
+    ),
     path("billing/connect/start/", billing.connect_start, name="billing_connect_start"),
     path("billing/connect/return/", billing.connect_return, name="billing_connect_return"),
     path("billing/patients/<uuid:patient_id>/", billing.patient_ledger, name="billing_patient_ledger"),

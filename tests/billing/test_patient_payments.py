@@ -475,3 +475,19 @@ def test_connect_event_for_unknown_account_is_refused(fake_stripe: FakeStripe, c
     assert (
         send({**payload, "account": connected.stripe_account_id}).status_code == 400
     )  # wrong endpoint secret/type
+
+
+def test_ledger_page_queries_do_not_grow_with_entries(
+    connected: Practice, django_assert_max_num_queries: Any
+) -> None:
+    patient = _patient_owing(connected, 1_000)
+    biller = signed_in_client(staff(connected, Role.BILLER), connected)
+    biller.get(f"/billing/patients/{patient.pk}/")  # warm caches (session, content types)
+    with django_assert_max_num_queries(30) as few:
+        biller.get(f"/billing/patients/{patient.pk}/")
+    with tenant_context(connected):
+        for _ in range(30):
+            ledger.post_entry(patient, LedgerEntry.Kind.CHARGE, 100, location=LocationFactory.create())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = biller.get(f"/billing/patients/{patient.pk}/")
+    assert page.content.count(b"<td>Charge</td>") == 31

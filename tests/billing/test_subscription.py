@@ -101,6 +101,7 @@ def test_payment_failed_grace_then_read_only_then_paid(fake_stripe: FakeStripe, 
     blocked = client.post("/patients/new/", {"first_name": "A"})
     assert blocked.status_code == 403 and b"read-only" in blocked.content
     assert client.get("/patients/").status_code == 200  # staff can still view
+    assert client.post("/billing/subscription/portal/").status_code == 302  # the owner can fix the card
 
     assert send(event("invoice.paid", invoice)).status_code == 200
     practice_a.refresh_from_db()
@@ -195,3 +196,23 @@ def test_webhook_rejects_unsigned_bad_and_unknown(fake_stripe: FakeStripe, pract
     assert StripeEvent.objects.count() == before
     practice_a.refresh_from_db()
     assert practice_a.status == Practice.Status.ACTIVE
+
+
+def test_trial_practice_subscribes_yearly_from_the_back_office(
+    fake_stripe: FakeStripe, practice_b: Practice
+) -> None:
+    plan = practice_b.plan
+    assert plan is not None
+    plan.stripe_monthly_price_id, plan.stripe_yearly_price_id = "price_m", "price_y"
+    plan.save()
+    owner = staff(practice_b)
+    client = signed_in_client(owner, practice_b)
+    assert client.post("/billing/subscription/checkout/", {"interval": "fortnight"}).status_code == 302
+    assert not fake_stripe.calls("POST", "/v1/checkout/sessions")
+    response = client.post("/billing/subscription/checkout/", {"interval": "year"})
+    assert response.status_code == 302 and "/c/pay/" in response["Location"]
+    checkout = fake_stripe.last("POST", "/v1/checkout/sessions")
+    assert checkout.params["line_items[0][price]"] == "price_y"
+    assert checkout.params["client_reference_id"] == practice_b.schema_name
+    manager = staff(practice_b, "manager")
+    assert signed_in_client(manager, practice_b).post("/billing/subscription/checkout/").status_code == 403
