@@ -66,6 +66,10 @@ def pay_link_from_token(token: str) -> PayLink:
 
 
 def check_usable(link: PayLink) -> None:
+    from billing.models import Payment
+
+    if Payment.objects.filter(pay_link=link, status=Payment.Status.SUCCEEDED).exists():
+        raise BillingError("This payment link has already been paid. Thank you.")
     if timezone.now() >= link.expires_at:
         raise BillingError("This payment link has expired. Please ask the practice for a new one.")
     if link.uses >= link.max_uses:

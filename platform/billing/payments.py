@@ -334,6 +334,8 @@ def refund_payment(
     practice: Practice, payment: Payment, amount_cents: int | None, *, by: User
 ) -> LedgerEntry:
     """Full (amount None) or partial refund of a succeeded payment; posts the refund to the ledger."""
+    # The payment row stays locked across the Stripe call: two billers refunding the same payment
+    # at once are serialised, so the second sees the first refund and cannot over-refund.
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.status != Payment.Status.SUCCEEDED or not payment.stripe_payment_intent:

@@ -12,6 +12,15 @@ def balance_cents(patient: Patient) -> int:
     return int(total or 0)
 
 
+def patients_owing(limit: int = 50) -> QuerySet[Patient]:
+    """Patients with a balance owed, largest first: where the back office starts collecting."""
+    return (
+        Patient.objects.annotate(balance=Sum("ledger_entries__amount_cents"))
+        .filter(balance__gt=0)
+        .order_by("-balance", "last_name")[:limit]
+    )
+
+
 def ledger_for(patient: Patient) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(patient=patient).select_related("location", "payment", "created_by")
 

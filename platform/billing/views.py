@@ -19,7 +19,7 @@ from billing import ledger, paylinks, payments
 from billing.errors import BillingError
 from billing.forms import AmountForm, CardSetupForm, EntryForm, FeeForm, RefundForm
 from billing.models import Dispute, LedgerEntry, Payment, StripeCustomer
-from billing.selectors import balance_cents, daily_payments_by_location, ledger_for
+from billing.selectors import balance_cents, daily_payments_by_location, ledger_for, patients_owing
 from core.links import practice_url
 from patients.models import Patient
 from tenants.models import Practice
@@ -41,7 +41,11 @@ def billing_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "billing/home.html",
-        {"practice_account": practice, "disputes": Dispute.objects.select_related("payment")[:20]},
+        {
+            "practice_account": practice,
+            "disputes": Dispute.objects.select_related("payment")[:20],
+            "owing": patients_owing(),
+        },
     )
 
 

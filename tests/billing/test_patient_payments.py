@@ -113,11 +113,22 @@ def test_pay_by_link_direct_charge_with_fee_posts_from_webhook(
         assert balance_cents(patient) == 4_000
         assert LedgerEntry.objects.filter(patient=patient, kind="payment").count() == 1
 
-    # Two more uses allowed, then the link is used up.
-    anonymous.post(f"/pay/{token}/")
-    anonymous.post(f"/pay/{token}/")
-    used_up = anonymous.get(f"/pay/{token}/")
+    paid = anonymous.get(f"/pay/{token}/")
+    assert paid.status_code == 410 and b"already been paid" in paid.content
+    home = signed_in_client(biller, connected).get("/billing/")
+    assert b"$40.00" in home.content  # listed among the balances owed
+
+
+def test_pay_link_allows_three_attempts(fake_stripe: FakeStripe, connected: Practice) -> None:
+    patient = _patient_owing(connected, 3_000)
+    with tenant_context(connected):
+        _, token = paylinks.create_pay_link(patient, 3_000, by=None)
+    anonymous = Client(HTTP_HOST=host_of(connected))
+    for _ in range(3):  # e.g. the patient closed Stripe's page twice
+        assert anonymous.post(f"/pay/{token}/").status_code == 302
+    used_up = anonymous.post(f"/pay/{token}/")
     assert used_up.status_code == 410 and b"used too many times" in used_up.content
+    assert len(fake_stripe.calls("POST", "/v1/checkout/sessions")) == 3
 
 
 def test_pay_link_expired_tampered_and_over_balance(fake_stripe: FakeStripe, connected: Practice) -> None:
