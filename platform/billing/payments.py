@@ -275,6 +275,8 @@ def charge_fee_to_card(
         },
     )
     if not created:
+        if payment.status == Payment.Status.FAILED:
+            raise BillingError("That attempt was declined. Reload the page to try again.")
         raise BillingError("This fee was already charged.")
     try:
         intent = stripe_client().v1.payment_intents.create(
@@ -295,6 +297,9 @@ def charge_fee_to_card(
         payment.status = Payment.Status.FAILED
         payment.save(update_fields=["status"])
         raise BillingError(f"The card was declined: {error.user_message or 'no reason given'}.") from error
+    except stripe.StripeError:
+        payment.delete()  # nothing happened at Stripe that we know of; the same click may be retried
+        raise
     with transaction.atomic():
         post_entry(
             patient,

@@ -1,9 +1,14 @@
 """Back-office billing pages and the public pay-by-link page. Thin: each calls one service."""
 
 import datetime
+import logging
 import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import stripe
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +28,27 @@ from billing.selectors import balance_cents, daily_payments_by_location, ledger_
 from core.links import practice_url
 from patients.models import Patient
 from tenants.models import Practice
+from tenants.stripe_gateway import StripeNotConfigured
 from tenants.subscriptions import SubscriptionError, customer_portal_url, start_subscription_checkout
+
+log = logging.getLogger(__name__)
+
+
+def stripe_failures_shown(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Stripe unreachable, refusing a request, or not set up: the person gets a clear page, not a 500."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except StripeNotConfigured as error:
+            return render(request, "billing/error.html", {"message": str(error)}, status=503)
+        except stripe.StripeError as error:
+            log.warning("Stripe refused a request: %s", error)
+            message = f"Stripe could not do this: {error.user_message or 'please try again later'}."
+            return render(request, "billing/error.html", {"message": message}, status=502)
+
+    return wrapped
 
 
 def _practice(request: HttpRequest) -> Practice:
@@ -49,6 +74,7 @@ def billing_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@stripe_failures_shown
 @require_POST
 @capability_required(Capability.MANAGE_PRACTICE)
 def subscription_portal(request: HttpRequest) -> HttpResponse:
@@ -61,6 +87,7 @@ def subscription_portal(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
+@stripe_failures_shown
 @require_POST
 @capability_required(Capability.MANAGE_PRACTICE)
 def subscription_checkout(request: HttpRequest) -> HttpResponse:
@@ -86,6 +113,7 @@ def subscription_checkout(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
+@stripe_failures_shown
 @require_POST
 @capability_required(Capability.MANAGE_PRACTICE)
 def connect_start(request: HttpRequest) -> HttpResponse:
@@ -96,6 +124,7 @@ def connect_start(request: HttpRequest) -> HttpResponse:
     )
 
 
+@stripe_failures_shown
 @capability_required(Capability.VIEW_BILLING)
 def connect_return(request: HttpRequest) -> HttpResponse:
     payments.refresh_connect_status(_practice(request))
@@ -167,6 +196,7 @@ def create_pay_link(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse
     return redirect("billing_patient_ledger", patient_id=patient.pk)
 
 
+@stripe_failures_shown
 @require_POST
 @capability_required(Capability.EDIT_BILLING)
 def start_card_setup(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
@@ -183,6 +213,7 @@ def start_card_setup(request: HttpRequest, patient_id: uuid.UUID) -> HttpRespons
     return HttpResponseRedirect(url)
 
 
+@stripe_failures_shown
 @require_POST
 @capability_required(Capability.EDIT_BILLING)
 def charge_fee(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
@@ -206,6 +237,7 @@ def charge_fee(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     return redirect("billing_patient_ledger", patient_id=patient.pk)
 
 
+@stripe_failures_shown
 @require_POST
 @capability_required(Capability.EDIT_BILLING)
 def refund(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
@@ -238,6 +270,7 @@ def daily_report(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/daily_report.html", {"day": day, "rows": rows})
 
 
+@stripe_failures_shown
 @capability_required(Capability.VIEW_BILLING)
 def payouts(request: HttpRequest) -> HttpResponse:
     from billing.reconciliation import reconcile_payouts
@@ -252,6 +285,7 @@ def payouts(request: HttpRequest) -> HttpResponse:
 # --- the public pay-by-link page (no sign-in) ---------------------------------------------------
 
 
+@stripe_failures_shown
 def pay_link(request: HttpRequest, token: str) -> HttpResponse:
     """Shows only the amount and the practice's name; paying goes to Stripe's hosted page."""
     practice = _practice(request)

@@ -502,3 +502,21 @@ def test_ledger_page_queries_do_not_grow_with_entries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = biller.get(f"/billing/patients/{patient.pk}/")
     assert page.content.count(b"<td>Charge</td>") == 31
+
+
+def test_stripe_refusals_and_missing_setup_are_clear_errors(
+    fake_stripe: FakeStripe, connected: Practice, settings: Any
+) -> None:
+    patient = _patient_owing(connected, 2_000)
+    payment, intent = _paid(fake_stripe, connected, patient, 2_000)
+    send(event("payment_intent.succeeded", intent, account=connected.stripe_account_id), connect=True)
+    fake_stripe.objects.pop(intent["id"])  # Stripe no longer knows the payment
+    biller = signed_in_client(staff(connected, Role.BILLER), connected)
+    refused = biller.post(f"/billing/payments/{payment.pk}/refund/", {"amount": "1.00"})
+    assert refused.status_code == 502 and b"Stripe could not do this" in refused.content
+    with tenant_context(connected):
+        assert not LedgerEntry.objects.filter(patient=patient, kind="refund").exists()
+    settings.STRIPE_SECRET_KEY = ""
+    owner = signed_in_client(staff(connected), connected)
+    unconfigured = owner.post("/billing/connect/start/")
+    assert unconfigured.status_code == 503 and b"not set up" in unconfigured.content
