@@ -520,3 +520,13 @@ def test_stripe_refusals_and_missing_setup_are_clear_errors(
     owner = signed_in_client(staff(connected), connected)
     unconfigured = owner.post("/billing/connect/start/")
     assert unconfigured.status_code == 503 and b"not set up" in unconfigured.content
+
+
+def test_application_fee_follows_the_plan(fake_stripe: FakeStripe, connected: Practice) -> None:
+    assert connected.plan is not None
+    connected.plan.application_fee_bps = 250
+    connected.plan.save()
+    patient = _patient_owing(connected, 10_001)
+    _paid(fake_stripe, connected, patient, 10_001)
+    checkout = fake_stripe.last("POST", "/v1/checkout/sessions")
+    assert checkout.params["payment_intent_data[application_fee_amount]"] == "250"  # 2.5%, rounded down
