@@ -16,6 +16,11 @@ class Plan(models.Model):  # type: ignore[django-manager-missing]  # Practice su
     trial_days = models.PositiveSmallIntegerField(default=14)
     sort_order = models.PositiveSmallIntegerField(default=0)
     is_public = models.BooleanField(default=True)
+    # Stripe Billing prices (per provider seat); empty: the plan cannot be bought online yet.
+    stripe_monthly_price_id = models.CharField(max_length=64, blank=True)
+    stripe_yearly_price_id = models.CharField(max_length=64, blank=True)
+    # The platform's fee on each patient payment, in basis points (100 = 1%).
+    application_fee_bps = models.PositiveSmallIntegerField(default=100)
 
     class Meta:
         ordering = ["sort_order", "id"]
@@ -46,6 +51,20 @@ class Practice(TenantMixin):
     require_staff_two_factor = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    # Subscription (the platform's Stripe account).
+    stripe_customer_id = models.CharField(max_length=64, blank=True, db_index=True)
+    stripe_subscription_id = models.CharField(max_length=64, blank=True, db_index=True)
+    billing_interval = models.CharField(max_length=5, default="month")  # "month" or "year"
+    past_due_since = models.DateTimeField(null=True, blank=True)
+    trial_ends_at = models.DateTimeField(null=True, blank=True)
+    trial_ending_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    # Stripe's `created` of the last subscription event applied: older events arriving late are ignored.
+    subscription_event_created = models.BigIntegerField(default=0)
+    # Patient payments (the practice's Stripe Connect account): maps Connect events to the practice.
+    stripe_account_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    connect_charges_enabled = models.BooleanField(default=False)
+    connect_payouts_enabled = models.BooleanField(default=False)
+    connect_requirements_due = models.JSONField(default=list, blank=True)
 
     auto_create_schema = True
     auto_drop_schema = False
@@ -66,3 +85,29 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class StripeEvent(models.Model):
+    """Every verified Stripe webhook event, once: the id makes delivery retries and replays no-ops.
+
+    Lives in the public schema because the platform's events belong to no practice and a Connect
+    event only names its practice through `account` (see Practice.stripe_account_id)."""
+
+    class Endpoint(models.TextChoices):
+        PLATFORM = "platform", "Platform (subscriptions)"
+        CONNECT = "connect", "Connect (patient payments)"
+
+    id = models.CharField(max_length=255, primary_key=True)
+    type = models.CharField(max_length=80)
+    endpoint = models.CharField(max_length=8, choices=Endpoint.choices)
+    account = models.CharField(max_length=64, blank=True)
+    created = models.BigIntegerField()  # Stripe's unix time of the event
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created", "received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}"

@@ -6,6 +6,7 @@ from accounts.views import handoff_url
 from tenants.forms import SignupForm
 from tenants.models import Plan
 from tenants.services import SignupError, sign_up_practice
+from tenants.subscriptions import checkout_or
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -34,5 +35,6 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             start_session(request, result.owner)  # on the public site too, for "my practices"
-            return redirect(handoff_url(request, result.practice.slug, result.practice.schema_name))
+            into_practice = handoff_url(request, result.practice.slug, result.practice.schema_name)
+            return redirect(checkout_or(result.practice, result.owner.email, into_practice))
     return render(request, "tenants/signup.html", {"form": form})

@@ -8,5 +8,8 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_practica")
+os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_platform_test")
+os.environ.setdefault("STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_connect_test")
 
 from practica.settings import *  # noqa: F403

@@ -55,6 +55,7 @@ TENANT_APPS = [
     "patients",
     "scheduling",
     "portal",
+    "billing",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.PracticeAccessMiddleware",
+    "tenants.subscriptions.ReadOnlyAfterGraceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -260,3 +262,22 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Stripe: the platform's account (subscriptions) and Connect (patients pay their practice).
+# STRIPE_API_BASE is empty in production (the real API); tests point it at their fake server.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
+# After a failed subscription payment the practice keeps working this long, then turns read-only.
+SUBSCRIPTION_GRACE_DAYS = env.int("SUBSCRIPTION_GRACE_DAYS", default=7)
+PAY_LINK_MAX_AGE_DAYS = 30
+PAY_LINK_MAX_USES = 3
+# Stripe events stored but left unprocessed (a worker died) are picked up by this sweep.
+CELERY_BEAT_SCHEDULE = {
+    "stripe-events-sweep": {"task": "billing.tasks.process_pending_stripe_events", "schedule": 300.0},
+    "deposit-holds": {"task": "billing.tasks.release_expired_deposit_holds", "schedule": 60.0},
+}
+# A booking that asks for a deposit keeps its slot this long while the patient pays.
+DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=15)

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import views as accounts
 from audit import views as audit
+from billing import views as billing
 from core import views as core
 from patients import views as patients
 from portal import views as portal
@@ -37,4 +38,21 @@ urlpatterns = [
     # The scheduling engine's waitlist emails link here; the claim page lives in the portal.
     path("book/waitlist/<str:token>/", portal.waitlist_claim_link, name="waitlist_claim_link"),
     path("health/", core.health, name="health"),
+    path("billing/", billing.billing_home, name="billing_home"),
+    path("billing/subscription/portal/", billing.subscription_portal, name="billing_subscription_portal"),
+    path(
+        "billing/subscription/checkout/", billing.subscription_checkout, name="billing_subscription_checkout"
+    ),
+    path("billing/connect/start/", billing.connect_start, name="billing_connect_start"),
+    path("billing/connect/return/", billing.connect_return, name="billing_connect_return"),
+    path("billing/patients/<uuid:patient_id>/", billing.patient_ledger, name="billing_patient_ledger"),
+    path(
+        "billing/patients/<uuid:patient_id>/pay-link/", billing.create_pay_link, name="billing_pay_link_new"
+    ),
+    path("billing/patients/<uuid:patient_id>/card/", billing.start_card_setup, name="billing_card_setup"),
+    path("billing/patients/<uuid:patient_id>/fee/", billing.charge_fee, name="billing_charge_fee"),
+    path("billing/payments/<uuid:payment_id>/refund/", billing.refund, name="billing_refund"),
+    path("billing/reports/daily/", billing.daily_report, name="billing_daily_report"),
+    path("billing/payouts/", billing.payouts, name="billing_payouts"),
+    path("pay/<str:token>/", billing.pay_link, name="pay_link"),
 ]

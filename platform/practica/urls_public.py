@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts import views as accounts
+from billing import webhooks as stripe_webhooks
 from core import views as core
 from tenants import views as tenants
 
@@ -17,4 +18,6 @@ urlpatterns = [
     path("practices/", accounts.my_practices, name="my_practices"),
     path("go/<slug:slug>/", accounts.go_to_practice, name="go_to_practice"),
     path("health/", core.health, name="health"),
+    path("stripe/webhooks/platform/", stripe_webhooks.platform_webhook, name="stripe_platform_webhook"),
+    path("stripe/webhooks/connect/", stripe_webhooks.connect_webhook, name="stripe_connect_webhook"),
 ]
