@@ -68,6 +68,7 @@ DEFAULT_NOT_FOUND_TENANT_VIEW = "core.views.unknown_practice"
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
