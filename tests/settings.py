@@ -8,5 +8,7 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Tests roll back what they change, which no save signal reports: route without memory.
+os.environ.setdefault("TENANT_ROUTING_CACHE_SECONDS", "0")
 
 from practica.settings import *  # noqa: F403

@@ -65,13 +65,15 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 PUBLIC_SCHEMA_URLCONF = "practica.urls_public"
 ROOT_URLCONF = "practica.urls_practice"
 DEFAULT_NOT_FOUND_TENANT_VIEW = "core.views.unknown_practice"
+# How long a process routes a known host from memory (see core.routing); 0 turns it off.
+TENANT_ROUTING_CACHE_SECONDS = env.int("TENANT_ROUTING_CACHE_SECONDS", default=5)
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    "core.routing.CachedTenantMiddleware",
     "tenants.middleware.PracticeStatusMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
