@@ -23,7 +23,12 @@ setup_python() {
   local extras=$1
   if [ ! -x "$PY" ]; then
     say "Creating the virtual environment (.venv)"
-    python3.11 -m venv "$VENV" 2>/dev/null || python3 -m venv "$VENV"
+    if ! { python3.11 -m venv "$VENV" 2>/dev/null || python3 -m venv "$VENV" 2>/dev/null; }; then
+      # Debian ships venv's pip bootstrap separately.
+      rm -rf "$VENV"
+      apt_install python3-venv
+      python3.11 -m venv "$VENV" 2>/dev/null || python3 -m venv "$VENV"
+    fi
   fi
   local stamp="$VENV/.practica-$extras"
   local want

@@ -18,6 +18,7 @@ of an interrupted earlier run are removed at the start.
 """
 
 import argparse
+import statistics
 import sys
 import time
 import uuid
@@ -102,8 +103,7 @@ def main() -> None:
     print()
     for mode, seconds in timings.items():
         print(f"{mode:8s} ({len(seconds)} signups)  {summary(seconds)}")
-    clone_p50 = sorted(timings["clone"])[len(timings["clone"]) // 2]
-    migrate_p50 = sorted(timings["migrate"])[len(timings["migrate"]) // 2]
+    clone_p50, migrate_p50 = statistics.median(timings["clone"]), statistics.median(timings["migrate"])
     print(
         f"clone is {migrate_p50 / clone_p50:.1f}x faster at p50; "
         f"slowest clone signup {max(timings['clone']):.2f} s (goal: under {GOAL_SECONDS:.0f} s)"
