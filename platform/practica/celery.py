@@ -21,7 +21,8 @@ app = CeleryApp("practica")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Keep Django's LOGGING (JSON lines with schema and request id) in the worker too.
 app.conf.worker_hijack_root_logger = False
-app.conf.beat_schedule = {}
+# Entries from settings (CELERY_BEAT_SCHEDULE) are kept; domains add theirs with add_periodic_task.
+app.conf.beat_schedule = dict(app.conf.beat_schedule or {})
 app.autodiscover_tasks()
 
 REQUEST_ID_HEADER = "practica_request_id"
