@@ -18,8 +18,10 @@ Each is served three ways, in alternating rounds of a fixed number of requests:
                on every request (what core.routing saves; shown for comparison);
   * unrouted - the same stack and view with the tenant middleware replaced by one that hands
                every request the already-loaded practice, the connection's schema set once.
-The figure per way is the median requests/s over the rounds; overhead is the extra time per
-request that routing costs: unrouted rps / routed rps - 1. The goal is under 15 %.
+Overhead is the extra time per request that routing costs: unrouted rps / routed rps - 1. The
+machine is shared, so rounds are short, run back and forth, and each round's routed figure is
+compared with the unrouted figure of the same round (paired); the verdict uses the median of
+those paired overheads, and the best round of each way is shown too. The goal is under 15 %.
 """
 
 import argparse
@@ -46,7 +48,7 @@ setup_django()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import HttpRequest, HttpResponse, JsonResponse  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
+from django.test import Client, RequestFactory, override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
@@ -145,15 +147,71 @@ def run_round(way: str, url: str, host: str, cookies: dict[str, str], requests: 
     return requests / elapsed, counter.statements
 
 
+def overhead_percent(routed_rps: float, unrouted_rps: float) -> float:
+    return (unrouted_rps / routed_rps - 1) * 100
+
+
+def measure_endpoint(
+    url: str, label: str, host: str, cookies: dict[str, str], rounds: int, requests: int
+) -> float:
+    """Prints the figures of one endpoint; returns routing's paired median overhead in percent."""
+    ways = ["routed", "uncached", "unrouted"]
+    rps: dict[str, list[float]] = {way: [] for way in ways}
+    statements: dict[str, int] = {}
+    for index in range(rounds):
+        # Back and forth, so that no way always runs first or last in a round.
+        for way in ways if index % 2 == 0 else ways[::-1]:
+            rate, statements[way] = run_round(way, url, host, cookies, requests)
+            rps[way].append(rate)
+    paired = {
+        way: statistics.median(overhead_percent(r, u) for r, u in zip(rps[way], rps["unrouted"], strict=True))
+        for way in ("routed", "uncached")
+    }
+    print(f"\n{url} ({label})")
+    for way in ways:
+        print(
+            f"  {way:8s} median {statistics.median(rps[way]):6.0f} req/s, best {max(rps[way]):6.0f} req/s"
+            f"   ({statements[way]} SQL statements/request)"
+        )
+    best = overhead_percent(max(rps["routed"]), max(rps["unrouted"]))
+    microseconds = (1 / max(rps["routed"]) - 1 / max(rps["unrouted"])) * 1e6
+    print(
+        f"  routing overhead: {paired['routed']:+.1f} % (median of the {rounds} paired rounds; "
+        f"best vs best {best:+.1f} %, {microseconds:.0f} µs/request)  goal < {GOAL_OVERHEAD_PERCENT:.0f} %"
+    )
+    print(f"  django-tenants' uncached routing for comparison: {paired['uncached']:+.1f} %")
+    return paired["routed"]
+
+
+def routing_cost_microseconds(host: str, repeat: int = 5000) -> float:
+    """The routing middleware alone on a remembered host, without database or view: CPU time
+    per request, a figure the shared machine's noise barely moves."""
+    from core.routing import CachedTenantMiddleware
+
+    factory = RequestFactory()
+    middleware = CachedTenantMiddleware(lambda request: HttpResponse())
+    middleware.process_request(factory.get("/", HTTP_HOST=host))  # remember the host
+    started = time.process_time()
+    for _ in range(repeat):
+        middleware.process_request(factory.get("/", HTTP_HOST=host))
+    routed = time.process_time() - started
+    started = time.process_time()
+    for _ in range(repeat):
+        factory.get("/", HTTP_HOST=host)
+    building = time.process_time() - started
+    use_public_schema()
+    return (routed - building) / repeat * 1e6
+
+
 def main() -> None:
     global _practice
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=5, help="rounds per way and endpoint (default 5)")
-    parser.add_argument("--requests", type=int, default=300, help="requests per round (default 300)")
+    parser.add_argument("--rounds", type=int, default=15, help="rounds per way and endpoint (default 15)")
+    parser.add_argument("--requests", type=int, default=100, help="requests per round (default 100)")
     args = parser.parse_args()
 
     print(f"Tenant routing overhead benchmark: {machine()}")
-    print(f"{args.rounds} alternating rounds of {args.requests} requests per way, Django test Client")
+    print(f"{args.rounds} rounds of {args.requests} requests per way, back and forth, Django test Client")
     remove_bench_practices(BENCH_EMAIL_DOMAIN)
     migrate_project()
     install_urlconf()
@@ -173,29 +231,10 @@ def main() -> None:
         ]
         results = []
         for url, cookies, label in endpoints:
-            rps: dict[str, list[float]] = {"routed": [], "uncached": [], "unrouted": []}
-            queries: dict[str, int] = {}
-            for _ in range(args.rounds):
-                for way in rps:
-                    rate, queries[way] = run_round(way, url, host, cookies, args.requests)
-                    rps[way].append(rate)
-            routed, unrouted = statistics.median(rps["routed"]), statistics.median(rps["unrouted"])
-            uncached = statistics.median(rps["uncached"])
-            overhead = (unrouted / routed - 1) * 100
-            results.append(overhead)
-            print(f"\n{url} ({label})")
-            for way in rps:
-                rounds = " ".join(f"{r:6.0f}" for r in rps[way])
-                print(
-                    f"  {way:8s} median {statistics.median(rps[way]):6.0f} req/s   "
-                    f"({queries[way]} SQL statements/request; rounds: {rounds})"
-                )
-            print(
-                f"  routing overhead: {overhead:+.1f} % per request "
-                f"({(1 / routed - 1 / unrouted) * 1e6:.0f} µs)  goal < {GOAL_OVERHEAD_PERCENT:.0f} %"
-                f"   [uncached django-tenants routing: {(unrouted / uncached - 1) * 100:+.1f} %]"
-            )
-        verdict = "met" if max(results) < GOAL_OVERHEAD_PERCENT else "NOT met"
+            results.append(measure_endpoint(url, label, host, cookies, args.rounds, args.requests))
+        alone = routing_cost_microseconds(host)
+        print(f"\nRouting middleware alone (remembered host, no database): {alone:.0f} µs CPU/request")
+        verdict = "met" if max(results) < GOAL_OVERHEAD_PERCENT else "NOT met"  # judged on the paired medians
         print(f"\nGoal of under {GOAL_OVERHEAD_PERCENT:.0f} % routing overhead: {verdict}")
     finally:
         use_public_schema()
