@@ -14,7 +14,7 @@ is_root() { [ "$(id -u)" = 0 ]; }
 
 apt_install() {
   if ! is_root; then say "Please install: $*"; return 1; fi
-  if [ -z "${_APT_UPDATED:-}" ]; then apt-get update -qq >/dev/null; _APT_UPDATED=1; fi
+  if [ -z "${_APT_UPDATED:-}" ]; then apt-get update -qq >/dev/null || return 1; _APT_UPDATED=1; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
@@ -23,7 +23,12 @@ setup_python() {
   local extras=$1
   if [ ! -x "$PY" ]; then
     say "Creating the virtual environment (.venv)"
-    python3.11 -m venv "$VENV" 2>/dev/null || python3 -m venv "$VENV"
+    if ! { python3.11 -m venv "$VENV" 2>/dev/null || python3 -m venv "$VENV" 2>/dev/null; }; then
+      # Debian ships venv's pip bootstrap separately.
+      rm -rf "$VENV"
+      apt_install python3-venv
+      python3.11 -m venv "$VENV" 2>/dev/null || python3 -m venv "$VENV"
+    fi
   fi
   local stamp="$VENV/.practica-$extras"
   local want
@@ -75,10 +80,11 @@ setup_postgres() {
   if is_root; then
     # PostgreSQL refuses to run as root: the cluster belongs to the postgres user, which must
     # be able to reach its folder; fall back to /var/tmp when the checkout is not reachable.
-    as_pg=(runuser -u postgres --)
+    # (from / so that the postgres user is not left in a folder it may not enter)
+    as_pg=(env -C / runuser -u postgres --)
     mkdir -p "$pgdir"
     chown postgres "$pgdir"
-    if ! runuser -u postgres -- test -w "$pgdir"; then
+    if ! "${as_pg[@]}" test -w "$pgdir" 2>/dev/null; then
       pgdir="/var/tmp/practica-pg-$(echo "$ROOT" | sha256sum | cut -c1-12)"
       mkdir -p "$pgdir" && chown postgres "$pgdir"
     fi
@@ -89,7 +95,9 @@ setup_postgres() {
     "${as_pg[@]}" "$bindir/initdb" -D "$pgdir/data" -A trust -U postgres >/dev/null
   fi
   if "${as_pg[@]}" "$bindir/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1; then
-    port=$(cat "$pgdir/port" 2>/dev/null || echo "$port")
+    # The running server's own record of its port (line 4 of postmaster.pid) is the truth.
+    port=$(sed -n 4p "$pgdir/data/postmaster.pid" 2>/dev/null || true)
+    port=${port:-$(cat "$pgdir/port" 2>/dev/null || echo "${PRACTICA_PG_PORT:-54329}")}
   else
     # Another server (or another checkout's cluster) may hold the port: take the next free one.
     while "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" >/dev/null 2>&1 \

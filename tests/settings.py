@@ -11,5 +11,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_practica")
 os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_platform_test")
 os.environ.setdefault("STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_connect_test")
+# Tests roll back what they change, which no save signal reports: route without memory.
+os.environ.setdefault("TENANT_ROUTING_CACHE_SECONDS", "0")
 
 from practica.settings import *  # noqa: F403

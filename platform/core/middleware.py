@@ -15,6 +15,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-Id", "")
         request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]  # for lines logged after the middleware
         token = request_id_var.set(request_id)
         try:
             response = self.get_response(request)

@@ -4,7 +4,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.decorators import staff_required
 from core.dashboard import first_run_checklist
-from core.health import run_checks
+from core.health import health_response
 from core.links import public_url
 
 
@@ -16,8 +16,7 @@ def unknown_practice(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
-    healthy, results = run_checks()
-    return JsonResponse({"status": "ok" if healthy else "error", **results}, status=200 if healthy else 503)
+    return health_response()
 
 
 @staff_required
