@@ -4,9 +4,11 @@ billing company with access to both. Safe to run again: existing demo data is ke
 import datetime
 import random
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import BillingCompany, BillingCompanyMember, Membership, User
@@ -14,7 +16,10 @@ from accounts.roles import Role
 from accounts.services import grant_billing_company
 from core.links import practice_url, public_url
 from patients.models import Patient
-from scheduling.models import Location, Provider
+from portal.models import PortalAccount
+from scheduling.booking import book_appointment
+from scheduling.errors import SchedulingError
+from scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WeeklyHours
 from scheduling.validators import with_check_digit
 from tenants.models import Plan, Practice
 from tenants.services import provision_practice
@@ -84,6 +89,7 @@ class Command(BaseCommand):
             grant_billing_company(practice=practice, company=company, role=Role.BILLER, granted_by=None)
             with tenant_context(practice):
                 self._practice_data(practice, slug, tz, locations, rng)
+                self._scheduling_data(slug, rng)
             lines.append(f"  {name}: {practice_url(slug, '/')}")
 
         self.stdout.write(self.style.SUCCESS("Demo ready."))
@@ -97,8 +103,78 @@ class Command(BaseCommand):
             "Billing company (both practices): biller@summit.example, same password, at "
             + public_url("/login/")
         )
+        self.stdout.write(
+            "Patient portal (same password): patient@riverside.example at "
+            + practice_url("riverside", "/portal/")
+            + ", patient@lakeside.example at "
+            + practice_url("lakeside", "/portal/")
+        )
         if settings.BASE_DOMAIN == "localhost":
             self.stdout.write("Subdomains of localhost need no DNS set-up in a browser.")
+
+    def _scheduling_data(self, slug: str, rng: random.Random) -> None:
+        """Appointment types, rooms, working hours, a portal login and a week of bookings."""
+        if AppointmentType.objects.exists():
+            return
+        types = [
+            AppointmentType.objects.create(name="New patient visit", duration_minutes=40, colour="#0b6e69"),
+            AppointmentType.objects.create(
+                name="Follow-up", duration_minutes=20, buffer_after_minutes=5, colour="#1f77b4"
+            ),
+            AppointmentType.objects.create(
+                name="Annual physical", duration_minutes=30, needs_room=True, colour="#9467bd"
+            ),
+        ]
+        today = timezone.localdate()
+        for location in Location.objects.all():
+            Room.objects.create(location=location, name="Exam 1")
+            Room.objects.create(location=location, name="Exam 2")
+            for provider in location.providers.all():
+                for weekday in range(5):
+                    for start, end, kind in (
+                        (datetime.time(9), datetime.time(17), WeeklyHours.Kind.WORK),
+                        (datetime.time(12), datetime.time(13), WeeklyHours.Kind.BREAK),
+                    ):
+                        WeeklyHours.objects.create(
+                            provider=provider,
+                            location=location,
+                            weekday=weekday,
+                            start_time=start,
+                            end_time=end,
+                            kind=kind,
+                            effective_from=today - datetime.timedelta(days=30),
+                        )
+        patients = list(Patient.objects.order_by("last_name", "first_name"))
+        portal_patient = patients[0]
+        portal_patient.email = f"patient@{slug}.example"
+        portal_patient.save(update_fields=["email"])
+        account = PortalAccount(
+            patient=portal_patient, email=portal_patient.email, email_verified_at=timezone.now()
+        )
+        account.set_password(DEMO_PASSWORD)
+        account.save()
+        location = Location.objects.first()
+        assert location is not None
+        zone = ZoneInfo(location.time_zone)
+        providers = list(location.providers.all())
+        for day_offset in range(1, 8):
+            day = today + datetime.timedelta(days=day_offset)
+            if day.weekday() >= 5:
+                continue
+            for hour in (9, 10, 14, 15):
+                local_start = datetime.datetime.combine(day, datetime.time(hour), tzinfo=zone)
+                try:
+                    book_appointment(
+                        patient=rng.choice(patients),
+                        appointment_type=rng.choice(types),
+                        provider=rng.choice(providers),
+                        location=location,
+                        start=local_start.astimezone(datetime.UTC),
+                        source=Appointment.Source.STAFF,
+                        override=True,
+                    )
+                except SchedulingError:
+                    continue  # a random pick that collides is simply skipped
 
     def _user(self, email: str, full_name: str) -> User:
         user = User.objects.filter(email=email).first()
