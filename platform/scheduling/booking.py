@@ -15,7 +15,9 @@ from scheduling.models import Appointment, AppointmentType, Location, Provider, 
 from scheduling.slots import booking_window
 
 Status = Appointment.Status
-EXCLUSION_CONSTRAINTS = {"no_overlapping_provider_appointments", "no_overlapping_room_appointments"}
+PROVIDER_CONSTRAINT = "no_overlapping_provider_appointments"
+ROOM_CONSTRAINT = "no_overlapping_room_appointments"
+EXCLUSION_CONSTRAINTS = {PROVIDER_CONSTRAINT, ROOM_CONSTRAINT}
 
 
 @dataclass
@@ -24,9 +26,9 @@ class Booking:
     warnings: list[str] = field(default_factory=list)
 
 
-def _is_double_booking(error: IntegrityError) -> bool:
+def _violated_constraint(error: IntegrityError) -> str | None:
     diag = getattr(error.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None) in EXCLUSION_CONSTRAINTS
+    return getattr(diag, "constraint_name", None)
 
 
 def _occupancy(appointment_type: AppointmentType, start: datetime.datetime) -> DateTimeTZRange:
@@ -138,7 +140,7 @@ def book_appointment(
     if appointment_type.needs_room:
         candidates = [room] if room is not None else list(_free_room(location, occupancy))
         if not candidates:
-            raise SlotUnavailable("No room is free at that time.")
+            raise SlotUnavailable("This slot is no longer available: no room is free at that time.")
     else:
         candidates = [room]
 
@@ -161,9 +163,12 @@ def book_appointment(
             with transaction.atomic():
                 appointment.save()
         except IntegrityError as error:
-            if not _is_double_booking(error):
+            constraint = _violated_constraint(error)
+            if constraint not in EXCLUSION_CONSTRAINTS:
                 raise
-            continue  # the provider is taken (every room will fail too) or this room is: try the next
+            if constraint == PROVIDER_CONSTRAINT:
+                break  # the provider is taken: every other room would fail the same way
+            continue  # someone took this room a moment ago: try the next free one
         return Booking(appointment, warnings)
     raise SlotUnavailable()
 
