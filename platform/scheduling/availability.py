@@ -10,10 +10,12 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import WEEKLY, rrule
+from django.db import transaction
 from django.db.models import Q
 
+from scheduling.errors import SchedulingError
 from scheduling.intervals import Interval, merge, subtract
-from scheduling.models import ExtraHours, Holiday, Location, TimeOff, WeeklyHours
+from scheduling.models import ExtraHours, Holiday, Location, Provider, TimeOff, WeeklyHours
 
 # (provider id, location id) -> merged UTC working intervals
 WorkingTime = dict[tuple[UUID, UUID], list[Interval]]
@@ -81,3 +83,22 @@ def working_time(
         if clipped:
             result[key] = clipped
     return result
+
+
+def add_extra_hours(
+    provider: Provider, location: Location, start: datetime.datetime, end: datetime.datetime
+) -> ExtraHours:
+    """One-off working time; after commit, its open slots are offered to matching waiting patients."""
+    if end <= start:
+        raise SchedulingError("The end must be after the start.", "invalid_range")
+    if not provider.locations.filter(pk=location.pk).exists():
+        raise SchedulingError(f"{provider.display_name} does not work at {location.name}.", "wrong_location")
+    block = ExtraHours.objects.create(provider=provider, location=location, start=start, end=end)
+
+    def offer() -> None:
+        from scheduling.waitlist import offer_new_hours  # the waitlist books, and booking reads hours
+
+        offer_new_hours(provider, location, start, end)
+
+    transaction.on_commit(offer)
+    return block
