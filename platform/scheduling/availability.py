@@ -86,7 +86,11 @@ def working_time(
 
 
 def add_extra_hours(
-    provider: Provider, location: Location, start: datetime.datetime, end: datetime.datetime
+    provider: Provider,
+    location: Location,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime | None = None,
 ) -> ExtraHours:
     """One-off working time; after commit, its open slots are offered to matching waiting patients."""
     if end <= start:
@@ -98,7 +102,7 @@ def add_extra_hours(
     def offer() -> None:
         from scheduling.waitlist import offer_new_hours  # the waitlist books, and booking reads hours
 
-        offer_new_hours(provider, location, start, end)
+        offer_new_hours(provider, location, start, end, now=now)
 
     transaction.on_commit(offer)
     return block

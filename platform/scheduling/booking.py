@@ -228,7 +228,7 @@ def cancel_appointment(
         locked.cancellation_reason = reason[:200]
         locked.late_cancel = late
         locked.save(update_fields=["status", "cancellation_reason", "late_cancel", "updated_at"])
-        transaction.on_commit(lambda: _offer_freed_slot(locked))
+        transaction.on_commit(lambda: _offer_freed_slot(locked, now))
     return locked
 
 
@@ -269,11 +269,11 @@ def reschedule_appointment(
             rescheduled_from=old,
             now=now,
         )
-        transaction.on_commit(lambda: _offer_freed_slot(old))
+        transaction.on_commit(lambda: _offer_freed_slot(old, now))
     return booking
 
 
-def _offer_freed_slot(appointment: Appointment) -> None:
-    from scheduling.waitlist import offer_freed_slot
+def _offer_freed_slot(appointment: Appointment, now: datetime.datetime) -> None:
+    from scheduling.waitlist import offer_freed_slot  # the waitlist books through this module
 
-    offer_freed_slot(appointment)
+    offer_freed_slot(appointment, now=now)

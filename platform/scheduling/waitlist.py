@@ -37,10 +37,14 @@ def join_waitlist(
     earliest: datetime.datetime,
     latest: datetime.datetime,
     provider: Provider | None = None,
+    now: datetime.datetime | None = None,
 ) -> WaitlistEntry:
+    """Wait for a time of this type between `earliest` and `latest`, with one provider or any."""
+    if timezone.is_naive(earliest) or timezone.is_naive(latest):
+        raise SchedulingError("Give times with a time zone offset.", "invalid_time_zone")
     if latest <= earliest:
         raise SchedulingError("The end of the window must be after its start.", "invalid_range")
-    if latest <= timezone.now():
+    if latest <= (now or timezone.now()):
         raise SchedulingError("That window is already over.", "past")
     return WaitlistEntry.objects.create(
         patient=patient,
@@ -148,17 +152,19 @@ def _send_offers(offers: list[WaitlistOffer], location: Location) -> None:
     slug = _practice_slug()
     zone = ZoneInfo(location.time_zone)
     for offer in offers:
-        notify_patient(
-            offer.entry.patient,
-            subject="An earlier appointment is available",
-            template="scheduling/email/waitlist_offer.txt",
-            context={
-                "local_start": offer.start.astimezone(zone),
-                "local_expires": offer.expires_at.astimezone(zone),
-                "link": practice_url(slug, f"/book/waitlist/{claim_token(offer)}/"),
-                "location": location,
-            },
-        )
+        # Templates show aware times in the active zone: the location's, not the server's UTC.
+        with timezone.override(zone):
+            notify_patient(
+                offer.entry.patient,
+                subject="An earlier appointment is available",
+                template="scheduling/email/waitlist_offer.txt",
+                context={
+                    "local_start": offer.start.astimezone(zone),
+                    "local_expires": offer.expires_at.astimezone(zone),
+                    "link": practice_url(slug, f"/book/waitlist/{claim_token(offer)}/"),
+                    "location": location,
+                },
+            )
 
 
 def offer_freed_slot(freed: Appointment, now: datetime.datetime | None = None) -> list[WaitlistOffer]:

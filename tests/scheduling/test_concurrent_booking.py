@@ -21,7 +21,8 @@ from core.tenancy import use_public_schema
 from patients.models import Patient
 from scheduling.booking import book_appointment
 from scheduling.errors import SlotUnavailable
-from scheduling.models import Appointment
+from scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
+from scheduling.waitlist import claim_offer
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory
 from tests.scheduling.factories import AppointmentTypeFactory, RoomFactory, weekly_hours
 
@@ -71,10 +72,10 @@ def in_race_schema(race_schema: str, db: None) -> Runner:
     return run
 
 
-def race(attempt: Callable[[int], object]) -> list[object]:
-    """Run `attempt(i)` for i in 0..ATTEMPTS-1, each on its own thread and database connection, all
+def race(attempt: Callable[[int], object], attempts: int = ATTEMPTS) -> list[object]:
+    """Run `attempt(i)` for i in 0..attempts-1, each on its own thread and database connection, all
     released at once; returns what each returned, or the SlotUnavailable it raised."""
-    barrier = threading.Barrier(ATTEMPTS)
+    barrier = threading.Barrier(attempts)
 
     def one(index: int) -> object:
         try:
@@ -87,8 +88,8 @@ def race(attempt: Callable[[int], object]) -> list[object]:
         finally:
             connection.close()
 
-    with ThreadPoolExecutor(max_workers=ATTEMPTS) as pool:
-        return list(pool.map(one, range(ATTEMPTS)))
+    with ThreadPoolExecutor(max_workers=attempts) as pool:
+        return list(pool.map(one, range(attempts)))
 
 
 def test_twenty_concurrent_bookings_of_one_provider_slot_book_exactly_one(in_race_schema: Runner) -> None:
@@ -157,3 +158,47 @@ def test_twenty_providers_racing_for_one_room_book_exactly_one(in_race_schema: R
     assert all("no longer available" in error.message for error in refused)
     booked = in_race_schema(lambda: Appointment.objects.filter(room=data["room"], start=SLOT).count())
     assert booked == 1
+
+
+def test_concurrent_waitlist_claims_for_one_time_book_exactly_one(in_race_schema: Runner) -> None:
+    claimants = 5
+
+    def arrange() -> list[WaitlistOffer]:
+        location = LocationFactory.create(time_zone="America/New_York")
+        provider = ProviderFactory.create()
+        provider.locations.add(location)
+        weekly_hours(provider, location)
+        visit = AppointmentTypeFactory.create()
+        offers = []
+        for _ in range(claimants):
+            entry = WaitlistEntry.objects.create(
+                patient=PatientFactory.create(),
+                appointment_type=visit,
+                earliest=SLOT - datetime.timedelta(days=1),
+                latest=SLOT + datetime.timedelta(days=1),
+                status=WaitlistEntry.Status.OFFERED,
+            )
+            offers.append(
+                WaitlistOffer.objects.create(
+                    entry=entry,
+                    provider=provider,
+                    location=location,
+                    start=SLOT,
+                    expires_at=NOW + datetime.timedelta(hours=1),
+                )
+            )
+        return offers
+
+    offers = in_race_schema(arrange)
+    results = race(lambda i: claim_offer(offers[i], now=NOW), attempts=claimants)
+
+    refused = [result for result in results if isinstance(result, SlotUnavailable)]
+    assert len(refused) == claimants - 1, results
+    assert all("no longer available" in error.message for error in refused)
+
+    def outcome() -> tuple[int, list[str]]:
+        booked = Appointment.objects.filter(provider_id=offers[0].provider_id, start=SLOT).count()
+        statuses = sorted(WaitlistOffer.objects.filter(start=SLOT).values_list("status", flat=True))
+        return booked, statuses
+
+    assert in_race_schema(outcome) == (1, ["claimed"] + ["gone"] * (claimants - 1))
