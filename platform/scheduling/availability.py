@@ -9,7 +9,6 @@ from collections import defaultdict
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import WEEKLY, rrule
 from django.db import transaction
 from django.db.models import Q
 
@@ -17,6 +16,7 @@ from scheduling.errors import SchedulingError
 from scheduling.intervals import Interval, merge, subtract
 from scheduling.models import ExtraHours, Holiday, Location, Provider, TimeOff, WeeklyHours
 
+WEEK = datetime.timedelta(days=7)
 # (provider id, location id) -> merged UTC working intervals
 WorkingTime = dict[tuple[UUID, UUID], list[Interval]]
 
@@ -27,14 +27,15 @@ def _local(date: datetime.date, time: datetime.time, zone: ZoneInfo) -> datetime
 
 
 def _weekly_dates(rule: WeeklyHours, first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """The dates in [first, last] (and in the rule's effective range) that fall on its weekday."""
     start = max(first, rule.effective_from)
     end = min(last, rule.effective_until) if rule.effective_until else last
-    if start > end:
-        return []
-    dates = rrule(WEEKLY, byweekday=rule.weekday, dtstart=datetime.datetime.combine(start, datetime.time()))
-    first_day = datetime.datetime.combine(start, datetime.time())
-    last_day = datetime.datetime.combine(end, datetime.time())
-    return [day.date() for day in dates.between(first_day, last_day, inc=True)]
+    day = start + datetime.timedelta(days=(rule.weekday - start.weekday()) % 7)
+    dates = []
+    while day <= end:
+        dates.append(day)
+        day += WEEK
+    return dates
 
 
 def working_time(

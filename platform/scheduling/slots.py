@@ -175,36 +175,32 @@ def open_slots(
 
     step = datetime.timedelta(minutes=step_minutes)
     free_everywhere = BusyTimes([])
+    # "Any provider" offers each start once, from the least-booked free provider (then by name).
+    # Walking providers in that order, a start already offered needs no further checks.
+    rank = {p.pk: (bookings[p.pk], index) for index, p in enumerate(providers)}
+    one_per_start = provider is None
+    taken: set[datetime.datetime] = set()
     found: list[Slot] = []
-    for (provider_id, location_id), intervals in hours.items():
+    for (provider_id, location_id), intervals in sorted(hours.items(), key=lambda item: rank[item[0][0]]):
         busy = provider_busy.get(provider_id, free_everywhere)
+        rooms = rooms_at.get(location_id, [])
         for work_start, work_end in intervals:
             moment = _first_on_grid(work_start, start, step)
             while moment < end and moment + duration <= work_end:
+                if one_per_start and moment in taken:
+                    moment += step
+                    continue
                 occupied = (moment - before, moment + duration + after)
                 if busy.is_free(*occupied):
                     room_id: UUID | None = None
                     if appointment_type.needs_room:
                         room_id = next(
-                            (
-                                room
-                                for room in rooms_at.get(location_id, [])
-                                if room_busy.get(room, free_everywhere).is_free(*occupied)
-                            ),
-                            None,
+                            (r for r in rooms if room_busy.get(r, free_everywhere).is_free(*occupied)), None
                         )
                     if room_id is not None or not appointment_type.needs_room:
                         found.append(Slot(moment, moment + duration, provider_id, location_id, room_id))
+                        taken.add(moment)
                 moment += step
 
-    if provider is None:
-        # One offer per start time: the least-booked free provider, then by name for stability.
-        order = {p.pk: (bookings[p.pk], index) for index, p in enumerate(providers)}
-        best: dict[datetime.datetime, Slot] = {}
-        for slot in found:
-            current = best.get(slot.start)
-            if current is None or order[slot.provider_id] < order[current.provider_id]:
-                best[slot.start] = slot
-        found = list(best.values())
     found.sort(key=lambda slot: (slot.start, str(slot.provider_id)))
     return found
