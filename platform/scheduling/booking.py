@@ -1,4 +1,18 @@
-"""Booking, rescheduling, cancelling and status changes: every write to an appointment."""
+"""Booking, rescheduling, cancelling and status changes: every write to an appointment.
+
+The back office, the portal and the API all call these; each rule lives here once.
+
+- book_appointment(patient=, appointment_type=, provider=, location=, start=, source=, room=None,
+  booked_by_id=None, override=False, rescheduled_from=None, now=None) -> Booking(appointment, warnings)
+- reschedule_appointment(appointment, start=, source=, provider=None, location=None,
+  booked_by_id=None, override=False, now=None) -> Booking
+- cancel_appointment(appointment, by_patient=, reason="", now=None, status=None) -> Appointment
+- set_status(appointment, new_status, reason="", now=None) -> Appointment
+
+They raise SchedulingError (with a `code` and a `message` fit to show), SlotUnavailable when the
+time was taken ("no longer available"), InvalidTransition for a status change the lifecycle
+forbids. Times are aware datetimes; they are stored in UTC.
+"""
 
 import datetime
 from dataclasses import dataclass, field

@@ -1,4 +1,13 @@
-"""Waitlist: when a slot frees up, offer it to the first few waiting patients; first claim wins."""
+"""Waitlist: when a slot frees up, offer it to the first few waiting patients; first claim wins.
+
+- join_waitlist(patient=, appointment_type=, earliest=, latest=, provider=None, now=None)
+- offer_freed_slot(appointment, now=None): called after a cancellation or reschedule commits
+- offer_new_hours(provider, location, start, end, now=None): called after extra hours are added
+- offer_slot(...): the common path; emails each offer with a claim link (notifications app)
+- claim_token(offer) / offer_from_token(token): the signed link, bound to the practice
+- claim_offer(offer, now=None) -> Booking: first claim wins (see its docstring for the race)
+- release_expired_offers(now=None): closes offers past their time; their patients wait again
+"""
 
 import datetime
 from uuid import UUID
