@@ -7,10 +7,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.roles import Role
+from audit.models import AuditEvent
 from scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WaitlistEntry
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
@@ -332,6 +335,54 @@ def test_practice_b_appointments_are_invisible_to_practice_a(
     assert api.get(f"{API}/appointments/", {"patient": str(their_patient)}).json()["count"] == 0
     with in_practice(practice_b):
         assert Appointment.objects.get(pk=theirs.pk).status == Appointment.Status.BOOKED
+
+
+def test_practice_b_ids_cannot_be_used_to_book_in_practice_a(
+    practice_a: Practice, practice_b: Practice, setup: Setup, in_practice: Any
+) -> None:
+    with in_practice(practice_b):
+        their_patient = PatientFactory.create()
+        their_type = AppointmentTypeFactory.create()
+    api = client(practice_a, Role.OWNER)
+    for field, value in (("patient", their_patient.pk), ("appointment_type", their_type.pk)):
+        response = book(api, setup, setup.at(10), **{field: str(value)})
+        assert response.status_code == 400 and field in response.json()
+    with in_practice(practice_a):
+        assert not Appointment.objects.exists()
+
+
+def test_api_bookings_are_audited_with_the_staff_member(
+    practice_a: Practice, setup: Setup, in_practice: Any
+) -> None:
+    user = staff(practice_a, Role.FRONT_DESK)
+    api = signed_in_client(user, practice_a)
+    appointment_id = book(api, setup, setup.at(10)).json()["appointment"]["id"]
+    api.post(
+        f"{API}/appointments/{appointment_id}/status/",
+        {"status": "confirmed"},
+        content_type="application/json",
+    )
+    with in_practice(practice_a):
+        events = AuditEvent.objects.filter(object_id=appointment_id).order_by("id")
+        assert [(e.action, e.actor_email, e.actor_role) for e in events] == [
+            ("create", user.email, Role.FRONT_DESK),
+            ("update", user.email, Role.FRONT_DESK),
+        ]
+        assert events.last().changed_fields == ["status"]  # type: ignore[union-attr]
+
+
+def test_appointment_list_queries_do_not_grow_with_rows(practice_a: Practice, setup: Setup) -> None:
+    api = client(practice_a)
+    book(api, setup, setup.at(9))
+    api.get(f"{API}/appointments/")  # warm the session and middleware caches
+    with CaptureQueriesContext(connection) as one_row:
+        api.get(f"{API}/appointments/")
+    for hour in range(10, 16):
+        book(api, setup, setup.at(hour))
+    with CaptureQueriesContext(connection) as seven_rows:
+        response = api.get(f"{API}/appointments/")
+    assert response.json()["count"] == 7
+    assert len(seven_rows.captured_queries) == len(one_row.captured_queries)
 
 
 def test_the_schema_documents_the_scheduling_api_without_warnings() -> None:
