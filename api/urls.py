@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from api import views
+from api import scheduling, views
 
 router = DefaultRouter()
 router.register("patients", views.PatientViewSet, basename="patient")
@@ -11,6 +11,11 @@ router.register("locations", views.LocationViewSet, basename="location")
 router.register("providers", views.ProviderViewSet, basename="provider")
 router.register("staff", views.StaffViewSet, basename="staff")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+router.register("appointment-types", scheduling.AppointmentTypeViewSet, basename="appointment-type")
+router.register("rooms", scheduling.RoomViewSet, basename="room")
+router.register("slots", scheduling.SlotViewSet, basename="slot")
+router.register("appointments", scheduling.AppointmentViewSet, basename="appointment")
+router.register("waitlist", scheduling.WaitlistEntryViewSet, basename="waitlist-entry")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

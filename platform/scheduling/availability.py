@@ -9,12 +9,14 @@ from collections import defaultdict
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import WEEKLY, rrule
+from django.db import transaction
 from django.db.models import Q
 
+from scheduling.errors import SchedulingError
 from scheduling.intervals import Interval, merge, subtract
-from scheduling.models import ExtraHours, Holiday, Location, TimeOff, WeeklyHours
+from scheduling.models import ExtraHours, Holiday, Location, Provider, TimeOff, WeeklyHours
 
+WEEK = datetime.timedelta(days=7)
 # (provider id, location id) -> merged UTC working intervals
 WorkingTime = dict[tuple[UUID, UUID], list[Interval]]
 
@@ -25,14 +27,15 @@ def _local(date: datetime.date, time: datetime.time, zone: ZoneInfo) -> datetime
 
 
 def _weekly_dates(rule: WeeklyHours, first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """The dates in [first, last] (and in the rule's effective range) that fall on its weekday."""
     start = max(first, rule.effective_from)
     end = min(last, rule.effective_until) if rule.effective_until else last
-    if start > end:
-        return []
-    dates = rrule(WEEKLY, byweekday=rule.weekday, dtstart=datetime.datetime.combine(start, datetime.time()))
-    first_day = datetime.datetime.combine(start, datetime.time())
-    last_day = datetime.datetime.combine(end, datetime.time())
-    return [day.date() for day in dates.between(first_day, last_day, inc=True)]
+    day = start + datetime.timedelta(days=(rule.weekday - start.weekday()) % 7)
+    dates = []
+    while day <= end:
+        dates.append(day)
+        day += WEEK
+    return dates
 
 
 def working_time(
@@ -81,3 +84,26 @@ def working_time(
         if clipped:
             result[key] = clipped
     return result
+
+
+def add_extra_hours(
+    provider: Provider,
+    location: Location,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime | None = None,
+) -> ExtraHours:
+    """One-off working time; after commit, its open slots are offered to matching waiting patients."""
+    if end <= start:
+        raise SchedulingError("The end must be after the start.", "invalid_range")
+    if not provider.locations.filter(pk=location.pk).exists():
+        raise SchedulingError(f"{provider.display_name} does not work at {location.name}.", "wrong_location")
+    block = ExtraHours.objects.create(provider=provider, location=location, start=start, end=end)
+
+    def offer() -> None:
+        from scheduling.waitlist import offer_new_hours  # the waitlist books, and booking reads hours
+
+        offer_new_hours(provider, location, start, end, now=now)
+
+    transaction.on_commit(offer)
+    return block

@@ -1,4 +1,18 @@
-"""Booking, rescheduling, cancelling and status changes: every write to an appointment."""
+"""Booking, rescheduling, cancelling and status changes: every write to an appointment.
+
+The back office, the portal and the API all call these; each rule lives here once.
+
+- book_appointment(patient=, appointment_type=, provider=, location=, start=, source=, room=None,
+  booked_by_id=None, override=False, rescheduled_from=None, now=None) -> Booking(appointment, warnings)
+- reschedule_appointment(appointment, start=, source=, provider=None, location=None,
+  booked_by_id=None, override=False, now=None) -> Booking
+- cancel_appointment(appointment, by_patient=, reason="", now=None, status=None) -> Appointment
+- set_status(appointment, new_status, reason="", now=None) -> Appointment
+
+They raise SchedulingError (with a `code` and a `message` fit to show), SlotUnavailable when the
+time was taken ("no longer available"), InvalidTransition for a status change the lifecycle
+forbids. Times are aware datetimes; they are stored in UTC.
+"""
 
 import datetime
 from dataclasses import dataclass, field
@@ -10,12 +24,14 @@ from django.utils import timezone
 from patients.models import Patient
 from scheduling import policies
 from scheduling.availability import working_time
-from scheduling.errors import SchedulingError, SlotUnavailable
+from scheduling.errors import InvalidTransition, SchedulingError, SlotUnavailable
 from scheduling.models import Appointment, AppointmentType, Location, Provider, Room
 from scheduling.slots import booking_window
 
 Status = Appointment.Status
-EXCLUSION_CONSTRAINTS = {"no_overlapping_provider_appointments", "no_overlapping_room_appointments"}
+PROVIDER_CONSTRAINT = "no_overlapping_provider_appointments"
+ROOM_CONSTRAINT = "no_overlapping_room_appointments"
+EXCLUSION_CONSTRAINTS = {PROVIDER_CONSTRAINT, ROOM_CONSTRAINT}
 
 
 @dataclass
@@ -24,9 +40,9 @@ class Booking:
     warnings: list[str] = field(default_factory=list)
 
 
-def _is_double_booking(error: IntegrityError) -> bool:
+def _violated_constraint(error: IntegrityError) -> str | None:
     diag = getattr(error.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None) in EXCLUSION_CONSTRAINTS
+    return getattr(diag, "constraint_name", None)
 
 
 def _occupancy(appointment_type: AppointmentType, start: datetime.datetime) -> DateTimeTZRange:
@@ -116,11 +132,18 @@ def book_appointment(
     """Book one appointment. PostgreSQL's exclusion constraints are the last word on double booking:
     of any number of concurrent attempts at one slot, exactly one commits; the others get SlotUnavailable.
 
-    Staff (source=staff) may pass override=True to book outside notice/working hours; the result
-    then carries the warnings to show.
+    `source` says where the booking came from: staff (back office), api (staff through the API) or
+    portal (the patient). Staff and API callers may pass override=True to book inside the minimum
+    notice, beyond the days-ahead limit or outside working hours; the Booking then carries the
+    warnings to show, and the appointment is flagged outside_hours_override. Patients never can.
+    `booked_by_id` is the staff user's id, kept with the appointment (who booked it).
+
+    Raises SchedulingError (code says which rule) or SlotUnavailable (someone else has the time).
     """
     now = now or timezone.now()
-    by_staff = source == Appointment.Source.STAFF
+    if source not in Appointment.Source.values:
+        raise SchedulingError(f"Unknown booking source {source!r}.", "invalid_source")
+    by_staff = source != Appointment.Source.PORTAL
     warnings = _check_request(
         patient=patient,
         appointment_type=appointment_type,
@@ -138,7 +161,7 @@ def book_appointment(
     if appointment_type.needs_room:
         candidates = [room] if room is not None else list(_free_room(location, occupancy))
         if not candidates:
-            raise SlotUnavailable("No room is free at that time.")
+            raise SlotUnavailable("This slot is no longer available: no room is free at that time.")
     else:
         candidates = [room]
 
@@ -161,33 +184,56 @@ def book_appointment(
             with transaction.atomic():
                 appointment.save()
         except IntegrityError as error:
-            if not _is_double_booking(error):
+            constraint = _violated_constraint(error)
+            if constraint not in EXCLUSION_CONSTRAINTS:
                 raise
-            continue  # the provider is taken (every room will fail too) or this room is: try the next
+            if constraint == PROVIDER_CONSTRAINT:
+                break  # the provider is taken: every other room would fail the same way
+            continue  # someone took this room a moment ago: try the next free one
         return Booking(appointment, warnings)
     raise SlotUnavailable()
 
 
-def set_status(appointment: Appointment, new_status: str, *, reason: str = "") -> Appointment:
-    """Front-desk status changes (confirm, check in, in room, complete, no-show)."""
+def set_status(
+    appointment: Appointment, new_status: str, *, reason: str = "", now: datetime.datetime | None = None
+) -> Appointment:
+    """Front-desk status changes: confirm, check in, in room, complete, no-show (and undoing a
+    check-in). Cancellations go through cancel_appointment (as the practice) and a reschedule needs
+    a new time (reschedule_appointment). Allowed moves are policies.TRANSITIONS; every change is
+    written to the audit trail by the audit signals (changed field "status")."""
+    now = now or timezone.now()
+    if new_status not in Status.values:
+        raise InvalidTransition(f"Unknown status {new_status!r}.")
+    if new_status in (Status.CANCELLED_BY_PATIENT, Status.CANCELLED_BY_PRACTICE):
+        return cancel_appointment(appointment, by_patient=False, reason=reason, now=now, status=new_status)
+    if new_status == Status.RESCHEDULED:
+        raise InvalidTransition("To reschedule, choose the new time.")
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         policies.check_transition(locked, new_status)
+        if new_status == Status.NO_SHOW and locked.start > now:
+            raise InvalidTransition("An appointment cannot be a no-show before it starts.")
         locked.status = new_status
-        if reason:
-            locked.cancellation_reason = reason[:200]
-        locked.save(update_fields=["status", "cancellation_reason", "updated_at"])
-    _after_slot_freed(locked, was_active=appointment.is_active)
+        locked.save(update_fields=["status", "updated_at"])
     return locked
 
 
 def cancel_appointment(
-    appointment: Appointment, *, by_patient: bool, reason: str = "", now: datetime.datetime | None = None
+    appointment: Appointment,
+    *,
+    by_patient: bool,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+    status: str | None = None,
 ) -> Appointment:
+    """Cancel. by_patient=True is the patient acting online: the practice's policy applies (refused
+    inside the cutoff with a clear SchedulingError, or allowed and flagged late_cancel). Staff
+    cancel at any time; `status` lets them record who asked (cancelled by patient or practice).
+    The freed time is offered to the waitlist after commit."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        new_status = Status.CANCELLED_BY_PATIENT if by_patient else Status.CANCELLED_BY_PRACTICE
+        new_status = status or (Status.CANCELLED_BY_PATIENT if by_patient else Status.CANCELLED_BY_PRACTICE)
         policies.check_transition(locked, new_status)
         late = (
             policies.patient_change_allowed(locked, policies.current_policy(), now) if by_patient else False
@@ -196,7 +242,7 @@ def cancel_appointment(
         locked.cancellation_reason = reason[:200]
         locked.late_cancel = late
         locked.save(update_fields=["status", "cancellation_reason", "late_cancel", "updated_at"])
-        transaction.on_commit(lambda: _offer_freed_slot(locked))
+        transaction.on_commit(lambda: _offer_freed_slot(locked, now))
     return locked
 
 
@@ -211,13 +257,16 @@ def reschedule_appointment(
     override: bool = False,
     now: datetime.datetime | None = None,
 ) -> Booking:
-    """Move an appointment: the old one becomes "rescheduled" and a new one is booked, atomically."""
+    """Move an appointment: the old one becomes "rescheduled" and a new one (linked by
+    rescheduled_from) is booked with the same rules as book_appointment, atomically: if the new time
+    is refused, nothing changes. From the portal the practice's cutoff policy applies as for a
+    cancellation (refused, or allowed and the old appointment flagged late_cancel)."""
     now = now or timezone.now()
     with transaction.atomic():
         old = Appointment.objects.select_for_update().get(pk=appointment.pk)
         policies.check_transition(old, Status.RESCHEDULED)
         late = False
-        if source != Appointment.Source.STAFF:
+        if source == Appointment.Source.PORTAL:
             late = policies.patient_change_allowed(old, policies.current_policy(), now)
         old.status = Status.RESCHEDULED
         old.late_cancel = late
@@ -234,16 +283,11 @@ def reschedule_appointment(
             rescheduled_from=old,
             now=now,
         )
-        transaction.on_commit(lambda: _offer_freed_slot(old))
+        transaction.on_commit(lambda: _offer_freed_slot(old, now))
     return booking
 
 
-def _after_slot_freed(appointment: Appointment, *, was_active: bool) -> None:
-    if was_active and not appointment.is_active and appointment.start > timezone.now():
-        transaction.on_commit(lambda: _offer_freed_slot(appointment))
+def _offer_freed_slot(appointment: Appointment, now: datetime.datetime) -> None:
+    from scheduling.waitlist import offer_freed_slot  # the waitlist books through this module
 
-
-def _offer_freed_slot(appointment: Appointment) -> None:
-    from scheduling.waitlist import offer_freed_slot
-
-    offer_freed_slot(appointment)
+    offer_freed_slot(appointment, now=now)

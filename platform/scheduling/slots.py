@@ -17,6 +17,7 @@ from scheduling.availability import working_time
 from scheduling.errors import SchedulingError
 from scheduling.intervals import Interval, merge
 from scheduling.models import Appointment, AppointmentType, Location, Provider, Room
+from scheduling.policies import current_policy
 
 MAX_SEARCH_DAYS = 31
 
@@ -79,10 +80,15 @@ def _busy_by(rows: list[tuple[UUID, datetime.datetime, datetime.datetime]]) -> d
     return {key: BusyTimes(intervals) for key, intervals in grouped.items()}
 
 
-def _ceil_to_step(moment: datetime.datetime, step: datetime.timedelta) -> datetime.datetime:
-    epoch = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-    remainder = (moment - epoch) % step
-    return moment if not remainder else moment + (step - remainder)
+def _first_on_grid(
+    block_start: datetime.datetime, earliest: datetime.datetime, step: datetime.timedelta
+) -> datetime.datetime:
+    """The first start at or after `earliest` on the block's grid: a block starting 09:00 local
+    offers 09:00, 09:15, ... whatever the location's UTC offset."""
+    if earliest <= block_start:
+        return block_start
+    remainder = (earliest - block_start) % step
+    return earliest if not remainder else earliest + (step - remainder)
 
 
 def open_slots(
@@ -93,29 +99,47 @@ def open_slots(
     provider: Provider | None = None,
     location: Location | None = None,
     now: datetime.datetime | None = None,
-    step_minutes: int = 15,
+    step_minutes: int | None = None,
+    for_patient: bool = False,
 ) -> list[Slot]:
-    """Slots whose start lies in [start, end), respecting working hours, breaks, time off, holidays,
-    existing appointments with buffers, rooms, minimum notice and maximum days ahead.
+    """Slots whose start lies in [start, end), respecting working hours (with effective dates),
+    breaks, time off, extra hours, holidays, existing appointments with buffers, rooms, minimum
+    notice and maximum days ahead. Times are UTC; working hours are read in each location's zone.
 
-    With no provider, each start time is offered once, by the least-booked provider who is free.
+    provider=None means "any provider": each start time is offered once, by the least-booked free
+    provider (fewest active appointments around the range), then by name. `step_minutes` defaults
+    to the practice policy's slot step. `for_patient` refuses types not bookable online.
+
+    Raises SchedulingError for a bad range, or a provider who does not offer the type there.
     """
     validate_range(start, end)
+    if for_patient and not appointment_type.bookable_online:
+        raise SchedulingError("This appointment type cannot be booked online.", "not_bookable_online")
     now = now or timezone.now()
+    if step_minutes is None:
+        step_minutes = current_policy().slot_step_minutes
     earliest, latest = booking_window(appointment_type, now)
     start, end = max(start, earliest), min(end, latest)
-    if start >= end:
-        return []
 
-    providers = [provider] if provider is not None else providers_for(appointment_type, location)
-    if not providers:
+    providers = providers_for(appointment_type, location)
+    if provider is not None:
+        if provider not in providers:
+            where = f" at {location.name}" if location is not None else ""
+            raise SchedulingError(
+                f"{provider.display_name} does not offer this appointment type{where}.", "wrong_provider"
+            )
+        providers = [provider]
+    if not providers or start >= end:
         return []
     provider_ids = [p.pk for p in providers]
     duration = datetime.timedelta(minutes=appointment_type.duration_minutes)
     before = datetime.timedelta(minutes=appointment_type.buffer_before_minutes)
     after = datetime.timedelta(minutes=appointment_type.buffer_after_minutes)
-    # Working time must contain the appointment itself; busy checks use the buffered occupancy.
-    hours = working_time(provider_ids, start, end + duration, location.pk if location else None)
+    # Working time must contain the appointment itself; busy checks use the buffered occupancy. Blocks
+    # are read from a day earlier so that each keeps its real start, which anchors the slot grid.
+    hours = working_time(
+        provider_ids, start - datetime.timedelta(days=1), end + duration, location.pk if location else None
+    )
     if not hours:
         return []
 
@@ -151,36 +175,32 @@ def open_slots(
 
     step = datetime.timedelta(minutes=step_minutes)
     free_everywhere = BusyTimes([])
+    # "Any provider" offers each start once, from the least-booked free provider (then by name).
+    # Walking providers in that order, a start already offered needs no further checks.
+    rank = {p.pk: (bookings[p.pk], index) for index, p in enumerate(providers)}
+    one_per_start = provider is None
+    taken: set[datetime.datetime] = set()
     found: list[Slot] = []
-    for (provider_id, location_id), intervals in hours.items():
+    for (provider_id, location_id), intervals in sorted(hours.items(), key=lambda item: rank[item[0][0]]):
         busy = provider_busy.get(provider_id, free_everywhere)
+        rooms = rooms_at.get(location_id, [])
         for work_start, work_end in intervals:
-            moment = _ceil_to_step(max(work_start, start), step)
+            moment = _first_on_grid(work_start, start, step)
             while moment < end and moment + duration <= work_end:
+                if one_per_start and moment in taken:
+                    moment += step
+                    continue
                 occupied = (moment - before, moment + duration + after)
                 if busy.is_free(*occupied):
                     room_id: UUID | None = None
                     if appointment_type.needs_room:
                         room_id = next(
-                            (
-                                room
-                                for room in rooms_at.get(location_id, [])
-                                if room_busy.get(room, free_everywhere).is_free(*occupied)
-                            ),
-                            None,
+                            (r for r in rooms if room_busy.get(r, free_everywhere).is_free(*occupied)), None
                         )
                     if room_id is not None or not appointment_type.needs_room:
                         found.append(Slot(moment, moment + duration, provider_id, location_id, room_id))
+                        taken.add(moment)
                 moment += step
 
-    if provider is None:
-        # One offer per start time: the least-booked free provider, then by name for stability.
-        order = {p.pk: (bookings[p.pk], index) for index, p in enumerate(providers)}
-        best: dict[datetime.datetime, Slot] = {}
-        for slot in found:
-            current = best.get(slot.start)
-            if current is None or order[slot.provider_id] < order[current.provider_id]:
-                best[slot.start] = slot
-        found = list(best.values())
     found.sort(key=lambda slot: (slot.start, str(slot.provider_id)))
     return found

@@ -1,0 +1,415 @@
+"""The scheduling API: same rules as the services, clear 4xx errors, roles and tenant isolation."""
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.roles import Role
+from audit.models import AuditEvent
+from scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WaitlistEntry
+from tenants.models import Practice
+from tests.conftest import signed_in_client, staff
+from tests.factories import LocationFactory, PatientFactory, ProviderFactory
+from tests.scheduling.factories import AppointmentTypeFactory, RoomFactory, weekly_hours
+
+NY = ZoneInfo("America/New_York")
+API = "/api/v1"
+
+
+@dataclass
+class Setup:
+    location: Location
+    provider: Provider
+    visit: AppointmentType
+    patient_id: str
+    day: datetime.date  # a day well ahead, with hours 09:00-17:00 local
+
+    def at(self, hour: int, minute: int = 0) -> datetime.datetime:
+        return datetime.datetime.combine(self.day, datetime.time(hour, minute), tzinfo=NY)
+
+
+@pytest.fixture
+def setup(practice_a: Practice, in_practice: Any) -> Iterator[Setup]:
+    with in_practice(practice_a):
+        location = LocationFactory.create(time_zone="America/New_York")
+        provider = ProviderFactory.create()
+        provider.locations.add(location)
+        weekly_hours(provider, location, datetime.time(9), datetime.time(17), weekdays=range(7))
+        visit = AppointmentTypeFactory.create()
+        patient = PatientFactory.create()
+    day = (timezone.now().astimezone(NY) + datetime.timedelta(days=10)).date()
+    yield Setup(location, provider, visit, str(patient.pk), day)
+
+
+def client(practice: Practice, role: str = Role.FRONT_DESK) -> Client:
+    return signed_in_client(staff(practice, role), practice)
+
+
+def book(api: Client, setup: Setup, when: datetime.datetime, **extra: Any) -> Any:
+    body = {
+        "patient": setup.patient_id,
+        "appointment_type": str(setup.visit.pk),
+        "provider": str(setup.provider.pk),
+        "location": str(setup.location.pk),
+        "start": when.isoformat(),
+        **extra,
+    }
+    return api.post(f"{API}/appointments/", body, content_type="application/json")
+
+
+def slots(api: Client, setup: Setup, **params: str) -> Any:
+    query = {
+        "appointment_type": str(setup.visit.pk),
+        "provider": "any",
+        "start": setup.at(0).isoformat(),
+        "end": setup.at(23).isoformat(),
+        **params,
+    }
+    return api.get(f"{API}/slots/", query)
+
+
+def test_slot_search_returns_local_and_utc_times(practice_a: Practice, setup: Setup) -> None:
+    response = slots(client(practice_a), setup)
+    assert response.status_code == 200, response.content
+    first = response.json()[0]
+    assert datetime.datetime.fromisoformat(first["local_start"]) == setup.at(9)
+    assert first["local_start"].startswith(f"{setup.day.isoformat()}T09:00:00-0")  # the location's offset
+    assert first["start"].endswith("Z") and first["time_zone"] == "America/New_York"
+    assert first["provider"] == str(setup.provider.pk) and first["room"] is None
+    one = slots(client(practice_a), setup, provider=str(setup.provider.pk), location=str(setup.location.pk))
+    assert one.status_code == 200 and len(one.json()) == len(response.json())
+
+
+@pytest.mark.parametrize(
+    ("params", "field_or_code", "text"),
+    [
+        ({"start": "2026-12-01T09:00:00"}, "start", "UTC offset"),
+        ({"start": "next tuesday"}, "start", "ISO 8601"),
+        ({"provider": "somebody"}, "provider", '"any"'),
+        ({"provider": "00000000-0000-0000-0000-000000000000"}, "provider", '"any"'),
+        ({"appointment_type": "00000000-0000-0000-0000-000000000000"}, "appointment_type", "does not exist"),
+        ({"end": "2030-01-01T00:00:00Z"}, "range_too_long", "at most 31 days"),
+    ],
+)
+def test_bad_slot_searches_get_a_clear_400(
+    practice_a: Practice, setup: Setup, params: dict[str, str], field_or_code: str, text: str
+) -> None:
+    response = slots(client(practice_a), setup, **params)
+    assert response.status_code == 400
+    body = response.json()
+    detail = body.get(field_or_code) or (body["message"] if body.get("code") == field_or_code else None)
+    assert detail and text in str(detail), body
+
+
+def test_booking_through_the_api_records_who_and_where_and_refuses_a_taken_time(
+    practice_a: Practice, setup: Setup, in_practice: Any
+) -> None:
+    user = staff(practice_a, Role.FRONT_DESK)
+    api = signed_in_client(user, practice_a)
+    response = book(api, setup, setup.at(10))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["warnings"] == [] and body["appointment"]["source"] == "api"
+    assert body["appointment"]["booked_by_id"] == user.pk
+    assert datetime.datetime.fromisoformat(body["appointment"]["local_start"]) == setup.at(10)
+
+    taken = book(api, setup, setup.at(10, 15))
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "slot_unavailable" and "no longer available" in taken.json()["message"]
+    with in_practice(practice_a):
+        assert Appointment.objects.filter(provider=setup.provider).count() == 1
+
+
+def test_staff_override_through_the_api_returns_warnings(practice_a: Practice, setup: Setup) -> None:
+    api = client(practice_a)
+    refused = book(api, setup, setup.at(20))
+    assert refused.status_code == 400 and refused.json()["code"] == "outside_rules"
+    assert "working hours" in refused.json()["message"]
+    allowed = book(api, setup, setup.at(20), override=True)
+    assert allowed.status_code == 201
+    assert any("working hours" in w for w in allowed.json()["warnings"])
+    assert allowed.json()["appointment"]["outside_hours_override"] is True
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"start": "2026-12-01T09:00"}, "start"),
+        ({"patient": "00000000-0000-0000-0000-000000000000"}, "patient"),
+        ({"provider": "not-an-id"}, "provider"),
+        ({"room": "00000000-0000-0000-0000-000000000000"}, "room"),
+    ],
+)
+def test_bad_bookings_get_a_field_error(
+    practice_a: Practice, setup: Setup, extra: dict[str, str], field: str
+) -> None:
+    response = book(client(practice_a), setup, setup.at(10), **extra)
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_past_times_are_refused(practice_a: Practice, setup: Setup) -> None:
+    response = book(client(practice_a), setup, timezone.now() - datetime.timedelta(hours=1))
+    assert response.status_code == 400 and response.json()["code"] == "past"
+
+
+def test_biller_reads_the_schedule_but_cannot_book(practice_a: Practice, setup: Setup) -> None:
+    biller = client(practice_a, Role.BILLER)
+    assert biller.get(f"{API}/appointments/").status_code == 200
+    assert slots(biller, setup).status_code == 200
+    assert book(biller, setup, setup.at(10)).status_code == 403
+    clinician = client(practice_a, Role.CLINICIAN)
+    assert book(clinician, setup, setup.at(10)).status_code == 201
+
+
+def test_list_filters_by_date_provider_and_location(
+    practice_a: Practice, setup: Setup, in_practice: Any
+) -> None:
+    api = client(practice_a)
+    book(api, setup, setup.at(9))
+    book(api, setup, setup.at(15))
+    with in_practice(practice_a):
+        other = ProviderFactory.create()
+        other.locations.add(setup.location)
+    book(api, setup, setup.at(9), provider=str(other.pk), override=True)
+
+    def count(**params: str) -> int:
+        response = api.get(f"{API}/appointments/", params)
+        assert response.status_code == 200
+        return int(response.json()["count"])
+
+    assert count(date=setup.day.isoformat()) == 3
+    assert count(date=(setup.day + datetime.timedelta(days=1)).isoformat()) == 0
+    assert count(provider=str(setup.provider.pk)) == 2
+    assert count(location=str(setup.location.pk), provider=str(other.pk)) == 1
+    assert api.get(f"{API}/appointments/", {"date": "tomorrow"}).status_code == 400
+    assert api.get(f"{API}/appointments/", {"provider": "x"}).status_code == 400
+
+
+def test_reschedule_cancel_and_status_changes(practice_a: Practice, setup: Setup) -> None:
+    api = client(practice_a)
+    appointment = book(api, setup, setup.at(9)).json()["appointment"]
+    url = f"{API}/appointments/{appointment['id']}"
+
+    moved = api.post(
+        f"{url}/reschedule/", {"start": setup.at(11).isoformat()}, content_type="application/json"
+    )
+    assert moved.status_code == 201, moved.content
+    new = moved.json()["appointment"]
+    assert new["rescheduled_from"] == appointment["id"]
+    assert api.get(f"{url}/").json()["status"] == "rescheduled"
+
+    new_url = f"{API}/appointments/{new['id']}"
+    confirmed = api.post(f"{new_url}/status/", {"status": "confirmed"}, content_type="application/json")
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
+    wrong = api.post(f"{new_url}/status/", {"status": "completed"}, content_type="application/json")
+    assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_status_change"
+    unknown = api.post(f"{new_url}/status/", {"status": "teleported"}, content_type="application/json")
+    assert unknown.status_code == 400 and "status" in unknown.json()
+
+    cancelled = api.post(
+        f"{new_url}/cancel/", {"reason": "Phoned in", "patient_asked": True}, content_type="application/json"
+    )
+    assert cancelled.status_code == 200
+    assert (
+        cancelled.json()["status"] == "cancelled_patient"
+        and cancelled.json()["cancellation_reason"] == "Phoned in"
+    )
+    again = api.post(f"{new_url}/cancel/", {}, content_type="application/json")
+    assert again.status_code == 400 and "cannot become" in again.json()["message"]
+
+
+def test_waitlist_entries(practice_a: Practice, setup: Setup, in_practice: Any) -> None:
+    api = client(practice_a)
+    body = {
+        "patient": setup.patient_id,
+        "appointment_type": str(setup.visit.pk),
+        "provider": None,
+        "earliest": setup.at(8).isoformat(),
+        "latest": setup.at(18).isoformat(),
+    }
+    created = api.post(f"{API}/waitlist/", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["status"] == "waiting"
+    assert api.get(f"{API}/waitlist/").json()["count"] == 1
+    naive = api.post(
+        f"{API}/waitlist/", {**body, "earliest": "2026-12-01T08:00"}, content_type="application/json"
+    )
+    assert naive.status_code == 400 and "earliest" in naive.json()
+    backwards = api.post(
+        f"{API}/waitlist/", {**body, "latest": setup.at(7).isoformat()}, content_type="application/json"
+    )
+    assert backwards.status_code == 400 and backwards.json()["code"] == "invalid_range"
+    assert api.delete(f"{API}/waitlist/{created.json()['id']}/").status_code == 204
+    with in_practice(practice_a):
+        assert WaitlistEntry.objects.get().status == WaitlistEntry.Status.CANCELLED
+    assert (
+        client(practice_a, Role.BILLER)
+        .post(f"{API}/waitlist/", body, content_type="application/json")
+        .status_code
+        == 403
+    )
+
+
+def test_appointment_types_and_rooms(practice_a: Practice, setup: Setup, in_practice: Any) -> None:
+    manager = client(practice_a, Role.MANAGER)
+    created = manager.post(
+        f"{API}/appointment-types/",
+        {"name": "Long visit", "duration_minutes": 60},
+        content_type="application/json",
+    )
+    assert created.status_code == 201 and created.json()["needs_room"] is False
+    bad = manager.post(
+        f"{API}/appointment-types/", {"name": "X", "duration_minutes": 2}, content_type="application/json"
+    )
+    assert bad.status_code == 400 and "duration_minutes" in bad.json()
+    room = manager.post(
+        f"{API}/rooms/",
+        {"location": str(setup.location.pk), "name": "Exam 1"},
+        content_type="application/json",
+    )
+    assert room.status_code == 201
+    front_desk = client(practice_a)
+    assert front_desk.get(f"{API}/rooms/").json()["count"] == 1
+    assert (
+        front_desk.post(f"{API}/rooms/", {"location": str(setup.location.pk), "name": "Exam 2"}).status_code
+        == 403
+    )
+    with in_practice(practice_a):
+        assert Room.objects.count() == 1 and AppointmentType.objects.filter(name="Long visit").exists()
+
+
+def test_room_types_book_a_free_room(practice_a: Practice, setup: Setup, in_practice: Any) -> None:
+    with in_practice(practice_a):
+        room = RoomFactory.create(location=setup.location)
+        procedure = AppointmentTypeFactory.create(needs_room=True)
+    api = client(practice_a)
+    found = slots(api, setup, appointment_type=str(procedure.pk)).json()
+    assert {slot["room"] for slot in found} == {str(room.pk)}
+    booked = book(api, setup, setup.at(9), appointment_type=str(procedure.pk))
+    assert booked.status_code == 201 and booked.json()["appointment"]["room"] == str(room.pk)
+
+
+def test_practice_b_appointments_are_invisible_to_practice_a(
+    practice_a: Practice, practice_b: Practice, in_practice: Any
+) -> None:
+    with in_practice(practice_b):
+        location = LocationFactory.create()
+        provider = ProviderFactory.create()
+        provider.locations.add(location)
+        theirs = Appointment.objects.create(
+            patient=PatientFactory.create(),
+            provider=provider,
+            location=location,
+            appointment_type=AppointmentTypeFactory.create(),
+            start=timezone.now() + datetime.timedelta(days=3),
+            end=timezone.now() + datetime.timedelta(days=3, minutes=30),
+            occupancy=(
+                timezone.now() + datetime.timedelta(days=3),
+                timezone.now() + datetime.timedelta(days=3, minutes=30),
+            ),
+        )
+        their_patient = theirs.patient_id
+    api = client(practice_a, Role.OWNER)
+    url = f"{API}/appointments/{theirs.pk}"
+    assert api.get(f"{url}/").status_code == 404
+    assert api.post(f"{url}/cancel/", {}, content_type="application/json").status_code == 404
+    assert (
+        api.post(f"{url}/status/", {"status": "confirmed"}, content_type="application/json").status_code
+        == 404
+    )
+    assert (
+        api.post(
+            f"{url}/reschedule/", {"start": "2030-01-01T10:00:00Z"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    assert api.get(f"{API}/appointments/").json()["count"] == 0
+    assert api.get(f"{API}/appointments/", {"patient": str(their_patient)}).json()["count"] == 0
+    with in_practice(practice_b):
+        assert Appointment.objects.get(pk=theirs.pk).status == Appointment.Status.BOOKED
+
+
+def test_practice_b_ids_cannot_be_used_to_book_in_practice_a(
+    practice_a: Practice, practice_b: Practice, setup: Setup, in_practice: Any
+) -> None:
+    with in_practice(practice_b):
+        their_patient = PatientFactory.create()
+        their_type = AppointmentTypeFactory.create()
+    api = client(practice_a, Role.OWNER)
+    for field, value in (("patient", their_patient.pk), ("appointment_type", their_type.pk)):
+        response = book(api, setup, setup.at(10), **{field: str(value)})
+        assert response.status_code == 400 and field in response.json()
+    with in_practice(practice_a):
+        assert not Appointment.objects.exists()
+
+
+def test_api_bookings_are_audited_with_the_staff_member(
+    practice_a: Practice, setup: Setup, in_practice: Any
+) -> None:
+    user = staff(practice_a, Role.FRONT_DESK)
+    api = signed_in_client(user, practice_a)
+    appointment_id = book(api, setup, setup.at(10)).json()["appointment"]["id"]
+    api.post(
+        f"{API}/appointments/{appointment_id}/status/",
+        {"status": "confirmed"},
+        content_type="application/json",
+    )
+    with in_practice(practice_a):
+        events = AuditEvent.objects.filter(object_id=appointment_id).order_by("id")
+        assert [(e.action, e.actor_email, e.actor_role) for e in events] == [
+            ("create", user.email, Role.FRONT_DESK),
+            ("update", user.email, Role.FRONT_DESK),
+        ]
+        assert events.last().changed_fields == ["status"]  # type: ignore[union-attr]
+
+
+def test_appointment_list_queries_do_not_grow_with_rows(practice_a: Practice, setup: Setup) -> None:
+    api = client(practice_a)
+    book(api, setup, setup.at(9))
+    api.get(f"{API}/appointments/")  # warm the session and middleware caches
+    with CaptureQueriesContext(connection) as one_row:
+        api.get(f"{API}/appointments/")
+    for hour in range(10, 16):
+        book(api, setup, setup.at(hour))
+    with CaptureQueriesContext(connection) as seven_rows:
+        response = api.get(f"{API}/appointments/")
+    assert response.json()["count"] == 7
+    assert len(seven_rows.captured_queries) == len(one_row.captured_queries)
+
+
+def test_the_schema_documents_the_scheduling_api_without_warnings() -> None:
+    from drf_spectacular.drainage import GENERATOR_STATS
+    from drf_spectacular.generators import SchemaGenerator
+
+    GENERATOR_STATS.reset()
+    with GENERATOR_STATS.silence():
+        schema = SchemaGenerator(urlconf="practica.urls_practice").get_schema(request=None, public=True)
+    ours = [
+        message
+        for message in [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
+        if "scheduling" in message
+        or any(word in message for word in ("Slot", "Appointment", "Waitlist", "Room"))
+    ]
+    assert ours == []
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/slots/",
+        "/api/v1/appointments/",
+        "/api/v1/appointments/{id}/reschedule/",
+        "/api/v1/appointments/{id}/cancel/",
+        "/api/v1/appointments/{id}/status/",
+        "/api/v1/waitlist/",
+        "/api/v1/appointment-types/",
+        "/api/v1/rooms/",
+    ):
+        assert path in paths, sorted(paths)
+    slot_params = {p["name"] for p in paths["/api/v1/slots/"]["get"]["parameters"]}
+    assert {"appointment_type", "provider", "start", "end", "location"} <= slot_params

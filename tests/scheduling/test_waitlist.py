@@ -1,0 +1,178 @@
+"""Waitlist: freed time goes to the first waiting patients by email; the first claim wins."""
+
+import datetime
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from scheduling.availability import add_extra_hours
+from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
+from scheduling.errors import SchedulingError, SlotUnavailable
+from scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
+from scheduling.policies import current_policy
+from scheduling.waitlist import claim_offer, claim_token, join_waitlist, offer_from_token
+from tests.factories import PatientFactory, ProviderFactory
+from tests.scheduling.conftest import NOW, Clinic, local
+
+VISIT = local(3, 10, 9)
+DETAIL = "Colposcopy"  # a clinical detail that must never appear in a message
+
+
+@pytest.fixture
+def visit_type(clinic: Clinic) -> Clinic:
+    clinic.visit.name = DETAIL
+    clinic.visit.save()
+    return clinic
+
+
+def waiting(clinic: Clinic, count: int, **kwargs: Any) -> list[WaitlistEntry]:
+    kwargs.setdefault("earliest", local(3, 9))
+    kwargs.setdefault("latest", local(3, 14))
+    return [
+        join_waitlist(
+            patient=PatientFactory.create(email=f"wait{i}@example.com"),
+            appointment_type=clinic.visit,
+            now=NOW,
+            **kwargs,
+        )
+        for i in range(count)
+    ]
+
+
+def booked(clinic: Clinic) -> Appointment:
+    return book_appointment(
+        patient=PatientFactory.create(),
+        appointment_type=clinic.visit,
+        provider=clinic.provider,
+        location=clinic.location,
+        start=VISIT,
+        source="staff",
+        now=NOW,
+    ).appointment
+
+
+def cancel_and_offer(appointment: Appointment, capture: Any) -> None:
+    with capture(execute=True):
+        cancel_appointment(appointment, by_patient=False, now=NOW)
+
+
+def test_a_cancellation_is_offered_to_the_first_few_waiting_patients(
+    visit_type: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    clinic = visit_type
+    entries = waiting(clinic, 4)
+    cancel_and_offer(booked(clinic), django_capture_on_commit_callbacks)
+
+    offers = list(WaitlistOffer.objects.order_by("created_at"))
+    assert len(offers) == current_policy().waitlist_offer_count == 3
+    assert {offer.entry_id for offer in offers} == {entry.pk for entry in entries[:3]}
+    assert {o.start for o in offers} == {VISIT} and all(o.status == WaitlistOffer.Status.OPEN for o in offers)
+    assert [WaitlistEntry.objects.get(pk=e.pk).status for e in entries] == ["offered"] * 3 + ["waiting"]
+    assert sorted(message.to[0] for message in mail.outbox) == [f"wait{i}@example.com" for i in range(3)]
+    body = mail.outbox[0].body
+    assert "/book/waitlist/" in body and "Tuesday, March 10" in body and "9:00 AM" in body
+    assert DETAIL not in body and DETAIL not in mail.outbox[0].subject
+
+
+def test_only_matching_entries_are_offered(clinic: Clinic, django_capture_on_commit_callbacks: Any) -> None:
+    other_provider = ProviderFactory.create()
+    (mine,) = waiting(clinic, 1, provider=clinic.provider)
+    waiting(clinic, 1, provider=other_provider)
+    waiting(clinic, 1, earliest=local(3, 11), latest=local(3, 12))  # window after the freed time
+    cancel_and_offer(booked(clinic), django_capture_on_commit_callbacks)
+    assert [offer.entry_id for offer in WaitlistOffer.objects.all()] == [mine.pk]
+
+
+def test_a_reschedule_offers_the_time_it_left(
+    clinic: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    waiting(clinic, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        reschedule_appointment(booked(clinic), start=local(3, 11, 9), source="staff", now=NOW)
+    assert WaitlistOffer.objects.get().start == VISIT
+
+
+def test_new_extra_hours_are_offered(clinic: Clinic, django_capture_on_commit_callbacks: Any) -> None:
+    waiting(clinic, 1, earliest=local(3, 7), latest=local(3, 8))
+    with django_capture_on_commit_callbacks(execute=True):
+        add_extra_hours(clinic.provider, clinic.location, local(3, 7, 10), local(3, 7, 12), now=NOW)
+    offer = WaitlistOffer.objects.get()
+    assert offer.start == local(3, 7, 10) and len(mail.outbox) == 1
+
+
+def test_the_first_claim_wins_and_the_others_are_told(
+    visit_type: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    clinic = visit_type
+    entries = waiting(clinic, 3)
+    cancel_and_offer(booked(clinic), django_capture_on_commit_callbacks)
+    first, second, third = (WaitlistOffer.objects.get(entry=entry) for entry in entries)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = claim_offer(second, now=NOW)
+    assert booking.appointment.patient_id == entries[1].patient_id
+    assert booking.appointment.source == Appointment.Source.PORTAL
+    assert WaitlistOffer.objects.get(pk=second.pk).status == WaitlistOffer.Status.CLAIMED
+    assert {WaitlistOffer.objects.get(pk=o.pk).status for o in (first, third)} == {"gone"}
+    assert [WaitlistEntry.objects.get(pk=e.pk).status for e in entries] == ["waiting", "booked", "waiting"]
+    assert sorted(m.to[0] for m in mail.outbox) == ["wait0@example.com", "wait2@example.com"]
+    assert all("has been taken" in m.subject and DETAIL not in m.body for m in mail.outbox)
+
+    with pytest.raises(SlotUnavailable, match="no longer available"):
+        claim_offer(first, now=NOW)
+
+
+def test_expired_offers_cannot_be_claimed(clinic: Clinic, django_capture_on_commit_callbacks: Any) -> None:
+    (entry,) = waiting(clinic, 1)
+    cancel_and_offer(booked(clinic), django_capture_on_commit_callbacks)
+    offer = WaitlistOffer.objects.get()
+    late = offer.expires_at + datetime.timedelta(seconds=1)
+    with pytest.raises(SchedulingError, match="expired") as refused:
+        claim_offer(offer, now=late)
+    assert refused.value.code == "expired"
+    assert WaitlistOffer.objects.get().status == WaitlistOffer.Status.EXPIRED
+    assert WaitlistEntry.objects.get(pk=entry.pk).status == WaitlistEntry.Status.WAITING
+    assert not Appointment.objects.filter(patient_id=entry.patient_id).exists()
+
+
+def test_a_claim_fails_cleanly_when_staff_took_the_time(
+    clinic: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    waiting(clinic, 2)
+    cancel_and_offer(booked(clinic), django_capture_on_commit_callbacks)
+    booked(clinic)  # the front desk books the freed time by phone
+    offer = WaitlistOffer.objects.first()
+    assert offer is not None
+    with pytest.raises(SlotUnavailable):
+        claim_offer(offer, now=NOW)
+    assert set(WaitlistOffer.objects.values_list("status", flat=True)) == {"gone"}
+    assert set(WaitlistEntry.objects.values_list("status", flat=True)) == {"waiting"}
+
+
+def test_claim_tokens_are_signed_and_bound_to_the_practice(
+    clinic: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    waiting(clinic, 1)
+    cancel_and_offer(booked(clinic), django_capture_on_commit_callbacks)
+    offer = WaitlistOffer.objects.get()
+    token = claim_token(offer)
+    found = offer_from_token(token)
+    assert found is not None and found.pk == offer.pk
+    assert offer_from_token(token[:-2] + "xx") is None
+
+
+def test_joining_needs_a_future_ordered_window(clinic: Clinic) -> None:
+    patient = PatientFactory.create()
+    with pytest.raises(SchedulingError, match="after its start"):
+        join_waitlist(
+            patient=patient, appointment_type=clinic.visit, earliest=local(3, 10), latest=local(3, 9), now=NOW
+        )
+    with pytest.raises(SchedulingError, match="already over"):
+        join_waitlist(
+            patient=patient,
+            appointment_type=clinic.visit,
+            earliest=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+            latest=datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC),
+        )
