@@ -153,10 +153,10 @@ class Command(BaseCommand):
         )
         account.set_password(DEMO_PASSWORD)
         account.save()
-        location = Location.objects.first()
-        assert location is not None
-        zone = ZoneInfo(location.time_zone)
-        providers = list(location.providers.all())
+        main_site = Location.objects.order_by("name").first()
+        assert main_site is not None
+        zone = ZoneInfo(main_site.time_zone)
+        providers = list(main_site.providers.all())
         for day_offset in range(1, 8):
             day = today + datetime.timedelta(days=day_offset)
             if day.weekday() >= 5:
@@ -168,7 +168,7 @@ class Command(BaseCommand):
                         patient=rng.choice(patients),
                         appointment_type=rng.choice(types),
                         provider=rng.choice(providers),
-                        location=location,
+                        location=main_site,
                         start=local_start.astimezone(datetime.UTC),
                         source=Appointment.Source.STAFF,
                         override=True,
