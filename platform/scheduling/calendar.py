@@ -40,6 +40,7 @@ class Cell:
     appointments: list[Appointment] = field(default_factory=list)
     busy: bool = False
     working: bool = False
+    past: bool = False
 
 
 @dataclass
@@ -137,13 +138,14 @@ def build_grid(
             ):
                 by_column[index].append(appointment)
 
+    now = timezone.now()
     rows = []
     for time in times:
         cells = []
         for index, column in enumerate(columns):
             cell_start = datetime.datetime.combine(column.date, time, tzinfo=zone)
             cell_end = cell_start + step
-            cell = Cell(start=cell_start, column=column)
+            cell = Cell(start=cell_start, column=column, past=cell_start < now)
             for appointment in by_column[index]:
                 if cell_start <= appointment.start < cell_end:
                     cell.appointments.append(appointment)

@@ -452,6 +452,8 @@ def _detail(
         ),
         "cancel_form": cancel_form or setup_forms.CancelForm(),
         "warning": warning,
+        # Once the appointment can no longer move, its forms are hidden: show their errors here.
+        "errors_elsewhere": [] if changeable else [f for f in (reschedule_form, cancel_form) if f],
         "history": Appointment.objects.filter(rescheduled_to=appointment).first(),
     }
     return render(request, "scheduling/appointment.html", context, status=status)
