@@ -264,6 +264,7 @@ class BookingForm(ErrorsDescribeFields, forms.Form):
 
     def __init__(self, *args: Any, patient_query: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _offer_override_after_warning(self)
         # Validation accepts any patient of the practice; the list shows only search results.
         patients = self.fields["patient"]
         if self.is_bound:
@@ -286,6 +287,12 @@ class BookingForm(ErrorsDescribeFields, forms.Form):
         return data
 
 
+def _offer_override_after_warning(form: forms.Form) -> None:
+    # The override box appears once a first attempt has been refused with a warning, not before.
+    if not form.is_bound:
+        form.fields.pop("override")
+
+
 class RescheduleForm(ErrorsDescribeFields, forms.Form):
     provider = forms.ModelChoiceField(queryset=Provider.objects.filter(is_active=True))
     location = forms.ModelChoiceField(queryset=Location.objects.filter(is_active=True))
@@ -296,6 +303,10 @@ class RescheduleForm(ErrorsDescribeFields, forms.Form):
         label="Move anyway, outside the minimum notice or working hours",
         help_text="Only tick this after reading the warning above.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _offer_override_after_warning(self)
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

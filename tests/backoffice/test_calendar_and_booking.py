@@ -124,6 +124,9 @@ def test_booking_outside_hours_warns_and_needs_the_override_box(as_role: Any, cl
     assert refused.status_code == 400
     assert "outside Dr Ada Lane" in refused.context["warning"]
     assert 'role="alert"' in refused.content.decode()
+    # The confirm box is offered with the warning, not on the first form.
+    assert 'name="override"' in refused.content.decode()
+    assert "override" not in client.get("/schedule/book/").context["form"].fields
     assert not Appointment.objects.exists()
     booked = client.post("/schedule/book/", booking_data(clinic, evening, override="on"), follow=True)
     assert booked.status_code == 200
@@ -281,3 +284,47 @@ def test_pages_keep_errors_tied_to_fields(as_role: Any, clinic: Clinic) -> None:
     html = response.content.decode()
     assert 'aria-describedby="id_date_error"' in html and 'id="id_date_error"' in html
     assert '<label for="id_patient">' in html
+
+
+def test_calendar_page_works_under_the_csp_and_offers_drag_to_move(as_role: Any, clinic: Clinic) -> None:
+    appointment = clinic.book(clinic.next_weekday_at(10))
+    client = as_role(Role.FRONT_DESK)
+    response = client.get(
+        f"/schedule/?scope=provider&id={clinic.provider.pk}&date={appointment.start.date()}"
+    )
+    html = response.content.decode()
+    assert "style=" not in html and "<script>" not in html
+    assert '<script src="/static/js/calendar.js" defer></script>' in html
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    # The script submits this form to the same reschedule endpoint the appointment page uses.
+    assert f'data-move-url="/schedule/appointments/{appointment.pk}/reschedule/"' in html
+    assert 'id="move-form" method="post"' in html and 'name="csrfmiddlewaretoken"' in html
+    assert f'data-date="{appointment.start.date()}" data-time="14:00"' in html
+
+
+def test_biller_calendar_has_no_drag_or_booking(as_role: Any, clinic: Clinic) -> None:
+    appointment = clinic.book(clinic.next_weekday_at(10))
+    html = as_role(Role.BILLER).get(f"/schedule/?date={appointment.start.date()}").content.decode()
+    assert "data-move-url" not in html and 'id="move-form"' not in html and "/schedule/book/" not in html
+
+
+def test_reschedule_outside_hours_needs_the_override_box(as_role: Any, clinic: Clinic) -> None:
+    appointment = clinic.book(clinic.next_weekday_at(10))
+    client = as_role(Role.FRONT_DESK)
+    evening = clinic.next_weekday_at(18)
+    data = {
+        "provider": clinic.provider.pk,
+        "location": clinic.location.pk,
+        "date": evening.date(),
+        "time": "18:00",
+    }
+    url = f"/schedule/appointments/{appointment.pk}/reschedule/"
+    refused = client.post(url, data)
+    assert refused.status_code == 400
+    assert "working hours" in refused.context["warning"]
+    assert 'name="override"' in refused.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+    assert client.post(url, {**data, "override": "on"}).status_code == 302
+    moved = Appointment.objects.get(rescheduled_from=appointment)
+    assert moved.start == evening and moved.outside_hours_override
