@@ -19,6 +19,16 @@ from scheduling.models import (
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Appointments and waitlist windows this far from today are typing mistakes (and would overflow).
+YEARS_EITHER_SIDE = 10
+
+
+def within_years(value: datetime.date) -> None:
+    today = datetime.date.today()
+    if abs((value - today).days) > 366 * YEARS_EITHER_SIDE:
+        raise forms.ValidationError(f"Enter a date within {YEARS_EITHER_SIDE} years of today.")
+
+
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
@@ -142,9 +152,9 @@ class WeeklyHoursForm(ErrorsDescribeFields, forms.ModelForm):
 class LocalPeriodForm(ErrorsDescribeFields, forms.ModelForm):
     """Start and end entered as a local date and time, stored in UTC."""
 
-    start_date = forms.DateField(widget=DATE)
+    start_date = forms.DateField(widget=DATE, validators=[within_years])
     start_time = forms.TimeField(widget=TIME)
-    end_date = forms.DateField(widget=DATE)
+    end_date = forms.DateField(widget=DATE, validators=[within_years])
     end_time = forms.TimeField(widget=TIME)
 
     def __init__(self, *args: Any, time_zone: str = "UTC", **kwargs: Any) -> None:
@@ -254,7 +264,7 @@ class BookingForm(ErrorsDescribeFields, forms.Form):
         required=False,
         help_text="Leave empty to pick any free room when the type needs one.",
     )
-    date = forms.DateField(widget=DATE)
+    date = forms.DateField(widget=DATE, validators=[within_years])
     time = forms.TimeField(widget=TIME, help_text="Local time at the location.")
     override = forms.BooleanField(
         required=False,
@@ -296,7 +306,7 @@ def _offer_override_after_warning(form: forms.Form) -> None:
 class RescheduleForm(ErrorsDescribeFields, forms.Form):
     provider = forms.ModelChoiceField(queryset=Provider.objects.filter(is_active=True))
     location = forms.ModelChoiceField(queryset=Location.objects.filter(is_active=True))
-    date = forms.DateField(widget=DATE)
+    date = forms.DateField(widget=DATE, validators=[within_years])
     time = forms.TimeField(widget=TIME, help_text="Local time at the location.")
     override = forms.BooleanField(
         required=False,
@@ -327,8 +337,8 @@ class WaitlistForm(ErrorsDescribeFields, forms.Form):
     provider = forms.ModelChoiceField(
         queryset=Provider.objects.filter(is_active=True), required=False, empty_label="Any provider"
     )
-    earliest = forms.DateField(widget=DATE, label="From")
-    latest = forms.DateField(widget=DATE, label="Until (last day)")
+    earliest = forms.DateField(widget=DATE, label="From", validators=[within_years])
+    latest = forms.DateField(widget=DATE, label="Until (last day)", validators=[within_years])
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

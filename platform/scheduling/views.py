@@ -274,9 +274,11 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
 
 def _date_param(value: str | None, default: datetime.date) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(value) if value else default
+        date = datetime.date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    # Far-off dates are typos, and a week either side of year 1 or 9999 would overflow.
+    return date if abs((date - default).days) <= 366 * setup_forms.YEARS_EITHER_SIDE else default
 
 
 @capability_required(Capability.VIEW_SCHEDULE)

@@ -1,4 +1,5 @@
 import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -6,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
+from scheduling import calendar
 from scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
 from tests.backoffice.conftest import Clinic
 from tests.factories import PatientFactory
@@ -328,3 +330,57 @@ def test_reschedule_outside_hours_needs_the_override_box(as_role: Any, clinic: C
     assert client.post(url, {**data, "override": "on"}).status_code == 302
     moved = Appointment.objects.get(rescheduled_from=appointment)
     assert moved.start == evening and moved.outside_hours_override
+
+
+def test_far_off_dates_are_form_errors_not_crashes(as_role: Any, clinic: Clinic) -> None:
+    client = as_role(Role.MANAGER)
+    for date in ("9999-12-31", "0001-01-01", "2026-02-30"):
+        for scope, object_id in (("location", clinic.location.pk), ("provider", clinic.provider.pk)):
+            url = f"/schedule/?scope={scope}&id={object_id}"
+            assert client.get(f"{url}&date={date}&view=week").status_code == 200
+        booking = booking_data(clinic, clinic.next_weekday_at(10), date=date)
+        response = client.post("/schedule/book/", booking)
+        assert response.status_code == 400 and "date" in response.context["form"].errors
+    waitlist = {"patient": clinic.patient.pk, "appointment_type": clinic.visit.pk, "earliest": "2026-01-01"}
+    assert client.post("/schedule/waitlist/", {**waitlist, "latest": "9999-12-31"}).status_code == 400
+    period = {
+        "start_date": "9999-12-31",
+        "start_time": "23:00",
+        "end_date": "9999-12-31",
+        "end_time": "23:59",
+    }
+    response = client.post("/setup/time-off/new/", {"provider": clinic.provider.pk, **period})
+    assert response.status_code == 400 and "start_date" in response.context["form"].errors
+    assert client.get("/schedule/book/?start=9999-12-31T23:59&provider=nope").status_code == 200
+
+
+def test_today_list_query_count_does_not_grow(as_role: Any, clinic: Clinic, monkeypatch: Any) -> None:
+    client = as_role(Role.FRONT_DESK)
+    first = clinic.next_weekday_at(9)
+    clinic.book(first)
+    # Only the calendar's idea of "today" moves: sessions keep the real clock.
+    morning = first.replace(hour=7).astimezone(datetime.UTC)
+    monkeypatch.setattr(calendar, "timezone", SimpleNamespace(now=lambda: morning))
+    url = f"/schedule/today/?location={clinic.location.pk}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for hour in range(10, 16):
+        clinic.book(first.replace(hour=hour), patient=PatientFactory.create())
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert response.status_code == 200, response.get("Location")
+    assert len(response.context["rows"]) == 7
+    assert len(many) == len(one)
+
+
+def test_duplicate_npi_is_a_field_error(as_role: Any, clinic: Clinic) -> None:
+    data = {
+        "display_name": "Dr Twin",
+        "npi": clinic.provider.npi,
+        "locations": [clinic.location.pk],
+        "is_active": "on",
+    }
+    response = as_role(Role.OWNER).post("/setup/providers/new/", data)
+    assert response.status_code == 400
+    assert "npi" in response.context["form"].errors or response.context["form"].non_field_errors()
