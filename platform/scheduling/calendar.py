@@ -151,7 +151,10 @@ def build_grid(
                     cell.appointments.append(appointment)
                 elif appointment.start < cell_end and appointment.end > cell_start and appointment.is_active:
                     cell.busy = True
-            cell.working = any(s <= cell_start and cell_end <= e for s, e in column.working)
+            # Without a provider there are no hours to show: leave the cell unshaded.
+            cell.working = column.provider is None or any(
+                s <= cell_start and cell_end <= e for s, e in column.working
+            )
             cells.append(cell)
         rows.append(Row(time.strftime("%H:%M"), cells))
     return Grid(scope, location, zone, first, days, columns, rows, appointments, provider, room)
