@@ -21,7 +21,9 @@ PUBLIC_PORT = env.str("PUBLIC_PORT", default="")
 
 # Practice custom domains are checked against the Domain table by the tenant middleware,
 # so any host may reach it; unknown hosts get the "no such practice" page.
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}"])
+# So the default admits every host: the Domain table is the allow-list (links are always built
+# from BASE_DOMAIN or a practice's domain, never from the request's Host header).
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/practica")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
