@@ -220,3 +220,41 @@ def test_the_trail_cannot_be_written_through_the_api(
     for method in ("post", "put", "patch", "delete"):
         response = getattr(browser, method)("/api/v1/audit-events/1/", {}, content_type="application/json")
         assert response.status_code == 405, method
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "198.51.100.9", IP),  # no proxy of ours: the header is the client's word, ignored
+        (1, "198.51.100.9", "198.51.100.9"),
+        (1, "6.6.6.6, 198.51.100.9", "198.51.100.9"),  # a forged first entry is skipped
+        (2, "198.51.100.9, 10.0.0.2", "198.51.100.9"),
+        (1, "not-an-address", IP),
+        (2, "198.51.100.9", IP),  # fewer entries than proxies: do not trust it
+    ],
+)
+def test_behind_proxies_the_visitors_address_is_recorded(
+    proxies: int,
+    forwarded: str,
+    expected: str,
+    practice_a: Practice,
+    browser: Client,
+    patient: Patient,
+    settings: Any,
+) -> None:
+    settings.TRUSTED_PROXY_COUNT = proxies
+    browser.get(f"/patients/{patient.pk}/", HTTP_X_FORWARDED_FOR=forwarded)
+    (viewed,) = events_for(practice_a, action="view", object_id=str(patient.pk))
+    assert viewed.ip_address == expected
+
+
+def test_the_lockout_counts_the_visitors_address_behind_a_proxy(practice_a: Practice, settings: Any) -> None:
+    from axes.models import AccessAttempt
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    person = staff(practice_a, Role.OWNER)
+    browser = Client(HTTP_HOST=f"{practice_a.slug}.practica.test", REMOTE_ADDR="10.0.0.1")
+    browser.post(
+        "/login/", {"email": person.email, "password": "wrong-guess-1"}, HTTP_X_FORWARDED_FOR="198.51.100.4"
+    )
+    assert AccessAttempt.objects.get(username=person.email).ip_address == "198.51.100.4"
