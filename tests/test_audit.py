@@ -258,3 +258,29 @@ def test_the_lockout_counts_the_visitors_address_behind_a_proxy(practice_a: Prac
         "/login/", {"email": person.email, "password": "wrong-guess-1"}, HTTP_X_FORWARDED_FOR="198.51.100.4"
     )
     assert AccessAttempt.objects.get(username=person.email).ip_address == "198.51.100.4"
+
+
+def test_changing_links_between_records_is_audited(
+    practice_a: Practice, owner: User, browser: Client
+) -> None:
+    from scheduling.models import Location, Provider
+    from tests.factories import LocationFactory, ProviderFactory
+
+    use_schema_of(practice_a)
+    location = LocationFactory.create()
+    provider = ProviderFactory.create()
+    use_public_schema()
+    response = browser.patch(
+        f"/api/v1/providers/{provider.pk}/",
+        {"locations": [str(location.pk)]},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    (linked,) = events_for(practice_a, action="update", object_id=str(provider.pk))
+    assert linked.changed_fields == ["locations"]
+    assert_from_the_request(linked, owner, practice_a)
+    use_schema_of(practice_a)
+    assert list(Provider.objects.get(pk=provider.pk).locations.all()) == [
+        Location.objects.get(pk=location.pk)
+    ]
+    use_public_schema()
