@@ -185,11 +185,18 @@ def test_a_deactivated_person_loses_access_at_once_and_can_be_reactivated(
     target = f"/staff/{membership(colleague, practice_a).pk}/"
     assert owner_client.post(target, {"action": "deactivate"}).status_code == 302
     assert not membership(colleague, practice_a).is_active
-    for path in ("/", "/patients/", "/api/v1/patients/"):
-        assert colleague_client.get(path).status_code == 404
+    lost = colleague_client.get("/patients/")
+    assert lost.status_code == 404 and b"Patients" not in lost.content
+    # ...and is signed out, so the browser can be used to sign in again.
+    assert colleague_client.get("/patients/")["Location"].startswith("/login/")
+    assert colleague_client.get("/api/v1/patients/").status_code == 403
+    refused = Client(HTTP_HOST=host_of(practice_a)).post(
+        "/login/", {"email": colleague.email, "password": PASSWORD}
+    )
+    assert b"Email or password is incorrect." in refused.content
     assert b"Deactivated" in owner_client.get("/staff/").content
     owner_client.post(target, {"action": "reactivate"})
-    assert colleague_client.get("/patients/").status_code == 200
+    assert signed_in_client(colleague, practice_a).get("/patients/").status_code == 200
 
 
 def test_the_last_owner_can_be_neither_demoted_nor_deactivated(practice_a: Practice) -> None:
