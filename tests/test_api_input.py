@@ -2,7 +2,9 @@
 fixed number of queries however many patients a page shows."""
 
 import datetime
+from typing import Any
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -94,3 +96,68 @@ def test_a_suspended_practice_answers_the_api_in_json(practice_a: Practice) -> N
     response = client.get("/api/v1/patients/")
     assert response.status_code == 403
     assert response.json() == {"detail": "Alpha Clinic is suspended."}
+
+
+GARBAGE_POSTS = [
+    ("/staff/", {"email": "not-an-email", "role": "emperor"}),
+    ("/staff/{member}/", {"action": "role", "role": ""}),
+    ("/staff/{member}/", {"action": "explode"}),
+    ("/settings/security/", {"action": "grant", "company": "", "role": "owner"}),
+    ("/settings/security/", {"action": "security", "require_staff_two_factor": "maybe"}),
+    ("/patients/new/", {"first_name": "x" * 500, "date_of_birth": "31/31/31", "sex": "Q"}),
+    ("/setup/locations/new/", {"name": "", "time_zone": "Nowhere/Else"}),
+    ("/setup/providers/new/", {"display_name": "Dr", "npi": "123", "locations": ["not-a-uuid"]}),
+    ("/login/", {"email": "\x00", "password": ""}),
+    ("/login/verify/", {"token": "abcdef"}),
+    ("/account/two-factor/", {"token": "x"}),
+    ("/staff/join/garbage/", {"full_name": "", "password": ""}),
+    ("/logout/", {}),
+]
+GARBAGE_GETS = [
+    "/audit/?page=zz&type=" + "x" * 300 + "&actor=%00",
+    "/patients/?q=" + "%25" * 200,
+    "/handoff/?t=garbage",
+    "/handoff/",
+    "/go/no-such-practice/",
+    "/switch/?page=-1&q=%00",
+    "/api/v1/audit-events/?limit=zz",
+    "/api/v1/patients/?q=%00",
+]
+
+
+@pytest.mark.parametrize(("path", "data"), GARBAGE_POSTS, ids=[p for p, _ in GARBAGE_POSTS])
+def test_garbage_posts_never_cause_a_server_error(
+    practice_a: Practice, path: str, data: dict[str, Any]
+) -> None:
+    from accounts.models import Membership
+
+    owner = staff(practice_a, Role.OWNER)
+    member = Membership.objects.get(user=staff(practice_a, Role.CLINICIAN), practice=practice_a)
+    response = signed_in_client(owner, practice_a).post(path.format(member=member.pk), data)
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize("path", GARBAGE_GETS)
+def test_garbage_queries_never_cause_a_server_error(practice_a: Practice, path: str) -> None:
+    response = signed_in_client(staff(practice_a, Role.OWNER), practice_a).get(path)
+    assert response.status_code < 500
+    if "%00" in path:
+        assert response.status_code == 400 and b"not allowed (NUL)" in response.content
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/signup/", {"plan": "abc", "subdomain": "\x00", "email": "a@b"}),
+        ("/login/", {"email": "", "password": "x" * 5000}),
+        ("/login/verify/", {"token": "123456"}),
+    ],
+)
+def test_garbage_on_the_public_site_never_causes_a_server_error(
+    db: None, path: str, data: dict[str, Any]
+) -> None:
+    from django.test import Client
+
+    from tests.conftest import PUBLIC_HOST
+
+    assert Client(HTTP_HOST=PUBLIC_HOST).post(path, data).status_code < 500

@@ -191,3 +191,25 @@ def test_no_switching_into_a_practice_without_access(
     public = signed_in_client(member.user, None)
     assert public.get(f"/go/{practice_b.slug}/").status_code == 404
     assert public.get("/go/no-such-practice/").status_code == 404
+
+
+@pytest.mark.parametrize("access_id", ["abc", "", "-1", "99999999"])
+def test_revoking_with_a_bad_grant_id_is_a_404_not_an_error(practice_a: Practice, access_id: str) -> None:
+    owner = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
+    assert owner.post("/settings/security/", {"action": "revoke", "access_id": access_id}).status_code == 404
+
+
+def test_revoking_another_practices_grant_is_a_404(
+    practice_a: Practice, practice_b: Practice, member: BillingCompanyMember
+) -> None:
+    grant = grant_billing_company(practice=practice_b, company=member.company, granted_by=None)
+    owner = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
+    assert owner.post("/settings/security/", {"action": "revoke", "access_id": grant.pk}).status_code == 404
+    grant.refresh_from_db()
+    assert grant.revoked_at is None
+
+
+def test_granting_an_unknown_company_is_a_form_error(practice_a: Practice) -> None:
+    owner = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
+    response = owner.post("/settings/security/", {"action": "grant", "company": "abc", "role": Role.BILLER})
+    assert response.status_code == 200 and b"Select a valid choice" in response.content

@@ -90,6 +90,10 @@ class BillingCompanyGrantForm(forms.Form):
     role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.OWNER], initial=Role.BILLER)
 
 
+class RevokeAccessForm(forms.Form):
+    access_id = forms.IntegerField(min_value=1)
+
+
 class SecurityForm(forms.Form):
     require_staff_two_factor = forms.BooleanField(
         required=False, label="Require two-factor sign-in for all staff"

@@ -22,12 +22,13 @@ from accounts.forms import (
     InviteForm,
     JoinForm,
     LoginForm,
+    RevokeAccessForm,
     RoleForm,
     SecurityForm,
     TokenForm,
 )
 from accounts.models import BillingCompanyAccess, BillingCompanyMember, Invitation, Membership, User
-from accounts.roles import Capability, Role
+from accounts.roles import Capability, Role, role_can
 from accounts.selectors import client_practices, practices_for_user, role_in_practice, staff_of
 from accounts.sessions import start_session
 from accounts.tokens import (
@@ -215,7 +216,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         "invitations": Invitation.objects.filter(practice=practice, accepted_at=None, revoked_at=None),
         "form": form,
         "roles": Role.choices,
-        "can_manage": request.role == Role.OWNER,  # type: ignore[attr-defined]
+        "can_manage": role_can(request.role, Capability.MANAGE_STAFF),  # type: ignore[attr-defined]
     }
     return render(request, "accounts/staff_list.html", context)
 
@@ -320,9 +321,12 @@ def security_settings(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Access granted.")
                 return redirect("security_settings")
     elif request.method == "POST" and request.POST.get("action") == "revoke":
+        revoke_form = RevokeAccessForm(request.POST)
+        if not revoke_form.is_valid():
+            raise Http404("No such grant.")
         access = get_object_or_404(
             BillingCompanyAccess,
-            pk=request.POST.get("access_id"),
+            pk=revoke_form.cleaned_data["access_id"],
             practice=practice,
             revoked_at=None,
         )

@@ -70,6 +70,7 @@ DEFAULT_NOT_FOUND_TENANT_VIEW = "core.views.unknown_practice"
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before the tenant middleware, whose "no such practice" page returns early: every page
     # gets the frame and content-security headers.
