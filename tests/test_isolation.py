@@ -227,3 +227,25 @@ def test_rows_written_in_a_are_invisible_in_b(practice_a: Practice, practice_b: 
     assert not Location.objects.filter(pk=location.pk).exists()
     assert not AuditEvent.objects.filter(object_id=str(patient.pk)).exists()
     use_public_schema()
+
+
+def test_b_ids_cannot_be_linked_to_a_records(practice_a: Practice, b_ids: dict[str, str]) -> None:
+    """Guessed ids in a relation (a provider's locations) are refused like guessed URLs."""
+    from scheduling.models import Provider
+
+    client = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
+    page = client.post(
+        "/setup/providers/new/",
+        {"display_name": "Dr Linker", "npi": "1245319599", "locations": [b_ids["location"]]},
+    )
+    assert page.status_code == 200 and b"Select a valid choice" in page.content
+    api = client.post(
+        "/api/v1/providers/",
+        {"display_name": "Dr Linker", "npi": "1245319599", "locations": [b_ids["location"]]},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and "locations" in api.json()
+    assert B_MARKERS["location"] not in api.content.decode()
+    use_schema_of(practice_a)
+    assert not Provider.objects.filter(display_name="Dr Linker").exists()
+    use_public_schema()
