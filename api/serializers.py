@@ -3,6 +3,7 @@ from rest_framework import serializers
 from accounts.models import Membership
 from audit.models import AuditEvent
 from patients.models import Patient
+from patients.validators import validate_date_of_birth
 from scheduling.models import Location, Provider
 
 
@@ -20,6 +21,7 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"date_of_birth": {"validators": [validate_date_of_birth]}}
 
 
 class LocationSerializer(serializers.ModelSerializer[Location]):

@@ -1,6 +1,6 @@
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from tenants.models import Practice
@@ -18,5 +18,7 @@ class PracticeStatusMiddleware:
         if isinstance(tenant, Practice) and not tenant.is_public:
             request.practice = tenant  # type: ignore[attr-defined]
             if tenant.status == Practice.Status.SUSPENDED and not request.path.startswith("/health"):
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": f"{tenant.name} is suspended."}, status=403)
                 return render(request, "tenants/suspended.html", {"practice_name": tenant.name}, status=403)
         return self.get_response(request)

@@ -1,8 +1,10 @@
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import schema_exists
 
 
 class Plan(models.Model):  # type: ignore[django-manager-missing]  # Practice subclasses an untyped mixin
@@ -78,6 +80,20 @@ class Practice(TenantMixin):
     @property
     def is_public(self) -> bool:
         return self.schema_name == "public"
+
+    def create_schema(
+        self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1
+    ) -> bool:
+        """django-tenants' clone, then the names it loses put back (see tenants.cloning)."""
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        super().create_schema(check_if_exists=False, sync_schema=sync_schema, verbosity=verbosity)
+        template = settings.TENANT_BASE_SCHEMA
+        if sync_schema and template != self.schema_name and schema_exists(template):
+            from tenants.cloning import match_template_names
+
+            match_template_names(template, self.schema_name)
+        return True
 
 
 class Domain(DomainMixin):

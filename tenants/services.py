@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from accounts.models import Membership, User
 from accounts.roles import Role
@@ -70,22 +71,29 @@ def sign_up_practice(
     return SignupResult(practice=practice, owner=owner)
 
 
+def _save_in_public(practice: Practice, fields: list[str]) -> None:
+    # Tenant rows live in the public schema; django-tenants refuses to save one from another
+    # practice's schema, and a status change may come from a task or webhook running anywhere.
+    with schema_context(PUBLIC_SCHEMA):
+        practice.save(update_fields=fields)
+
+
 def activate_practice(practice: Practice) -> Practice:
     """The subscription is paid: the seam the Stripe Billing webhook calls."""
     practice.status = Practice.Status.ACTIVE
     practice.activated_at = practice.activated_at or timezone.now()
-    practice.save(update_fields=["status", "activated_at"])
+    _save_in_public(practice, ["status", "activated_at"])
     return practice
 
 
 def mark_past_due(practice: Practice) -> Practice:
     practice.status = Practice.Status.PAST_DUE
-    practice.save(update_fields=["status"])
+    _save_in_public(practice, ["status"])
     return practice
 
 
 def suspend_practice(practice: Practice) -> Practice:
     """Data is kept; every page of the practice shows the suspension notice instead."""
     practice.status = Practice.Status.SUSPENDED
-    practice.save(update_fields=["status"])
+    _save_in_public(practice, ["status"])
     return practice

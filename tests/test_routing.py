@@ -46,3 +46,61 @@ def test_suspended_practice_shows_a_notice_and_no_data(practice_a: Practice, in_
         assert response.status_code == 403
         assert b"is suspended" in response.content
         assert b"Zebediah" not in response.content
+
+
+def test_unknown_hosts_get_the_same_404_page_on_every_path(db: None) -> None:
+    for host in ("nobody.practica.test", "alpha.practica.test.evil.example", "clinic.example.org"):
+        for path in ("/", "/patients/", "/api/v1/patients/", "/login/", "/staff/join/abc/"):
+            response = Client(HTTP_HOST=host).get(path)
+            assert response.status_code == 404, (host, path)
+            assert b"No practice at this address" in response.content
+            assert b"Alpha Clinic" not in response.content and b"Beta Health" not in response.content
+
+
+def test_the_public_site_has_no_practice_pages(db: None) -> None:
+    client = Client(HTTP_HOST=PUBLIC_HOST)
+    for path in ("/patients/", "/api/v1/patients/", "/staff/", "/audit/"):
+        assert client.get(path).status_code == 404
+
+
+def test_a_custom_domain_routes_to_its_practice(practice_a: Practice) -> None:
+    from tenants.models import Domain
+
+    Domain.objects.create(domain="portal.alpha-clinic.example", tenant=practice_a, is_primary=False)
+    owner = staff(practice_a)
+    client = Client(HTTP_HOST="portal.alpha-clinic.example")
+    client.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session["practica_schema"] = practice_a.schema_name
+    session.save()
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"Alpha Clinic" in response.content
+
+
+def test_suspension_is_per_practice_and_lifts_on_activation(
+    practice_a: Practice, practice_b: Practice, in_practice: Any
+) -> None:
+    from tenants.services import activate_practice
+
+    owner_a, owner_b = staff(practice_a), staff(practice_b)
+    suspend_practice(practice_a)
+    client_a = signed_in_client(owner_a, practice_a)
+    for path in ("/login/", "/handoff/?t=x", "/staff/join/abc/", "/api/v1/me/"):
+        response = client_a.get(path)
+        assert response.status_code == 403 and b"Alpha Clinic is suspended" in response.content
+    assert Client(HTTP_HOST=host_of(practice_a)).get("/").status_code == 403  # anonymous too
+    assert signed_in_client(owner_b, practice_b).get("/patients/").status_code == 200
+    activate_practice(practice_a)
+    assert client_a.get("/patients/").status_code == 200
+    practice_a.refresh_from_db()
+    assert practice_a.status == Practice.Status.ACTIVE and practice_a.activated_at is not None
+
+
+def test_a_past_due_practice_works_with_a_banner(practice_a: Practice) -> None:
+    from tenants.services import mark_past_due
+
+    mark_past_due(practice_a)
+    response = signed_in_client(staff(practice_a), practice_a).get("/patients/")
+    assert response.status_code == 200
+    assert b"Your subscription payment failed" in response.content

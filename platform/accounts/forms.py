@@ -65,9 +65,33 @@ class JoinForm(forms.Form):
         return password
 
 
+class ExistingUserJoinForm(forms.Form):
+    """Joining with the Practica login one already has: the password proves it is theirs."""
+
+    password = forms.CharField(
+        label="Your Practica password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, request: HttpRequest, email: str, *args: Any, **kwargs: Any) -> None:
+        self.request = request
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        # Through authenticate(), so failed attempts count towards the brute-force lockout.
+        if authenticate(self.request, email=self.email, password=password) is None:
+            raise forms.ValidationError("That is not the password of your Practica login.", code="invalid")
+        return password
+
+
 class BillingCompanyGrantForm(forms.Form):
     company = forms.ModelChoiceField(queryset=BillingCompany.objects.all(), empty_label=None)
     role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.OWNER], initial=Role.BILLER)
+
+
+class RevokeAccessForm(forms.Form):
+    access_id = forms.IntegerField(min_value=1)
 
 
 class SecurityForm(forms.Form):

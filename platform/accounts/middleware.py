@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -15,6 +16,7 @@ class PracticeAccessMiddleware:
 
     Someone with no role here, or a session opened at another practice, sees 404 for
     everything: a practice's pages neither show nor admit the existence of its data.
+    A person who lost their role is signed out as well.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -29,6 +31,9 @@ class PracticeAccessMiddleware:
                 raise Http404("No such page.")
             role = role_in_practice(user, practice)
             if role is None:
+                # Deactivated, or their billing company's access was revoked: this request sees
+                # nothing, and the session ends so the browser can be used to sign in again.
+                logout(request)
                 raise Http404("No such page.")
             request.role = role  # type: ignore[attr-defined]
             if (

@@ -56,9 +56,22 @@ def accept_invitation(
     return membership
 
 
+def _lock_practice_staff(membership: Membership) -> Membership:
+    """Lock every membership of the practice (in id order, so two callers cannot deadlock).
+
+    Two owners demoting or deactivating each other at the same moment would each see the other
+    as the remaining owner and both succeed, leaving none; with the rows locked, the second
+    waits and then sees the first one's change.
+    """
+    locked = list(
+        Membership.objects.select_for_update().filter(practice_id=membership.practice_id).order_by("pk")
+    )
+    return next(row for row in locked if row.pk == membership.pk)
+
+
 def _other_active_owners(membership: Membership) -> bool:
     return (
-        Membership.objects.filter(practice=membership.practice, role=Role.OWNER, is_active=True)
+        Membership.objects.filter(practice=membership.practice_id, role=Role.OWNER, is_active=True)
         .exclude(pk=membership.pk)
         .exists()
     )
@@ -68,7 +81,7 @@ def _other_active_owners(membership: Membership) -> bool:
 def change_role(*, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
         raise AccessError("Unknown role.")
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = _lock_practice_staff(membership)
     if membership.role == Role.OWNER and role != Role.OWNER and not _other_active_owners(membership):
         raise AccessError("A practice needs at least one owner: make someone else owner first.")
     membership.role = role
@@ -78,7 +91,7 @@ def change_role(*, membership: Membership, role: str) -> Membership:
 
 @transaction.atomic
 def set_member_active(*, membership: Membership, active: bool, acting_user: User) -> Membership:
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = _lock_practice_staff(membership)
     if not active:
         if membership.user_id == acting_user.pk:
             raise AccessError("You cannot deactivate yourself.")

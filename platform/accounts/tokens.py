@@ -19,11 +19,19 @@ def make_invitation_token(invitation_id: int) -> str:
     return signing.dumps({"invitation": invitation_id}, salt=INVITATION_SALT)
 
 
-def read_invitation_token(token: str) -> int | None:
+class InvitationLinkError(Exception):
+    """Why an invitation link cannot be used; the message is shown to the person who opened it."""
+
+
+def read_invitation_token(token: str) -> int:
     try:
         data = signing.loads(token, salt=INVITATION_SALT, max_age=settings.INVITATION_MAX_AGE_SECONDS)
-    except signing.BadSignature:
-        return None
+    except signing.SignatureExpired as error:
+        raise InvitationLinkError("This invitation link has expired.") from error
+    except signing.BadSignature as error:
+        raise InvitationLinkError(
+            "This invitation link is not valid. Check that it was copied whole."
+        ) from error
     return int(data["invitation"])
 
 

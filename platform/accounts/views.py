@@ -5,6 +5,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,18 +18,25 @@ from accounts.decorators import capability_required, staff_required
 from accounts.errors import AccessError
 from accounts.forms import (
     BillingCompanyGrantForm,
+    ExistingUserJoinForm,
     InviteForm,
     JoinForm,
     LoginForm,
+    RevokeAccessForm,
     RoleForm,
     SecurityForm,
     TokenForm,
 )
 from accounts.models import BillingCompanyAccess, BillingCompanyMember, Invitation, Membership, User
-from accounts.roles import Capability, Role
+from accounts.roles import Capability, Role, role_can
 from accounts.selectors import client_practices, practices_for_user, role_in_practice, staff_of
 from accounts.sessions import start_session
-from accounts.tokens import make_handoff_token, read_invitation_token, use_handoff_token
+from accounts.tokens import (
+    InvitationLinkError,
+    make_handoff_token,
+    read_invitation_token,
+    use_handoff_token,
+)
 from core.links import practice_url
 from core.tenancy import current_schema
 
@@ -164,7 +172,11 @@ def my_practices(request: HttpRequest) -> HttpResponse:
     """The public site's home for a signed-in person: their practices, or their billing clients."""
     if not request.user.is_authenticated:
         return redirect("login")
-    company_member = BillingCompanyMember.objects.filter(user=request.user, is_active=True).first()
+    company_member = (
+        BillingCompanyMember.objects.filter(user=request.user, is_active=True)
+        .select_related("company")
+        .first()
+    )
     if company_member is not None:
         search = request.GET.get("q", "").strip()[:80]
         page = Paginator(client_practices(company_member.company_id, search), 25).get_page(
@@ -204,7 +216,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         "invitations": Invitation.objects.filter(practice=practice, accepted_at=None, revoked_at=None),
         "form": form,
         "roles": Role.choices,
-        "can_manage": request.role == Role.OWNER,  # type: ignore[attr-defined]
+        "can_manage": role_can(request.role, Capability.MANAGE_STAFF),  # type: ignore[attr-defined]
     }
     return render(request, "accounts/staff_list.html", context)
 
@@ -236,34 +248,42 @@ def staff_update(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 def join(request: HttpRequest, token: str) -> HttpResponse:
-    """Accept a staff invitation (signed link, expires after a week)."""
-    invitation_id = read_invitation_token(token)
+    """Accept a staff invitation (signed link, expires after a week).
+
+    Someone new chooses a name and password; someone who already has a Practica login (at
+    another practice, say) proves it with their password here, since they cannot sign in to
+    this practice before they belong to it.
+    """
     practice = getattr(request, "practice", None)
-    invitation = (
-        Invitation.objects.filter(pk=invitation_id, practice=practice).first()
-        if invitation_id and practice
-        else None
-    )
+    try:
+        invitation_id = read_invitation_token(token)
+    except InvitationLinkError as error:
+        return render(request, "accounts/join_invalid.html", {"reason": str(error)}, status=410)
+    invitation = Invitation.objects.filter(pk=invitation_id, practice=practice).first() if practice else None
     if invitation is None or not invitation.is_open:
-        return render(request, "accounts/join_invalid.html", status=410)
-    existing = User.objects.filter(email=invitation.email).first()
-    form = JoinForm(invitation.email, request.POST or None)
-    if request.method == "POST" and (existing or form.is_valid()):
-        current = request.user if request.user.is_authenticated else None
+        reason = "This invitation was already used or was withdrawn."
+        return render(request, "accounts/join_invalid.html", {"reason": reason}, status=410)
+    existing = User.objects.filter(email=invitation.email, is_active=True).first()
+    form: JoinForm | ExistingUserJoinForm = (
+        ExistingUserJoinForm(request, invitation.email, request.POST or None)
+        if existing
+        else JoinForm(invitation.email, request.POST or None)
+    )
+    if request.method == "POST" and form.is_valid():
         try:
-            if existing and current is None:
-                raise AccessError(
-                    "You already have a Practica login: sign in first, then open the link again."
-                )
             membership = services.accept_invitation(
                 invitation=invitation,
-                user=current,
-                full_name=form.cleaned_data.get("full_name", "") if not existing else "",
-                password=form.cleaned_data.get("password", "") if not existing else "",
+                user=existing,
+                full_name=form.cleaned_data.get("full_name", ""),
+                password=form.cleaned_data.get("password", ""),
             )
         except AccessError as error:
             form.add_error(None, str(error))
         else:
+            if any(devices_for_user(membership.user, confirmed=True)):
+                # Their second factor is still owed: the sign-in page asks for it.
+                messages.success(request, f"You joined {invitation.practice.name}. Please sign in.")
+                return redirect("login")
             start_session(request, membership.user)
             return redirect("/")
     return render(
@@ -301,9 +321,12 @@ def security_settings(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Access granted.")
                 return redirect("security_settings")
     elif request.method == "POST" and request.POST.get("action") == "revoke":
+        revoke_form = RevokeAccessForm(request.POST)
+        if not revoke_form.is_valid():
+            raise Http404("No such grant.")
         access = get_object_or_404(
             BillingCompanyAccess,
-            pk=request.POST.get("access_id"),
+            pk=revoke_form.cleaned_data["access_id"],
             practice=practice,
             revoked_at=None,
         )
@@ -318,5 +341,10 @@ def security_settings(request: HttpRequest) -> HttpResponse:
 @staff_required
 def switch_practice(request: HttpRequest) -> HttpResponse:
     """From inside a practice: the list of the person's other practices."""
+    # A billing company may have hundreds of clients: searchable and paginated, like /practices/.
+    search = request.GET.get("q", "").strip()[:80]
     practices = practices_for_user(request.user).exclude(schema_name=current_schema())  # type: ignore[arg-type]
-    return render(request, "accounts/switch.html", {"practices": practices})
+    if search:
+        practices = practices.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    page = Paginator(practices, 25).get_page(request.GET.get("page"))
+    return render(request, "accounts/switch.html", {"page": page, "q": search})

@@ -3,6 +3,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from audit.context import Actor, current_actor
+from core.net import client_ip
 
 
 class AuditContextMiddleware:
@@ -17,7 +18,7 @@ class AuditContextMiddleware:
             user_id=user.pk if user.is_authenticated else None,
             email=getattr(user, "email", "") if user.is_authenticated else "",
             role=getattr(request, "role", None) or "",
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
             user_agent=request.headers.get("User-Agent", "")[:300],
         )
         token = current_actor.set(actor)

@@ -9,7 +9,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django_tenants.utils import schema_context
 
 from audit import services
@@ -96,7 +96,23 @@ def _deleted(sender: type[Model], instance: Model, **kwargs: Any) -> None:
         _record(instance, AuditEvent.Action.DELETE)
 
 
+def _relations_changed(
+    sender: type[Model], instance: Model, action: str, reverse: bool, **kwargs: Any
+) -> None:
+    """Adding or removing links (a provider's locations, say) changes the record it is seen from."""
+    if action not in ("post_add", "post_remove", "post_clear") or not _is_audited(type(instance)):
+        return
+    if action != "post_clear" and not kwargs.get("pk_set"):
+        return
+    for field in instance._meta.get_fields():
+        if getattr(field, "remote_field", None) and getattr(field.remote_field, "through", None) is sender:
+            _record(instance, AuditEvent.Action.UPDATE, [field.name])
+            return
+    _record(instance, AuditEvent.Action.UPDATE, [sender._meta.model_name or ""])
+
+
 def connect() -> None:
     pre_save.connect(_remember_old, dispatch_uid="audit_pre_save")
     post_save.connect(_saved, dispatch_uid="audit_post_save")
     post_delete.connect(_deleted, dispatch_uid="audit_post_delete")
+    m2m_changed.connect(_relations_changed, dispatch_uid="audit_m2m_changed")

@@ -1,7 +1,7 @@
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from core.context import request_id_var
 
@@ -23,3 +23,16 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-Id"] = request_id
         return response
+
+
+class RejectNulBytesMiddleware:
+    """PostgreSQL text cannot hold NUL bytes; a query string carrying one would reach a filter and
+    fail with a server error. Forms and the API already refuse them in bodies; this covers URLs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any("\x00" in value for value in request.GET.values()):
+            return HttpResponseBadRequest("The address contains a character that is not allowed (NUL).")
+        return self.get_response(request)

@@ -15,3 +15,8 @@ def current_schema() -> str:
 
 def use_public_schema() -> None:
     _tenant_connection().set_schema_to_public()
+
+
+def use_schema_of(practice: Any) -> None:
+    """Point the connection at a practice's schema (tests and entry points; not domain code)."""
+    _tenant_connection().set_tenant(practice)

@@ -1,9 +1,9 @@
 import datetime
 
 from django import forms
-from django.utils import timezone
 
 from patients.models import Patient
+from patients.validators import validate_date_of_birth
 
 
 class PatientForm(forms.ModelForm):
@@ -14,6 +14,5 @@ class PatientForm(forms.ModelForm):
 
     def clean_date_of_birth(self) -> datetime.date:
         value = self.cleaned_data["date_of_birth"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("Date of birth cannot be in the future.")
+        validate_date_of_birth(value)
         return value

@@ -30,6 +30,8 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
 @capability_required(Capability.EDIT_PATIENTS)
 def patient_edit(request: HttpRequest, patient_id: str | None = None) -> HttpResponse:
     patient = get_object_or_404(Patient, pk=patient_id) if patient_id else None
+    if patient is not None and request.method == "GET":
+        record_view(patient)  # the form shows the patient's details
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         saved = form.save()

@@ -21,7 +21,9 @@ PUBLIC_PORT = env.str("PUBLIC_PORT", default="")
 
 # Practice custom domains are checked against the Domain table by the tenant middleware,
 # so any host may reach it; unknown hosts get the "no such practice" page.
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}"])
+# So the default admits every host: the Domain table is the allow-list (links are always built
+# from BASE_DOMAIN or a practice's domain, never from the request's Host header).
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/practica")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
@@ -73,7 +75,12 @@ TENANT_ROUTING_CACHE_SECONDS = env.int("TENANT_ROUTING_CACHE_SECONDS", default=5
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "core.health.HealthCheckMiddleware",
+    "core.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before the tenant middleware, whose "no such practice" page returns early: every page
+    # gets the frame and content-security headers.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.routing.CachedTenantMiddleware",
     "tenants.middleware.PracticeStatusMiddleware",
@@ -85,8 +92,6 @@ MIDDLEWARE = [
     "accounts.middleware.PracticeAccessMiddleware",
     "tenants.subscriptions.ReadOnlyAfterGraceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "audit.middleware.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -137,6 +142,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# How many proxies of ours stand in front of the app (nginx: 1); the visitor's address for the
+# audit trail and the lockout is then read from X-Forwarded-For (see core.net.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 
 # Sessions: host-only cookies (each practice subdomain has its own), idle timeout of 30 minutes.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
@@ -240,7 +249,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsPracticeStaff"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PracticaPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
 }

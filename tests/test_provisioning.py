@@ -1,0 +1,144 @@
+"""A practice cloned from the template schema is the same database as one migrated from scratch.
+
+Both schemas are created inside the test's transaction, so the rollback removes them."""
+
+import time
+from typing import Any
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_exists
+
+from core.tenancy import use_public_schema
+from tenants.models import Practice
+from tenants.provisioning import migrate_schema_from_scratch, template_schema
+from tenants.services import provision_practice
+
+CLONED_SLUG = "clone-probe"
+CLONED = "p_clone_probe"
+MIGRATED = "p_migrated_probe"
+
+# Each query returns rows describing one schema (%(s)s); the schema's own name is blanked out of
+# definitions, so two schemas compare equal when their structures are equal.
+CATALOG_QUERIES: dict[str, str] = {
+    "tables": """
+        SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = %(s)s""",
+    "columns": """
+        SELECT table_name, column_name, data_type, udt_name, is_nullable,
+               character_maximum_length, numeric_precision, numeric_scale, datetime_precision,
+               replace(column_default, %(s)s || '.', ''), is_identity, identity_generation,
+               identity_start, identity_increment, is_generated, collation_name,
+               -- the column's place in its table (ordinal_position keeps holes of dropped columns)
+               rank() OVER (PARTITION BY table_name ORDER BY ordinal_position)
+        FROM information_schema.columns WHERE table_schema = %(s)s""",
+    "constraints": """
+        SELECT cls.relname, con.conname, con.contype,
+               replace(pg_get_constraintdef(con.oid), %(s)s || '.', ''), con.condeferrable,
+               con.condeferred, con.convalidated
+        FROM pg_constraint con JOIN pg_class cls ON cls.oid = con.conrelid
+        JOIN pg_namespace ns ON ns.oid = con.connamespace WHERE ns.nspname = %(s)s""",
+    "indexes": """
+        SELECT tablename, indexname, replace(indexdef, %(s)s || '.', '') FROM pg_indexes
+        WHERE schemaname = %(s)s""",
+    "sequences": """
+        SELECT sequencename, data_type::text, start_value, min_value, max_value, increment_by,
+               cycle, cache_size, last_value FROM pg_sequences WHERE schemaname = %(s)s""",
+    "sequence owners": """
+        SELECT seq.relname, tbl.relname, att.attname, dep.deptype
+        FROM pg_class seq JOIN pg_namespace ns ON ns.oid = seq.relnamespace
+        JOIN pg_depend dep ON dep.objid = seq.oid AND dep.classid = 'pg_class'::regclass
+        JOIN pg_class tbl ON tbl.oid = dep.refobjid
+        JOIN pg_attribute att ON att.attrelid = tbl.oid AND att.attnum = dep.refobjsubid
+        WHERE seq.relkind = 'S' AND ns.nspname = %(s)s""",
+    "triggers": """
+        SELECT event_object_table, trigger_name, event_manipulation, action_timing,
+               action_orientation, replace(action_statement, %(s)s || '.', '')
+        FROM information_schema.triggers WHERE trigger_schema = %(s)s""",
+    "functions": """
+        SELECT proname, replace(pg_get_functiondef(p.oid), %(s)s || '.', '')
+        FROM pg_proc p JOIN pg_namespace ns ON ns.oid = p.pronamespace WHERE ns.nspname = %(s)s""",
+    "migration records": """
+        SELECT app, name FROM {schema}.django_migrations""",
+}
+
+
+def describe(schema: str) -> dict[str, list[tuple[Any, ...]]]:
+    found = {}
+    with connection.cursor() as cursor:
+        for name, sql in CATALOG_QUERIES.items():
+            cursor.execute(sql.format(schema=f'"{schema}"'), {"s": schema})
+            rows = [tuple(str(v) if v is not None else None for v in row) for row in cursor.fetchall()]
+            found[name] = sorted(rows, key=lambda row: tuple("" if v is None else v for v in row))
+    return found
+
+
+@pytest.fixture
+def cloned_and_migrated(db: None) -> tuple[dict[str, Any], dict[str, Any]]:
+    use_public_schema()
+    # The signup path: a Practice row whose schema is cloned from the template.
+    provision_practice(name="Clone probe", slug=CLONED_SLUG, plan=None)
+    migrate_schema_from_scratch(MIGRATED)
+    assert schema_exists(CLONED) and schema_exists(MIGRATED)
+    return describe(CLONED), describe(MIGRATED)
+
+
+def test_a_clone_equals_a_fresh_migration(cloned_and_migrated: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    cloned, migrated = cloned_and_migrated
+    differences = {
+        aspect: {
+            "clone only": sorted(set(cloned[aspect]) - set(migrated[aspect]), key=str),
+            "migration only": sorted(set(migrated[aspect]) - set(cloned[aspect]), key=str),
+        }
+        for aspect in CATALOG_QUERIES
+        if cloned[aspect] != migrated[aspect]
+    }
+    assert differences == {}
+
+    # Guard against comparing two empty lists: the clone really has what a practice needs.
+    tables = {row[0] for row in cloned["tables"]}
+    assert {"patients_patient", "scheduling_appointment", "audit_auditevent", "django_migrations"} <= tables
+    exclusion = [row for row in cloned["constraints"] if row[2] == "x"]
+    assert exclusion and all("EXCLUDE USING gist" in row[3] for row in exclusion)
+    assert {"f", "u", "p", "c"} <= {row[2] for row in cloned["constraints"]}
+    assert any(row[1] == "audit_event_append_only" for row in cloned["triggers"])
+    assert any(row[0] == "audit_event_is_append_only" for row in cloned["functions"])
+    assert any(row[1] == "patient_name_idx" for row in cloned["indexes"])
+    assert ("audit", "0002_append_only") in cloned["migration records"]
+    assert len(cloned["migration records"]) >= 6
+
+
+def test_the_live_practices_match_the_template(practice_a: Practice) -> None:
+    # The session's practices were provisioned by provision_practice(), the signup path.
+    template = describe(template_schema())
+    alpha = describe(practice_a.schema_name)
+    for aspect in ("tables", "columns", "constraints", "indexes", "triggers", "migration records"):
+        assert alpha[aspect] == template[aspect], aspect
+
+
+def test_the_template_schema_holds_no_data(db: None) -> None:
+    # django_migrations and django_content_type describe the schema itself, not a practice.
+    metadata = {"django_migrations", "django_content_type"}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = "
+            "'BASE TABLE'",
+            [template_schema()],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        assert len(tables) > 10
+        non_empty = []
+        for table in tables:
+            if table in metadata:
+                continue
+            cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{template_schema()}"."{table}")')  # noqa: S608
+            if cursor.fetchone()[0]:
+                non_empty.append(table)
+    assert non_empty == []
+
+
+def test_a_clone_is_fast_enough_for_signup(db: None) -> None:
+    """The issue's budget is 2 s from signup to a usable practice; cloning is the bulk of it."""
+    use_public_schema()
+    started = time.perf_counter()
+    provision_practice(name="Timing probe", slug="timing-probe", plan=None)
+    assert time.perf_counter() - started < 2.0

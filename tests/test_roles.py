@@ -1,0 +1,174 @@
+"""Role enforcement, server-side, on every back-office area and API endpoint.
+
+The table below is written out by hand (not derived from accounts.roles), so a change to a
+role's capabilities has to be made, and reviewed, twice.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from accounts.models import Membership
+from accounts.roles import Role
+from core.tenancy import use_public_schema, use_schema_of
+from tenants.models import Practice
+from tests.conftest import signed_in_client, staff
+from tests.factories import LocationFactory, PatientFactory, ProviderFactory
+
+O, M, F, C, B = Role.OWNER, Role.MANAGER, Role.FRONT_DESK, Role.CLINICIAN, Role.BILLER  # noqa: E741
+EVERYONE = frozenset({O, M, F, C, B})
+
+
+@dataclass(frozen=True)
+class Area:
+    name: str
+    method: str
+    path: str
+    allowed: frozenset[str]
+    body: dict[str, Any] = field(default_factory=dict)
+    success: int = 200
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("/api/")
+
+
+AREAS = [
+    Area("dashboard", "get", "/", EVERYONE),
+    Area("switch practice", "get", "/switch/", EVERYONE),
+    Area("patient list", "get", "/patients/", EVERYONE),
+    Area("patient detail", "get", "/patients/{patient}/", EVERYONE),
+    Area("new patient form", "get", "/patients/new/", frozenset({O, M, F, C})),
+    Area(
+        "create patient",
+        "post",
+        "/patients/new/",
+        frozenset({O, M, F, C}),
+        {"first_name": "New", "last_name": "Person", "date_of_birth": "1990-02-03", "sex": "U"},
+        302,
+    ),
+    Area("edit patient form", "get", "/patients/{patient}/edit/", frozenset({O, M, F, C})),
+    Area("locations & providers", "get", "/setup/", EVERYONE),
+    Area("new location form", "get", "/setup/locations/new/", frozenset({O, M})),
+    Area(
+        "create location",
+        "post",
+        "/setup/locations/new/",
+        frozenset({O, M}),
+        {"name": "Eastside", "time_zone": "America/Chicago"},
+        302,
+    ),
+    Area("edit location", "get", "/setup/locations/{location}/", frozenset({O, M})),
+    Area("new provider form", "get", "/setup/providers/new/", frozenset({O, M})),
+    Area("edit provider", "get", "/setup/providers/{provider}/", frozenset({O, M})),
+    Area("staff list", "get", "/staff/", frozenset({O, M})),
+    Area("change a role", "post", "/staff/{colleague}/", frozenset({O}), {"action": "role", "role": B}, 302),
+    Area("deactivate staff", "post", "/staff/{colleague}/", frozenset({O}), {"action": "deactivate"}, 302),
+    Area("practice settings", "get", "/settings/security/", frozenset({O})),
+    Area("audit trail", "get", "/audit/", frozenset({O, M})),
+    Area("API me", "get", "/api/v1/me/", EVERYONE),
+    Area("API patient list", "get", "/api/v1/patients/", EVERYONE),
+    Area("API patient", "get", "/api/v1/patients/{patient}/", EVERYONE),
+    Area(
+        "API create patient",
+        "post",
+        "/api/v1/patients/",
+        frozenset({O, M, F, C}),
+        {"first_name": "Api", "last_name": "Person", "date_of_birth": "1991-04-05"},
+        201,
+    ),
+    Area(
+        "API update patient",
+        "patch",
+        "/api/v1/patients/{patient}/",
+        frozenset({O, M, F, C}),
+        {"phone": "555-0100"},
+    ),
+    Area("API location list", "get", "/api/v1/locations/", EVERYONE),
+    Area("API create location", "post", "/api/v1/locations/", frozenset({O, M}), {"name": "North"}, 201),
+    Area("API update location", "patch", "/api/v1/locations/{location}/", frozenset({O, M}), {"name": "N"}),
+    Area("API provider list", "get", "/api/v1/providers/", EVERYONE),
+    Area(
+        "API create provider",
+        "post",
+        "/api/v1/providers/",
+        frozenset({O, M}),
+        {"display_name": "Dr New", "npi": "1245319599"},
+        201,
+    ),
+    Area("API staff list", "get", "/api/v1/staff/", frozenset({O, M})),
+    Area("API audit events", "get", "/api/v1/audit-events/", frozenset({O, M})),
+]
+
+
+def call(client: Any, area: Area, ids: dict[str, str]) -> Any:
+    path = area.path.format(**ids)
+    if area.method == "get":
+        return client.get(path)
+    if area.is_api:
+        return getattr(client, area.method)(path, area.body, content_type="application/json")
+    return client.post(path, area.body)
+
+
+@pytest.fixture
+def ids(practice_a: Practice) -> dict[str, str]:
+    use_schema_of(practice_a)
+    found = {
+        "patient": str(PatientFactory.create().pk),
+        "location": str(LocationFactory.create().pk),
+        "provider": str(ProviderFactory.create().pk),
+    }
+    use_public_schema()
+    colleague = staff(practice_a, Role.FRONT_DESK)
+    found["colleague"] = str(Membership.objects.get(user=colleague, practice=practice_a).pk)
+    return found
+
+
+CASES = [(area, role) for area in AREAS for role in Role.values]
+
+
+@pytest.mark.parametrize(("area", "role"), CASES, ids=[f"{a.name}-{r}" for a, r in CASES])
+def test_role_table(area: Area, role: str, practice_a: Practice, ids: dict[str, str]) -> None:
+    client = signed_in_client(staff(practice_a, role), practice_a)
+    response = call(client, area, ids)
+    if role in area.allowed:
+        assert response.status_code == area.success, response.content[:400]
+    elif area.is_api:
+        assert response.status_code == 403
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"detail": "Your role does not allow this."}
+    else:
+        assert response.status_code == 403
+        assert b"Not available for your role" in response.content
+
+
+def test_billing_company_users_get_the_role_of_their_grant(practice_a: Practice, ids: dict[str, str]) -> None:
+    from accounts.services import grant_billing_company
+    from tests.factories import BillingCompanyMemberFactory
+
+    member = BillingCompanyMemberFactory.create()
+    grant_billing_company(practice=practice_a, company=member.company, role=Role.BILLER, granted_by=None)
+    client = signed_in_client(member.user, practice_a)
+    for area in AREAS:
+        response = call(client, area, ids)
+        expected = area.success if B in area.allowed else 403
+        assert response.status_code == expected, area.name
+
+
+def test_menus_only_offer_what_the_role_may_open(practice_a: Practice) -> None:
+    front_desk = signed_in_client(staff(practice_a, F), practice_a).get("/").content
+    owner = signed_in_client(staff(practice_a, O), practice_a).get("/").content
+    for link in (b'href="/audit/"', b'href="/staff/"', b'href="/settings/security/"'):
+        assert link in owner
+        assert link not in front_desk
+
+
+def test_anonymous_api_calls_are_refused_without_data(practice_a: Practice) -> None:
+    from django.test import Client
+
+    from tests.conftest import host_of
+
+    response = Client(HTTP_HOST=host_of(practice_a)).get("/api/v1/patients/")
+    assert response.status_code == 403
+    assert "results" not in response.json()

@@ -1,0 +1,173 @@
+"""Online signup on the public site: the happy path ends with the owner signed in on the new
+subdomain looking at the first-run checklist; every error is a clear form error and creates nothing."""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django_tenants.utils import schema_exists
+
+from accounts.models import Membership, User
+from accounts.roles import Role
+from tenants.models import Domain, Plan, Practice
+from tests.conftest import PUBLIC_HOST
+from tests.factories import UserFactory
+
+GOOD = {
+    "practice_name": "Cedar Family Medicine",
+    "subdomain": "cedar-family",
+    "owner_name": "Imogen Cedar",
+    "email": "imogen@cedar.example",
+    "password": "plum-orchard-harvest-42",
+}
+
+
+def form_data(**changes: str) -> dict[str, Any]:
+    return {**GOOD, "plan": str(Plan.objects.get(code="group").pk), **changes}
+
+
+def counts() -> tuple[int, int, int, int]:
+    return (
+        Practice.objects.count(),
+        Domain.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+    )
+
+
+def test_signup_form_is_offered(db: None) -> None:
+    response = Client(HTTP_HOST=PUBLIC_HOST).get("/signup/?plan=group")
+    assert response.status_code == 200
+    for name in ("practice_name", "subdomain", "owner_name", "email", "password"):
+        assert f'name="{name}"'.encode() in response.content
+
+
+def test_signup_creates_the_practice_and_signs_the_owner_in_on_its_subdomain(db: None) -> None:
+    public = Client(HTTP_HOST=PUBLIC_HOST)
+    response = public.post("/signup/", form_data(subdomain="Cedar-Family "))
+
+    practice = Practice.objects.get(slug="cedar-family")
+    assert practice.name == "Cedar Family Medicine"
+    assert practice.status == Practice.Status.TRIAL
+    assert practice.plan is not None and practice.plan.code == "group"
+    assert practice.schema_name == "p_cedar_family"
+    assert schema_exists("p_cedar_family")
+    host = f"cedar-family.{settings.BASE_DOMAIN}"
+    assert Domain.objects.get(tenant=practice).domain == host
+    owner = User.objects.get(email="imogen@cedar.example")
+    assert owner.full_name == "Imogen Cedar"
+    assert owner.check_password(GOOD["password"])
+    assert owner.password.startswith("argon2")
+    assert Membership.objects.get(user=owner, practice=practice).role == Role.OWNER
+
+    # The browser is sent to the new subdomain with a one-time hand-off link...
+    assert response.status_code == 302
+    target = urlsplit(response["Location"])
+    assert target.hostname == host
+    assert target.path == "/handoff/"
+    practice_client = Client(HTTP_HOST=host)
+    arrived = practice_client.get(f"{target.path}?{target.query}")
+    assert arrived.status_code == 302 and arrived["Location"] == "/"
+
+    # ...and lands signed in, on the first-run checklist.
+    home = practice_client.get("/")
+    assert home.status_code == 200
+    page = home.content.decode()
+    assert "Welcome, Imogen Cedar" in page
+    assert "Get Cedar Family Medicine ready" in page
+    for step, url in (
+        ("Add a location", "/setup/locations/new/"),
+        ("Add your providers", "/setup/providers/new/"),
+        ("Invite your staff", "/staff/"),
+    ):
+        assert f'<a href="{url}">{step}</a>' in page
+
+    # The hand-off link works once only.
+    replay = Client(HTTP_HOST=host).get(f"{target.path}?{target.query}")
+    assert replay.status_code == 302 and replay["Location"].startswith("/login/")
+
+
+def test_checklist_ticks_off_steps_and_goes_away_when_done(practice_a: Practice) -> None:
+    from core.tenancy import use_public_schema, use_schema_of
+    from tests.conftest import signed_in_client, staff
+    from tests.factories import LocationFactory, ProviderFactory
+
+    client = signed_in_client(staff(practice_a), practice_a)
+    use_schema_of(practice_a)
+    LocationFactory.create()
+    use_public_schema()
+    page = client.get("/").content.decode()
+    assert "✓ Add a location" in page and '<a href="/setup/providers/new/">' in page
+    use_schema_of(practice_a)
+    ProviderFactory.create()
+    use_public_schema()
+    staff(practice_a, Role.FRONT_DESK)
+    assert b"ready</h2>" not in client.get("/").content
+
+
+def test_the_handoff_is_refused_on_another_practice(db: None, practice_b: Practice) -> None:
+    public = Client(HTTP_HOST=PUBLIC_HOST)
+    response = public.post("/signup/", form_data())
+    target = urlsplit(response["Location"])
+    elsewhere = Client(HTTP_HOST=f"{practice_b.slug}.{settings.BASE_DOMAIN}")
+    arrived = elsewhere.get(f"{target.path}?{target.query}")
+    assert arrived.status_code == 302 and arrived["Location"].startswith("/login/")
+    assert elsewhere.get("/patients/").status_code == 302  # still anonymous there
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"subdomain": "alpha"}, "subdomain", "This subdomain is taken"),
+        ({"subdomain": "ALPHA"}, "subdomain", "This subdomain is taken"),
+        ({"subdomain": "my practice!"}, "subdomain", "Use 3 to 40 lowercase letters"),
+        ({"subdomain": "-cedar"}, "subdomain", "Use 3 to 40 lowercase letters"),
+        ({"subdomain": "ab"}, "subdomain", "Use 3 to 40 lowercase letters"),
+        ({"subdomain": "a" * 41}, "subdomain", "Ensure this value has at most 40 characters"),
+        ({"subdomain": "ce--dar"}, "subdomain", "Two hyphens in a row"),
+        ({"subdomain": "www"}, "subdomain", "This subdomain is reserved"),
+        ({"subdomain": "api"}, "subdomain", "This subdomain is reserved"),
+        ({"subdomain": "template"}, "subdomain", "This subdomain is reserved"),
+        ({"password": "short1"}, "password", "This password is too short"),
+        ({"password": "password123"}, "password", "This password is too common"),
+        ({"password": "83749201938"}, "password", "This password is entirely numeric"),
+        ({"password": "imogen@cedar.example"}, "password", "too similar"),
+        ({"email": "taken@example.com"}, "email", "An account with this email already exists"),
+        ({"email": "TAKEN@example.com"}, "email", "An account with this email already exists"),
+        ({"email": "not-an-email"}, "email", "Enter a valid email address"),
+        ({"practice_name": ""}, "practice_name", "This field is required"),
+    ],
+    ids=lambda value: str(value)[:30],
+)
+def test_signup_errors_are_clear_and_create_nothing(
+    db: None, changes: dict[str, str], field: str, message: str
+) -> None:
+    UserFactory.create(email="taken@example.com")
+    before = counts()
+    response = Client(HTTP_HOST=PUBLIC_HOST).post("/signup/", form_data(**changes))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == [field], errors
+    assert message in " ".join(errors[field])
+    assert message.encode() in response.content or message.replace("'", "&#x27;").encode() in response.content
+    assert counts() == before
+    assert not schema_exists("p_cedar_family")
+
+
+def test_service_rechecks_uniqueness_for_a_racing_signup(db: None, practice_a: Practice) -> None:
+    from tenants.services import SignupError, sign_up_practice
+
+    before = counts()
+    with pytest.raises(SignupError) as raised:
+        sign_up_practice(
+            practice_name="Racer",
+            slug="alpha",
+            owner_name="R",
+            email="racer@example.com",
+            password=GOOD["password"],
+            plan=None,
+        )
+    assert raised.value.field == "subdomain"
+    assert counts() == before
