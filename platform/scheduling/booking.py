@@ -235,9 +235,13 @@ def cancel_appointment(
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         new_status = status or (Status.CANCELLED_BY_PATIENT if by_patient else Status.CANCELLED_BY_PRACTICE)
         policies.check_transition(locked, new_status)
-        late = (
-            policies.patient_change_allowed(locked, policies.current_policy(), now) if by_patient else False
-        )
+        if by_patient:
+            late = policies.patient_change_allowed(locked, policies.current_policy(), now)
+        else:
+            # Staff recording a patient's call inside the cutoff: allowed, but flagged for the fee.
+            late = new_status == Status.CANCELLED_BY_PATIENT and policies.is_inside_cutoff(
+                locked, policies.current_policy(), now
+            )
         locked.status = new_status
         locked.cancellation_reason = reason[:200]
         locked.late_cancel = late

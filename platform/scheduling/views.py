@@ -503,8 +503,12 @@ def appointment_cancel(request: HttpRequest, appointment_id: str) -> HttpRespons
     form = setup_forms.CancelForm(request.POST)
     if form.is_valid():
         try:
+            # Staff act at any time; "the patient asked" only sets who cancelled (and the late flag).
             cancel_appointment(
-                appointment, by_patient=form.cleaned_data["by_patient"], reason=form.cleaned_data["reason"]
+                appointment,
+                by_patient=False,
+                status=Appointment.Status.CANCELLED_BY_PATIENT if form.cleaned_data["by_patient"] else None,
+                reason=form.cleaned_data["reason"],
             )
         except SchedulingError as error:
             form.add_error(None, error.message)

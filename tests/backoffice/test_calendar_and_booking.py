@@ -216,6 +216,23 @@ def test_cancel_needs_a_reason(as_role: Any, clinic: Clinic) -> None:
     assert "cannot become" in again.content.decode()
 
 
+def test_staff_record_a_late_patient_cancellation_even_when_online_changes_are_refused(
+    as_role: Any, clinic: Clinic
+) -> None:
+    from scheduling.models import SchedulingPolicy
+
+    SchedulingPolicy.objects.update_or_create(
+        singleton=True, defaults={"cancel_cutoff_hours": 24 * 30, "late_cancel": "refuse"}
+    )
+    appointment = clinic.book(clinic.next_weekday_at(10))
+    done = as_role(Role.FRONT_DESK).post(
+        f"/schedule/appointments/{appointment.pk}/cancel/", {"reason": "Called in sick", "by_patient": "on"}
+    )
+    assert done.status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.late_cancel) == ("cancelled_patient", True)
+
+
 def test_status_buttons_walk_a_visit_through_the_day(as_role: Any, clinic: Clinic) -> None:
     appointment = clinic.book(clinic.next_weekday_at(10))
     client = as_role(Role.FRONT_DESK)
