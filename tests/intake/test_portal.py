@@ -2,6 +2,7 @@
 no other patient and no other practice sees any of it."""
 
 import io
+import re
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -144,3 +145,32 @@ def test_signed_out_visitors_go_to_the_login(booked: Booked, practice_a: Practic
     response = client.get(f"/portal/forms/{booked.appointment.pk}/")
     assert response.status_code == 302
     assert response["Location"].startswith("/portal/login/")
+
+
+CONTROL = re.compile(r"<(input|select|textarea)\b([^>]*)>")
+
+
+def check_page(html: str) -> None:
+    """One h1, the portal's named navigation, nothing inline for the CSP to block, and a label for
+    every control (matching `id=` itself, not the end of `aria-invalid=`)."""
+    assert len(re.findall(r"<h1\b", html)) == 1
+    assert 'aria-label="Patient portal"' in html
+    assert "style=" not in html and "<style" not in html
+    assert re.search(r"<script(?![^>]*\bsrc=)", html) is None
+    for _tag, attrs in CONTROL.findall(html):
+        if 'type="hidden"' in attrs:
+            continue
+        control_id = re.search(r'(?<![-\w])id="([^"]+)"', attrs)
+        assert control_id, attrs
+        assert f'for="{control_id.group(1)}"' in html, control_id.group(1)
+
+
+def test_intake_pages_pass_the_portal_markup_checks(
+    booked: Booked, packet: Packet, practice_a: Practice
+) -> None:
+    client = portal_client(booked.account, practice_a)
+    check_page(client.get("/portal/forms/").content.decode())
+    check_page(client.get(f"/portal/forms/{booked.appointment.pk}/").content.decode())
+    data = valid_post(packet)
+    data[field(packet.weight)] = "heavy"
+    check_page(client.post(f"/portal/forms/{booked.appointment.pk}/", data).content.decode())
