@@ -16,6 +16,7 @@ from intake.forms import PacketForm
 from intake.models import IntakeResponse, IntakeSubmission
 from portal import selectors
 from portal.sessions import patient_required
+from scheduling.models import Appointment
 
 
 @patient_required
@@ -41,7 +42,13 @@ def fill(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
     submission = intake_services.open_submission(appointment)
     items = list(intake_selectors.active_items(packet))
     responses = intake_selectors.submission_with_responses(submission)
-    complete = submission.status == IntakeSubmission.Status.COMPLETE
+    # Past or cancelled visits keep their forms readable, but nothing more is sent for them.
+    still_ahead = appointment.end > timezone.now() and appointment.status in (
+        Appointment.Status.BOOKED,
+        Appointment.Status.CONFIRMED,
+        Appointment.Status.CHECKED_IN,
+    )
+    complete = submission.status == IntakeSubmission.Status.COMPLETE or not still_ahead
     form = PacketForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.decorators import capability_required
 from accounts.roles import Capability, role_can
+from audit.services import record_view
 from intake import selectors, services
 from intake.errors import IntakeError
 from intake.forms import ConsentForm, ConsentRevisionForm, DocumentRequestForm, QuestionForm, ReviewForm
@@ -115,6 +116,7 @@ def review(request: HttpRequest, submission_id: UUID) -> HttpResponse:
         else:
             messages.error(request, "Choose accept or reject.")
             status = 400
+    record_view(submission.patient)
     responses = {r.item_id: r for r in submission.responses.all()}
     packet = submission.appointment.appointment_type.intake_packet
     rows = [{"item": item, "response": responses.get(item.pk)} for item in selectors.active_items(packet)]
@@ -134,4 +136,5 @@ def document(request: HttpRequest, response_id: UUID) -> HttpResponse:
     response = get_object_or_404(
         IntakeResponse.objects.exclude(document="").select_related("item"), pk=response_id
     )
+    record_view(response)
     return document_response(response)

@@ -10,6 +10,7 @@ from django_tenants.utils import tenant_context
 from pypdf import PdfReader
 
 from intake.models import IntakeResponse, IntakeSubmission
+from scheduling.models import Appointment
 from tenants.models import Practice
 from tests.conftest import host_of
 from tests.intake.conftest import CONSENT_BODY, Booked, Packet, field, valid_post
@@ -174,3 +175,16 @@ def test_intake_pages_pass_the_portal_markup_checks(
     data = valid_post(packet)
     data[field(packet.weight)] = "heavy"
     check_page(client.post(f"/portal/forms/{booked.appointment.pk}/", data).content.decode())
+
+
+def test_a_cancelled_visit_takes_no_more_forms(booked: Booked, packet: Packet, practice_a: Practice) -> None:
+    with tenant_context(practice_a):
+        Appointment.objects.filter(pk=booked.appointment.pk).update(
+            status=Appointment.Status.CANCELLED_BY_PATIENT
+        )
+    client = portal_client(booked.account, practice_a)
+    page = client.get(f"/portal/forms/{booked.appointment.pk}/").content.decode()
+    assert "nothing more to fill in" in page
+    client.post(f"/portal/forms/{booked.appointment.pk}/", valid_post(packet))
+    with tenant_context(practice_a):
+        assert not IntakeResponse.objects.exists()
