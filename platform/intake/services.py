@@ -115,6 +115,10 @@ def submit_packet(
     }
     now = timezone.now()
     for item_id, value in answers.items():
+        if value == "":
+            # An optional question left blank is no answer, with nothing for the practice to review.
+            IntakeResponse.objects.filter(submission=submission, item_id=item_id).delete()
+            continue
         _respond(submission, items[item_id], answer=value)
     for item_id, name in signatures.items():
         item = items[item_id]

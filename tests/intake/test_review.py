@@ -6,17 +6,18 @@ from typing import Any
 
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from accounts.roles import Role
-from intake import selectors
+from intake import selectors, services
 from intake.models import IntakeResponse, IntakeSubmission
 from scheduling.booking import book_appointment
 from scheduling.models import Appointment, AppointmentType
 from tenants.models import Practice
-from tests.conftest import signed_in_client, staff
-from tests.intake.conftest import Booked, Packet, valid_post
+from tests.conftest import host_of, signed_in_client, staff
+from tests.intake.conftest import Booked, Packet, field, valid_post
 from tests.portal.conftest import portal_client
 
 
@@ -161,3 +162,32 @@ def test_staff_download_documents_of_their_own_practice_only(
     assert other.get(f"/intake/review/{submission.pk}/").status_code == 404
     assert other.post(f"/intake/review/{submission.pk}/", {"action": "finish"}).status_code == 404
     assert str(submission.pk) not in other.get("/intake/review/").content.decode()
+
+
+def test_an_optional_question_left_blank_does_not_block_completion(
+    booked: Booked, packet: Packet, practice_a: Practice
+) -> None:
+    data = valid_post(packet)
+    data[field(packet.last_visit)] = ""
+    assert (
+        portal_client(booked.account, practice_a)
+        .post(f"/portal/forms/{booked.appointment.pk}/", data)
+        .status_code
+        == 302
+    )
+    with tenant_context(practice_a):
+        submission = IntakeSubmission.objects.get(appointment=booked.appointment)
+        assert not submission.responses.filter(item=packet.last_visit).exists()
+        for response in submission.responses.all():
+            services.review_response(response, accepted=True)
+        assert services.finish_review(submission, reviewer_id=1).status == IntakeSubmission.Status.COMPLETE
+
+
+def test_signed_out_staff_go_to_the_login(booked: Booked, packet: Packet, practice_a: Practice) -> None:
+    submission = _submitted(booked, packet, practice_a)
+    card = next(r for r in _responses(submission, practice_a) if r.item_id == packet.card_front.pk)
+    anonymous = Client(HTTP_HOST=host_of(practice_a))
+    for path in ("/intake/review/", f"/intake/review/{submission.pk}/", f"/intake/files/{card.pk}/"):
+        response = anonymous.get(path)
+        assert response.status_code == 302, path
+        assert "/login/" in response["Location"]

@@ -1,11 +1,13 @@
 """The practice builds intake packets in the back office (MANAGE_SETUP only, own practice only)."""
 
+import re
+
 import pytest
 from django_tenants.utils import tenant_context
 
 from accounts.roles import Role
 from intake import services
-from intake.models import ConsentText, IntakeItem, IntakeResponse
+from intake.models import ConsentText, IntakeItem, IntakeResponse, IntakeSubmission
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.intake.conftest import CONSENT_BODY, Booked, Packet, valid_post
@@ -101,3 +103,28 @@ def test_removed_item_is_no_longer_asked(booked: Booked, packet: Packet, practic
     with tenant_context(practice_a):
         services.packet_for_type(booked.appointment.appointment_type)
         assert IntakeItem.objects.filter(pk=packet.weight.pk, is_active=False).exists()
+
+
+def _every_control_labelled(html: str) -> None:
+    controls = re.findall(r"<(?:input|select|textarea)\b([^>]*)>", html)
+    assert controls
+    for attrs in controls:
+        if 'type="hidden"' in attrs:
+            continue
+        control_id = re.search(r'(?<![-\w])id="([^"]+)"', attrs)
+        assert control_id, attrs
+        assert f'for="{control_id.group(1)}"' in html, control_id.group(1)
+
+
+def test_back_office_intake_pages_label_every_control(
+    booked: Booked, packet: Packet, practice_a: Practice
+) -> None:
+    patient = portal_client(booked.account, practice_a)
+    patient.post(f"/portal/forms/{booked.appointment.pk}/", valid_post(packet))
+    owner = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
+    _every_control_labelled(
+        owner.get(f"/intake/setup/{booked.appointment.appointment_type_id}/").content.decode()
+    )
+    with tenant_context(practice_a):
+        submission = IntakeSubmission.objects.get(appointment=booked.appointment)
+    _every_control_labelled(owner.get(f"/intake/review/{submission.pk}/").content.decode())
