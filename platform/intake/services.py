@@ -134,7 +134,11 @@ def submit_packet(
         content_type = check_upload(upload)
         upload_name = upload.name or "document"
         response = _respond(
-            submission, items[item_id], document_content_type=content_type, document_name=upload_name[:200]
+            submission,
+            items[item_id],
+            new_file=True,
+            document_content_type=content_type,
+            document_name=upload_name[:200],
         )
         if response.document:
             response.document.delete(save=False)
@@ -145,13 +149,17 @@ def submit_packet(
     return submission
 
 
-def _respond(submission: IntakeSubmission, item: IntakeItem, **values: Any) -> IntakeResponse:
+def _respond(
+    submission: IntakeSubmission, item: IntakeItem, *, new_file: bool = False, **values: Any
+) -> IntakeResponse:
     response, created = IntakeResponse.objects.get_or_create(
         submission=submission, item=item, defaults=values
     )
-    if not created:
-        for field, value in values.items():
-            setattr(response, field, value)
+    changed = [field for field, value in values.items() if getattr(response, field) != value]
+    if not created and (changed or new_file):
+        # Only what changed goes back to review; an answer sent again as it was keeps its decision.
+        for field in changed:
+            setattr(response, field, values[field])
         response.review = IntakeResponse.Review.PENDING
         response.rejection_reason = ""
         response.save()

@@ -2,9 +2,11 @@
 clinical detail, and a complete packet shows as complete on the appointment."""
 
 import datetime
+from pathlib import Path
 from typing import Any
 
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,7 +19,7 @@ from scheduling.booking import book_appointment
 from scheduling.models import Appointment, AppointmentType
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
-from tests.intake.conftest import Booked, Packet, field, valid_post
+from tests.intake.conftest import PDF_BYTES, Booked, Packet, field, valid_post
 from tests.portal.conftest import portal_client
 
 
@@ -191,3 +193,52 @@ def test_signed_out_staff_go_to_the_login(booked: Booked, packet: Packet, practi
         response = anonymous.get(path)
         assert response.status_code == 302, path
         assert "/login/" in response["Location"]
+
+
+def test_a_required_item_never_given_sends_the_patient_back(
+    booked: Booked,
+    packet: Packet,
+    practice_a: Practice,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    submission = _submitted(booked, packet, practice_a)
+    with tenant_context(practice_a):
+        # The practice asks for one more document after the patient sent the packet.
+        services.add_document_request(packet.packet, document_kind="referral")
+        for response in submission.responses.all():
+            services.review_response(response, accepted=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            finished = services.finish_review(submission, reviewer_id=1)
+        assert finished.status == IntakeSubmission.Status.NEEDS_ATTENTION
+    assert [m.subject for m in mail.outbox] == ["Please complete your forms"]
+
+
+def test_a_new_upload_replaces_a_rejected_one(booked: Booked, packet: Packet, practice_a: Practice) -> None:
+    submission = _submitted(booked, packet, practice_a)
+    with tenant_context(practice_a):
+        card = IntakeResponse.objects.get(submission=submission, item=packet.card_front)
+        services.review_response(card, accepted=False, reason="Unreadable")
+        weight = IntakeResponse.objects.get(submission=submission, item=packet.weight)
+        services.review_response(weight, accepted=True)
+        old_path = Path(card.document.path)
+    patient = portal_client(booked.account, practice_a)
+    page = patient.get(f"/portal/forms/{booked.appointment.pk}/")
+    assert page.context["form"].fields[field(packet.card_front)].required
+    # The browser sends the answers back as the page filled them in; the signature stands as given.
+    data = valid_post(packet)
+    data[field(packet.consent)] = ""
+    data[field(packet.card_front)] = SimpleUploadedFile("card.jpg", PDF_BYTES, "image/jpeg")
+    assert patient.post(f"/portal/forms/{booked.appointment.pk}/", data).status_code == 302
+    with tenant_context(practice_a):
+        card.refresh_from_db()
+        assert card.review == IntakeResponse.Review.PENDING
+        assert card.rejection_reason == ""
+        assert card.document_content_type == "application/pdf"  # the same name and type as before
+        assert Path(card.document.path).is_file()
+        assert not old_path.exists()
+        # Answers sent again unchanged keep their decision; the signature was kept.
+        assert IntakeResponse.objects.get(submission=submission, item=packet.weight).review == "accepted"
+        assert IntakeResponse.objects.get(submission=submission, item=packet.allergies).answer == "Penicillin"
+        assert (
+            IntakeResponse.objects.get(submission=submission, item=packet.consent).signed_name == "Ivy Stone"
+        )
