@@ -56,7 +56,7 @@ def review_queue() -> QuerySet[IntakeSubmission]:
     """Packets waiting for the practice: oldest submission first."""
     return (
         IntakeSubmission.objects.filter(status=IntakeSubmission.Status.SUBMITTED)
-        .select_related("patient", "appointment", "appointment__appointment_type")
+        .select_related("patient", "appointment__location", "appointment__appointment_type")
         .order_by("submitted_at")
     )
 
