@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import staff_views, views
+from portal import intake_views, staff_views, views
 
 app_name = "portal"
 
@@ -37,6 +37,10 @@ urlpatterns = [
     ),
     path("waitlist/", views.waitlist_join, name="waitlist"),
     path("waitlist/claim/<str:token>/", views.waitlist_claim, name="waitlist_claim"),
+    path("forms/", intake_views.forms_to_fill, name="intake_list"),
+    path("forms/<uuid:appointment_id>/", intake_views.fill, name="intake_fill"),
+    path("forms/<uuid:appointment_id>/signed.pdf", intake_views.signed_pdf, name="intake_signed_pdf"),
+    path("forms/files/<uuid:response_id>/", intake_views.document, name="intake_document"),
     # Back office (staff sign-in): POST to send a patient their portal invitation.
     path("staff/invite/<uuid:patient_id>/", staff_views.invite_patient, name="staff_invite"),
 ]

@@ -58,6 +58,7 @@ TENANT_APPS = [
     "scheduling",
     "portal",
     "billing",
+    "intake",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -195,6 +196,10 @@ STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Intake uploads: the largest file a patient may send, and the dotted path of a callable
+# `scan(file) -> None` that raises intake.errors.UploadRejected for an infected file.
+INTAKE_MAX_UPLOAD_BYTES = env.int("INTAKE_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+INTAKE_VIRUS_SCANNER = env.str("INTAKE_VIRUS_SCANNER", default="intake.uploads.no_virus_scan")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

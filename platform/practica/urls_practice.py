@@ -65,6 +65,7 @@ urlpatterns = [
     path("audit/", audit.audit_log, name="audit_log"),
     path("api/", include("api.urls")),
     path("portal/", include("portal.urls")),
+    path("intake/", include("intake.urls")),
     # The scheduling engine's waitlist emails link here; the claim page lives in the portal.
     path("book/waitlist/<str:token>/", portal.waitlist_claim_link, name="waitlist_claim_link"),
     path("health/", core.health, name="health"),
