@@ -28,6 +28,9 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
+# Fernet keys for message bodies, newest first (see messaging.crypto); empty: derived from SECRET_KEY.
+MESSAGE_ENCRYPTION_KEYS = env.list("MESSAGE_ENCRYPTION_KEYS", default=[])
+
 # Empty REDIS_URL means "no Redis": in-process fallbacks, announced at start (see core.apps).
 REDIS_URL = env.str("REDIS_URL", default="")
 
@@ -56,6 +59,7 @@ TENANT_APPS = [
     "scheduling",
     "portal",
     "billing",
+    "messaging",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
