@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import staff_views, views
+from portal import messaging_views, staff_views, views
 
 app_name = "portal"
 
@@ -37,6 +37,10 @@ urlpatterns = [
     ),
     path("waitlist/", views.waitlist_join, name="waitlist"),
     path("waitlist/claim/<str:token>/", views.waitlist_claim, name="waitlist_claim"),
+    path("messages/", messaging_views.message_list, name="messages"),
+    path("messages/new/", messaging_views.message_new, name="message_new"),
+    path("messages/<uuid:thread_id>/", messaging_views.message_thread, name="message_thread"),
+    path("messages/<uuid:thread_id>/since/", messaging_views.message_since, name="message_since"),
     # Back office (staff sign-in): POST to send a patient their portal invitation.
     path("staff/invite/<uuid:patient_id>/", staff_views.invite_patient, name="staff_invite"),
 ]
