@@ -1,12 +1,15 @@
 """Writes of secure messaging. Staff actions take the actor's role and check it here, so the
 back office, the portal and the WebSocket share one rule."""
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Capability, role_can
 from accounts.selectors import role_in_practice
+from core.tenancy import current_schema
 from messaging.errors import MessagingError, NotAllowed
 from messaging.events import push_message_on_commit, push_thread_change_on_commit
 from messaging.models import Message, Thread
@@ -24,6 +27,22 @@ def _clean_body(body: str) -> str:
     if len(text) > MAX_BODY_CHARS:
         raise MessagingError(f"A message can be at most {MAX_BODY_CHARS} characters.")
     return text
+
+
+def _check_patient_rate(patient: Patient) -> None:
+    """At most MESSAGING_PATIENT_RATE messages per MESSAGING_RATE_SECONDS from one patient: a
+    hijacked or scripted account must not flood the care team's inbox."""
+    limit = int(getattr(settings, "MESSAGING_PATIENT_RATE", 20))
+    window = int(getattr(settings, "MESSAGING_RATE_SECONDS", 600))
+    key = f"messaging-rate:{current_schema()}:{patient.pk}"
+    cache.add(key, 0, timeout=window)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        sent = 1
+    if sent > limit:
+        raise MessagingError("You have sent many messages in a short time. Please wait a few minutes.")
 
 
 def _require(role: str | None, capability: Capability) -> None:
@@ -49,6 +68,7 @@ def _add_message(
 def start_thread(patient: Patient, body: str, appointment: Appointment | None = None) -> Thread:
     """A patient writes to the care team, optionally about one of their appointments."""
     text = _clean_body(body)
+    _check_patient_rate(patient)
     if appointment is not None and appointment.patient_id != patient.pk:
         raise MessagingError("That appointment is not yours.")
     now = timezone.now()
@@ -65,6 +85,7 @@ def post_patient_message(thread: Thread, patient: Patient, body: str) -> Message
     if thread.patient_id != patient.pk:
         raise MessagingError("No such conversation.")
     text = _clean_body(body)
+    _check_patient_rate(patient)
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
     message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.PATIENT, text)
     changes: dict[str, object] = {"patient_read_at": message.created_at}

@@ -1,6 +1,7 @@
 """Messaging rules: encryption at rest and key rotation, roles, notes, closing, read receipts."""
 
 import io
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -122,3 +123,28 @@ def test_unread_counts_and_read_receipts_per_side(side_a: Side) -> None:
         thread = Thread.objects.get(pk=side_a.ann_thread.pk)
         assert thread.patient_read_at is not None and thread.staff_read_at is not None
         assert selectors.patient_threads(side_a.ann.patient).get().unread == 0  # type: ignore[attr-defined]
+
+
+@override_settings(MESSAGING_PATIENT_RATE=4)
+def test_a_patient_cannot_flood_the_inbox(side_a: Side) -> None:
+    with tenant_context(side_a.practice):  # Ann's first message (the fixture's) counts too
+        for text in ("one", "two", "three"):
+            services.post_patient_message(side_a.ann_thread, side_a.ann.patient, text)
+        with pytest.raises(MessagingError, match="many messages"):
+            services.post_patient_message(side_a.ann_thread, side_a.ann.patient, "four")
+        with pytest.raises(MessagingError, match="many messages"):
+            services.start_thread(side_a.ann.patient, "five")
+        services.post_patient_message(side_a.bob_thread, side_a.bob.patient, "Bob is not limited")
+
+
+def test_the_inbox_query_count_does_not_grow_with_threads(
+    side_a: Side, django_assert_num_queries: Any
+) -> None:
+    with tenant_context(side_a.practice):
+        for number in range(5):
+            services.start_thread(side_a.bob.patient, f"question {number}")
+        # django-tenants' SET search_path, then one query for threads, patients, assignees and counts.
+        with django_assert_num_queries(2):
+            inbox = list(selectors.staff_inbox(side_a.nurse))
+            rows = [(t.patient.first_name, t.unread, t.assigned_to) for t in inbox]  # type: ignore[attr-defined]
+        assert len(rows) == 7
