@@ -12,6 +12,7 @@ from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from accounts.roles import Role
+from core.tenancy import current_schema
 from messaging import services
 from messaging.models import Message
 from practica.asgi import application
@@ -197,3 +198,26 @@ def test_a_biller_socket_cannot_reply(side_a: Side) -> None:
     _scenario(scenario)
     with tenant_context(side_a.practice):
         assert thread.messages.count() == 1
+
+
+def test_socket_work_leaves_the_database_thread_in_no_practice(side_a: Side, side_b: Side) -> None:
+    """Sockets of both practices share one database thread: each call enters and leaves its own
+    tenant, so nothing of one practice's schema is left for the next call."""
+
+    async def scenario() -> None:
+        for side in (side_a, side_b):
+            socket = await _open("/ws/messaging/", await _staff(side.nurse, side.practice))
+            assert await sync_to_async(current_schema)() == "public"
+            await socket.disconnect()
+
+    _scenario(scenario)
+
+
+def test_staff_without_two_factor_are_refused_where_the_practice_requires_it(side_a: Side) -> None:
+    side_a.practice.require_staff_two_factor = True
+    side_a.practice.save(update_fields=["require_staff_two_factor"])
+
+    async def scenario() -> None:
+        assert await _refused("/ws/messaging/", await _staff(side_a.nurse, side_a.practice)) == 4403
+
+    _scenario(scenario)
