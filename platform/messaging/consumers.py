@@ -56,8 +56,8 @@ async def in_practice(practice: Practice, work: Callable[[], T]) -> T:
 class MessagingConsumer(AsyncJsonWebsocketConsumer):
     """`/ws/messaging/`: the staff inbox or the patient's list; `/ws/messaging/<thread>/`: one thread.
 
-    Clients may send {"type": "send", "body": ...} on a thread socket and
-    {"type": "since", "after": <message id>} to fetch what they missed while offline."""
+    Clients may send, on a thread socket, {"type": "send", "body": ...}, {"type": "read"} (a read
+    receipt) and {"type": "since", "after": <message id>} to fetch what they missed while offline."""
 
     practice: Practice
     staff_user: Any = None
@@ -156,6 +156,9 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             )
             # The sender learns its message is stored; everyone, sender included, gets the push.
             await self.send_json(stored)
+        elif kind == "read" and self.thread_id is not None:
+            # The page showed a live message: the read receipt moves on without a reload.
+            await in_practice(self.practice, self._mark_read)
         else:
             await self.send_json({"type": "error", "error": "Unknown request."})
 
@@ -169,6 +172,15 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             else selectors.messages_for_patient(thread, after)
         )
         return [events.message_payload(message) for message in found]
+
+    def _mark_read(self) -> None:
+        thread = self._thread()
+        if thread is None:
+            return
+        if self.staff_user is not None:
+            services.mark_read_by_staff(thread)
+        else:
+            services.mark_read_by_patient(thread)
 
     def _send(self, body: str) -> dict[str, Any]:
         """Store the message (pushed to everyone after commit); an error if refused."""

@@ -221,3 +221,21 @@ def test_staff_without_two_factor_are_refused_where_the_practice_requires_it(sid
         assert await _refused("/ws/messaging/", await _staff(side_a.nurse, side_a.practice)) == 4403
 
     _scenario(scenario)
+
+
+def test_a_read_receipt_over_the_socket_reaches_the_other_side(side_a: Side) -> None:
+    thread = side_a.ann_thread
+
+    async def scenario() -> None:
+        staff_thread = await _open(f"/ws/messaging/{thread.pk}/", await _staff(side_a.nurse, side_a.practice))
+        patient = await _open(f"/ws/messaging/{thread.pk}/", await _patient(side_a.ann, side_a.practice))
+        await staff_thread.send_json_to({"type": "read"})
+        await staff_thread.send_json_to({"type": "since", "after": 0})  # answered after the read is stored
+        await staff_thread.receive_json_from(timeout=1)
+        await commit()
+        receipt = await patient.receive_json_from(timeout=1)
+        assert receipt["type"] == "thread" and receipt["staff_read_at"] is not None
+        await staff_thread.disconnect()
+        await patient.disconnect()
+
+    _scenario(scenario)

@@ -48,7 +48,13 @@
     socket.onmessage = function (frame) {
       var event = JSON.parse(frame.data);
       if (mode === "thread") {
-        if (event.type === "message") appendMessage(element, event.message);
+        if (event.type === "message") {
+          appendMessage(element, event.message);
+          var fromOtherSide = event.message.author !== element.getAttribute("data-viewer");
+          if (fromOtherSide && event.message.kind === "message" && !document.hidden) {
+            socket.send(JSON.stringify({ type: "read" }));
+          }
+        }
         if (event.type === "since") event.messages.forEach(function (m) { appendMessage(element, m); });
       } else if (event.type === "message") {
         element.textContent = "New messages have arrived. Reload the page to see them.";
