@@ -1,21 +1,28 @@
 """Writes of secure messaging. Staff actions take the actor's role and check it here, so the
 back office, the portal and the WebSocket share one rule."""
 
+import logging
+from typing import cast
+
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Capability, role_can
 from accounts.selectors import role_in_practice
+from core.links import practice_url
 from core.tenancy import current_schema
 from messaging.errors import MessagingError, NotAllowed
 from messaging.events import push_message_on_commit, push_thread_change_on_commit
 from messaging.models import Message, Thread
+from notifications.services import notify_patient
 from patients.models import Patient
 from scheduling.models import Appointment
 from tenants.models import Practice
+
+logger = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 5000
 
@@ -104,7 +111,36 @@ def post_staff_reply(thread: Thread, user: User, role: str | None, body: str) ->
         raise MessagingError("This conversation is closed: reopen it to reply.")
     message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.STAFF, text, user)
     Thread.objects.filter(pk=thread.pk).update(staff_read_at=message.created_at)
+    _notify_patient_on_commit(thread, message)
     return message
+
+
+def _notify_patient_on_commit(thread: Thread, message: Message) -> None:
+    """Email the patient that there is a new message: never its content, only a link. One email
+    per unread batch: if an earlier care-team message is still unread, they have been told."""
+    earlier_unread = thread.messages.filter(
+        author=Message.Author.STAFF, kind=Message.Kind.MESSAGE, id__lt=message.pk
+    )
+    if thread.patient_read_at is not None:
+        earlier_unread = earlier_unread.filter(created_at__gt=thread.patient_read_at)
+    if earlier_unread.exists():
+        return
+    practice = cast(Practice, getattr(connection, "tenant"))  # noqa: B009  (set by tenant_context)
+    link = practice_url(practice.slug, f"/portal/messages/{thread.pk}/")
+    patient = thread.patient
+
+    def send() -> None:
+        try:
+            notify_patient(
+                patient,
+                subject=f"New secure message from {practice.name}",
+                template="messaging/email/new_message.txt",
+                context={"practice_name": practice.name, "link": link},
+            )
+        except Exception:  # the message is stored and shown on sign-in: a lost email loses nothing
+            logger.exception("new-message email failed")
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic

@@ -148,3 +148,27 @@ def test_the_inbox_query_count_does_not_grow_with_threads(
             inbox = list(selectors.staff_inbox(side_a.nurse))
             rows = [(t.patient.first_name, t.unread, t.assigned_to) for t in inbox]  # type: ignore[attr-defined]
         assert len(rows) == 7
+
+
+def test_the_patient_is_emailed_that_there_is_a_message_never_what_it_says(
+    side_a: Side, django_capture_on_commit_callbacks: Any, mailoutbox: list[Any]
+) -> None:
+    thread = side_a.ann_thread
+    with tenant_context(side_a.practice):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.post_staff_reply(thread, side_a.nurse, Role.FRONT_DESK, "Your biopsy result is fine")
+        with django_capture_on_commit_callbacks(execute=True):  # still unread: no second email
+            services.post_staff_reply(thread, side_a.nurse, Role.FRONT_DESK, "Also, dermatology next week")
+        assert len(mailoutbox) == 1
+        email = mailoutbox[0]
+        assert email.to == [side_a.ann.patient.email]
+        assert f"/portal/messages/{thread.pk}/" in email.body
+        for clinical in ("biopsy", "dermatology", "result"):
+            assert clinical not in email.body.lower() and clinical not in email.subject.lower()
+        services.mark_read_by_patient(thread)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.post_staff_reply(thread, side_a.nurse, Role.FRONT_DESK, "One more thing")
+        assert len(mailoutbox) == 2
+        with django_capture_on_commit_callbacks(execute=True):  # notes never email anyone
+            services.add_internal_note(thread, side_a.nurse, Role.FRONT_DESK, "note")
+        assert len(mailoutbox) == 2
