@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django_tenants.utils import tenant_context
@@ -239,3 +240,10 @@ def test_a_read_receipt_over_the_socket_reaches_the_other_side(side_a: Side) -> 
         await patient.disconnect()
 
     _scenario(scenario)
+
+
+def test_the_channel_layer_reads_redis_longer_than_it_blocks() -> None:
+    """Otherwise an idle socket's blocking read times out under load and the socket is closed."""
+    layer = get_channel_layer()
+    assert layer is not None
+    assert all(host["socket_timeout"] > layer.brpop_timeout for host in layer.hosts)
