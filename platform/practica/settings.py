@@ -36,7 +36,7 @@ SHARED_APPS = [
     "tenants",
     "accounts",
     "core",
-    "notifications",
+    "notifications.routing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -54,6 +54,7 @@ TENANT_APPS = [
     "audit",
     "patients",
     "scheduling",
+    "notifications",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -221,6 +222,23 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"Practica <no-reply@{BASE_DOMAIN}>")
+
+# Notifications: reminders, SMS over Twilio, email. Credentials at rest are encrypted with these
+# Fernet keys (the first encrypts, all decrypt, so keys can be rotated); derived from SECRET_KEY when unset.
+NOTIFICATIONS_ENCRYPTION_KEYS = env.list("NOTIFICATIONS_ENCRYPTION_KEYS", default=[])
+# The platform's Twilio account, for practices without their own Messaging Service.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+# Where the Twilio SDK sends requests; only changed for a local contract mock.
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
+CELERY_BEAT_SCHEDULE = {
+    "notifications-tick": {
+        "task": "notifications.tick",
+        "schedule": env.float("NOTIFICATIONS_TICK_SECONDS", default=30.0),
+    }
+}
 
 INVITATION_MAX_AGE_SECONDS = 7 * 24 * 3600
 HANDOFF_MAX_AGE_SECONDS = 60

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
+from notifications import reminders
 from patients.models import Patient
 from scheduling import policies
 from scheduling.availability import working_time
@@ -160,6 +161,7 @@ def book_appointment(
         try:
             with transaction.atomic():
                 appointment.save()
+                reminders.appointment_changed(appointment)
         except IntegrityError as error:
             if not _is_double_booking(error):
                 raise
@@ -177,6 +179,7 @@ def set_status(appointment: Appointment, new_status: str, *, reason: str = "") -
         if reason:
             locked.cancellation_reason = reason[:200]
         locked.save(update_fields=["status", "cancellation_reason", "updated_at"])
+        reminders.appointment_changed(locked)
     _after_slot_freed(locked, was_active=appointment.is_active)
     return locked
 
@@ -196,6 +199,7 @@ def cancel_appointment(
         locked.cancellation_reason = reason[:200]
         locked.late_cancel = late
         locked.save(update_fields=["status", "cancellation_reason", "late_cancel", "updated_at"])
+        reminders.appointment_changed(locked)
         transaction.on_commit(lambda: _offer_freed_slot(locked))
     return locked
 
@@ -222,6 +226,7 @@ def reschedule_appointment(
         old.status = Status.RESCHEDULED
         old.late_cancel = late
         old.save(update_fields=["status", "late_cancel", "updated_at"])
+        reminders.appointment_changed(old)
         booking = book_appointment(
             patient=old.patient,
             appointment_type=old.appointment_type,
