@@ -67,7 +67,7 @@ def send_due(now: datetime.datetime | None = None) -> int:
     handled = 0
     while batch := claim_due(now):
         for notification in batch:
-            deliver(notification)
+            deliver(notification, now)
         handled += len(batch)
     refresh_due_work()
     return handled
@@ -145,7 +145,7 @@ def _deliver_sms(notification: Notification, now: datetime.datetime) -> None:
     except sms.SmsError as error:
         if error.code == "21610":
             SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": "carrier"})
-        _retry_or_fail(notification, error.code, error.message, retry=error.retry, to_address=phone)
+        _retry_or_fail(notification, error.code, error.message, retry=error.retry, to_address=phone, now=now)
         return
     _finish(notification, State.SENT, to_address=phone, provider_message_id=sid, sent_at=timezone.now())
 
@@ -168,20 +168,31 @@ def _deliver_email(notification: Notification, now: datetime.datetime) -> None:
         email.send()
     except smtplib.SMTPRecipientsRefused as error:
         _retry_or_fail(
-            notification, "recipient_refused", str(error)[:300], retry=False, to_address=patient.email
+            notification,
+            "recipient_refused",
+            str(error)[:300],
+            retry=False,
+            to_address=patient.email,
+            now=now,
         )
         return
     except (smtplib.SMTPException, OSError) as error:
-        _retry_or_fail(notification, "smtp", str(error)[:300], retry=True, to_address=patient.email)
+        _retry_or_fail(notification, "smtp", str(error)[:300], retry=True, to_address=patient.email, now=now)
         return
     _finish(notification, State.SENT, to_address=patient.email, sent_at=timezone.now())
 
 
 def _retry_or_fail(
-    notification: Notification, code: str, message: str, *, retry: bool, to_address: str
+    notification: Notification,
+    code: str,
+    message: str,
+    *,
+    retry: bool,
+    to_address: str,
+    now: datetime.datetime,
 ) -> None:
     if retry and notification.attempts < MAX_ATTEMPTS:
-        due = timezone.now() + retry_delay(notification.attempts)
+        due = now + retry_delay(notification.attempts)
         _finish(
             notification,
             State.SCHEDULED,
