@@ -60,6 +60,11 @@ def account_for(practice_id: int) -> SmsAccount | None:
             route.messaging_service_sid,
             route.from_number,
         )
+    return platform_account()
+
+
+def platform_account() -> SmsAccount | None:
+    """The platform's default account, for practices without their own."""
     if settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN:
         return SmsAccount(
             settings.TWILIO_ACCOUNT_SID,

@@ -33,4 +33,5 @@ urlpatterns = [
     path("audit/", audit.audit_log, name="audit_log"),
     path("api/", include("api.urls")),
     path("health/", core.health, name="health"),
+    path("notifications/", include("notifications.urls")),
 ]

@@ -4,6 +4,7 @@ from django.urls import path
 
 from accounts import views as accounts
 from core import views as core
+from notifications import webhooks as notification_webhooks
 from tenants import views as tenants
 
 urlpatterns = [
@@ -17,4 +18,5 @@ urlpatterns = [
     path("practices/", accounts.my_practices, name="my_practices"),
     path("go/<slug:slug>/", accounts.go_to_practice, name="go_to_practice"),
     path("health/", core.health, name="health"),
+    path("twilio/sms/inbound/", notification_webhooks.inbound_sms, name="twilio_inbound_sms"),
 ]
