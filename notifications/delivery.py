@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 State = Notification.State
 MAX_ATTEMPTS = 5
 # A row left in "sending" this long belonged to a worker that died; it is claimed again.
-STALE_CLAIM = datetime.timedelta(minutes=5)
+STALE_CLAIM = datetime.timedelta(seconds=getattr(settings, "NOTIFICATIONS_STALE_CLAIM_SECONDS", 300))
 BATCH = 50
 
 

@@ -3,6 +3,7 @@
 import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -10,7 +11,7 @@ from notifications import delivery
 
 # How long the tick leaves a practice alone after handing it to a worker; if that worker dies
 # the lease runs out and the next tick hands the practice out again.
-LEASE = datetime.timedelta(minutes=2)
+LEASE = datetime.timedelta(seconds=getattr(settings, "NOTIFICATIONS_LEASE_SECONDS", 120))
 
 
 def due_practices(now: datetime.datetime | None = None) -> list[str]:

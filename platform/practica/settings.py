@@ -233,6 +233,10 @@ TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 # Where the Twilio SDK sends requests; only changed for a local contract mock.
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
+# A practice handed to a worker is not handed out again for this long; a claimed message whose
+# worker died is claimed again after the second figure.
+NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=120)
+NOTIFICATIONS_STALE_CLAIM_SECONDS = env.int("NOTIFICATIONS_STALE_CLAIM_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "notifications-tick": {
         "task": "notifications.tick",
