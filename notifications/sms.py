@@ -75,8 +75,18 @@ def platform_account() -> SmsAccount | None:
     return None
 
 
+_clients: dict[tuple[str, str, str], Client] = {}
+
+
 def client_for(account: SmsAccount) -> Client:
-    return Client(account.account_sid, account.auth_token, http_client=_ApiBaseHttpClient(timeout=10))
+    """One client (and so one pooled HTTP session) per account and worker process: reusing the
+    connection to Twilio is most of the cost of a send."""
+    key = (account.account_sid, account.auth_token, settings.TWILIO_API_BASE)
+    client = _clients.get(key)
+    if client is None:
+        client = Client(account.account_sid, account.auth_token, http_client=_ApiBaseHttpClient(timeout=10))
+        _clients[key] = client
+    return client
 
 
 def send_sms(account: SmsAccount, *, to: str, body: str, status_callback: str | None) -> str:
