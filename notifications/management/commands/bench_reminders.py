@@ -107,7 +107,11 @@ class Command(BaseCommand):
                 for worker in workers:
                     worker.terminate()
                 for worker in workers:
-                    worker.wait(timeout=30)
+                    try:
+                        worker.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        worker.kill()
+                        worker.wait()
                 redis.terminate()
             sends = Counter((r.get("To", [""])[0], r.get("Body", [""])[0]) for r in twilio.requests)
         sent = self._done(practices, states=("sent",))
