@@ -143,3 +143,23 @@ setup_redis() {
   fi
   export REDIS_URL="redis://127.0.0.1:$port/0"
 }
+
+# Twilio contract mock for the tests: Prism serving Twilio's own OpenAPI spec (from the npm package
+# @twilio/cli-core), installed once into .local/twilio-mock. Exports TWILIO_MOCK_PRISM and
+# TWILIO_MOCK_SPEC; the test session starts the server itself (tests/notifications/conftest.py).
+setup_twilio_mock() {
+  local dir="$LOCAL/twilio-mock"
+  local spec="$dir/package/src/services/twilio-api/twilio_api_v2010.json"
+  mkdir -p "$dir"
+  if [ ! -f "$spec" ]; then
+    say "Fetching Twilio's OpenAPI spec (@twilio/cli-core@9.0.0)"
+    (cd "$dir" && npm pack -s @twilio/cli-core@9.0.0 >/dev/null \
+      && tar -xzf twilio-cli-core-9.0.0.tgz package/src/services/twilio-api/twilio_api_v2010.json \
+      && rm -f twilio-cli-core-9.0.0.tgz)
+  fi
+  if [ ! -x "$dir/node_modules/.bin/prism" ]; then
+    say "Installing the Prism mock server (@stoplight/prism-cli@5.16.0)"
+    (cd "$dir" && npm install -s --no-audit --no-fund @stoplight/prism-cli@5.16.0 >/dev/null)
+  fi
+  export TWILIO_MOCK_PRISM="$dir/node_modules/.bin/prism" TWILIO_MOCK_SPEC="$spec"
+}

@@ -2,9 +2,17 @@
 only the practice, a date and time, and a link. SMS delivery and reminders plug in here."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 
+from notifications import crypto
+from notifications.models import MessageTemplate, SmsOptOut
+from notifications.phones import to_e164
+from notifications.policy import current_policy
+from notifications.routing.models import PracticeSmsRoute
+from notifications.templating import SAMPLE_VALUES, Rendered, render, validate_template_text
 from patients.models import Patient
 
 
@@ -17,3 +25,73 @@ def notify_patient(patient: Patient, *, subject: str, template: str, context: di
         subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[patient.email]
     )
     return True
+
+
+def validate_template(template: MessageTemplate) -> None:
+    """Raise ValidationError (per field) when a template uses anything but the allowed placeholders."""
+    allow_type = current_policy().safe_type_names.exists()
+    errors: dict[str, list[str]] = {}
+    for field in ("subject", "body_text", "body_html"):
+        try:
+            validate_template_text(getattr(template, field), allow_type_name=allow_type)
+        except ValidationError as error:
+            errors[field] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def save_template(template: MessageTemplate) -> MessageTemplate:
+    validate_template(template)
+    template.save()
+    return template
+
+
+def opt_out(phone: str, keyword: str) -> SmsOptOut | None:
+    number = to_e164(phone)
+    if number is None:
+        return None
+    opt, _ = SmsOptOut.objects.get_or_create(phone=number, defaults={"keyword": keyword[:20]})
+    return opt
+
+
+def opt_in(phone: str) -> None:
+    number = to_e164(phone)
+    if number:
+        SmsOptOut.objects.filter(phone=number).delete()
+
+
+def save_sms_route(
+    *, account_sid: str, auth_token: str, messaging_service_sid: str, from_number: str
+) -> PracticeSmsRoute:
+    """Store this practice's Twilio account; the token is encrypted before it reaches the database.
+    An empty token keeps the stored one."""
+    tenant = connection.tenant  # type: ignore[attr-defined]
+    number = to_e164(from_number) if from_number else ""
+    if from_number and number is None:
+        raise ValidationError({"from_number": "Give the sender as a phone number, e.g. +15551234567."})
+    if not messaging_service_sid and not number:
+        raise ValidationError("Give a Messaging Service SID or a sender number.")
+    with transaction.atomic():
+        route = PracticeSmsRoute.objects.filter(practice_id=tenant.pk).first()
+        if route is None:
+            if not auth_token:
+                raise ValidationError({"auth_token": "The auth token is required."})
+            route = PracticeSmsRoute(practice_id=tenant.pk)
+        route.account_sid = account_sid
+        if auth_token:
+            route.auth_token_encrypted = crypto.encrypt(auth_token)
+        route.messaging_service_sid = messaging_service_sid
+        route.from_number = number or ""
+        route.full_clean(exclude=["practice"])
+        route.save()
+    return route
+
+
+def preview(template: MessageTemplate) -> Rendered:
+    """The template filled with sample data, for the settings page; checked like a save."""
+    validate_template(template)
+    return Rendered(
+        subject=render(template.subject, SAMPLE_VALUES),
+        text=render(template.body_text, SAMPLE_VALUES),
+        html=render(template.body_html, SAMPLE_VALUES, escape=True),
+    )

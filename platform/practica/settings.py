@@ -44,7 +44,7 @@ SHARED_APPS = [
     "tenants",
     "accounts",
     "core",
-    "notifications",
+    "notifications.routing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -66,6 +66,7 @@ TENANT_APPS = [
     "billing",
     "intake",
     "messaging",
+    "notifications",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -253,6 +254,27 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"Practica <no-reply@{BASE_DOMAIN}>")
+
+# Notifications: reminders, SMS over Twilio, email. Credentials at rest are encrypted with these
+# Fernet keys (the first encrypts, all decrypt, so keys can be rotated); derived from SECRET_KEY when unset.
+NOTIFICATIONS_ENCRYPTION_KEYS = env.list("NOTIFICATIONS_ENCRYPTION_KEYS", default=[])
+# The platform's Twilio account, for practices without their own Messaging Service.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+# Where the Twilio SDK sends requests; only changed for a local contract mock.
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
+# A practice handed to a worker is not handed out again for this long; a claimed message whose
+# worker died is claimed again after the second figure.
+NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=120)
+NOTIFICATIONS_STALE_CLAIM_SECONDS = env.int("NOTIFICATIONS_STALE_CLAIM_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE = {
+    "notifications-tick": {
+        "task": "notifications.tick",
+        "schedule": env.float("NOTIFICATIONS_TICK_SECONDS", default=30.0),
+    }
+}
 
 INVITATION_MAX_AGE_SECONDS = 7 * 24 * 3600
 # Patients' portal sessions end after this much inactivity (staff: SESSION_IDLE_SECONDS).

@@ -91,4 +91,5 @@ urlpatterns = [
     path("billing/reports/daily/", billing.daily_report, name="billing_daily_report"),
     path("billing/payouts/", billing.payouts, name="billing_payouts"),
     path("pay/<str:token>/", billing.pay_link, name="pay_link"),
+    path("notifications/", include("notifications.urls")),
 ]

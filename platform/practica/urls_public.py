@@ -5,6 +5,7 @@ from django.urls import path
 from accounts import views as accounts
 from billing import webhooks as stripe_webhooks
 from core import views as core
+from notifications import webhooks as notification_webhooks
 from tenants import views as tenants
 
 urlpatterns = [
@@ -20,4 +21,5 @@ urlpatterns = [
     path("health/", core.health, name="health"),
     path("stripe/webhooks/platform/", stripe_webhooks.platform_webhook, name="stripe_platform_webhook"),
     path("stripe/webhooks/connect/", stripe_webhooks.connect_webhook, name="stripe_connect_webhook"),
+    path("twilio/sms/inbound/", notification_webhooks.inbound_sms, name="twilio_inbound_sms"),
 ]

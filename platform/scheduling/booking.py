@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
+from notifications import reminders
 from patients.models import Patient
 from scheduling import policies
 from scheduling.availability import working_time
@@ -183,6 +184,7 @@ def book_appointment(
         try:
             with transaction.atomic():
                 appointment.save()
+                reminders.appointment_changed(appointment)
         except IntegrityError as error:
             constraint = _violated_constraint(error)
             if constraint not in EXCLUSION_CONSTRAINTS:
@@ -215,6 +217,7 @@ def set_status(
             raise InvalidTransition("An appointment cannot be a no-show before it starts.")
         locked.status = new_status
         locked.save(update_fields=["status", "updated_at"])
+        reminders.appointment_changed(locked)
     return locked
 
 
@@ -246,6 +249,7 @@ def cancel_appointment(
         locked.cancellation_reason = reason[:200]
         locked.late_cancel = late
         locked.save(update_fields=["status", "cancellation_reason", "late_cancel", "updated_at"])
+        reminders.appointment_changed(locked)
         transaction.on_commit(lambda: _offer_freed_slot(locked, now))
     return locked
 
@@ -275,6 +279,7 @@ def reschedule_appointment(
         old.status = Status.RESCHEDULED
         old.late_cancel = late
         old.save(update_fields=["status", "late_cancel", "updated_at"])
+        reminders.appointment_changed(old)
         booking = book_appointment(
             patient=old.patient,
             appointment_type=old.appointment_type,

@@ -1,0 +1,62 @@
+"""What a notification says: the practice's template (or the default) filled with safe values only."""
+
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.utils import formats, translation
+
+from core.links import practice_url
+from notifications.models import Channel, MessageTemplate, Notification, PatientMessaging
+from notifications.policy import current_policy
+from notifications.templating import Rendered, default_wording, render
+from scheduling.models import Appointment
+
+GENERIC_VISIT = {"en": "appointment", "es": "cita"}
+
+
+def language_for(appointment: Appointment) -> str:
+    chosen = PatientMessaging.objects.filter(patient_id=appointment.patient_id).values_list(
+        "language", flat=True
+    )
+    return chosen.first() or current_policy().default_language
+
+
+def values_for(appointment: Appointment, language: str) -> dict[str, str]:
+    """The only values a template can use. The type's name only when the practice marked it safe."""
+    tenant = connection.tenant  # type: ignore[attr-defined]
+    location = appointment.location
+    local = appointment.start.astimezone(ZoneInfo(location.time_zone))
+    with translation.override(language):
+        date = formats.date_format(local, "l j F")
+        time = formats.time_format(local, "g:i A" if language == "en" else "H:i")
+    type_is_safe = current_policy().safe_type_names.filter(pk=appointment.appointment_type_id).exists()
+    return {
+        "practice_name": tenant.name,
+        "patient_first_name": appointment.patient.first_name,
+        "date": date,
+        "time": time,
+        "location": ", ".join(part for part in (location.name, location.address) if part),
+        "link": practice_url(tenant.slug, "/"),
+        "appointment_type": appointment.appointment_type.name
+        if type_is_safe
+        else GENERIC_VISIT.get(language, "appointment"),
+    }
+
+
+def wording(kind: str, channel: str, language: str) -> tuple[str, str, str]:
+    template = MessageTemplate.objects.filter(kind=kind, channel=channel, language=language).first()
+    if template is not None:
+        return template.subject, template.body_text, template.body_html
+    return default_wording(kind, channel, language)
+
+
+def compose(notification: Notification) -> Rendered:
+    appointment = notification.appointment
+    language = language_for(appointment)
+    subject, text, body_html = wording(notification.kind, notification.channel, language)
+    values = values_for(appointment, language)
+    return Rendered(
+        subject=render(subject, values),
+        text=render(text, values),
+        html=render(body_html, values, escape=True) if notification.channel == Channel.EMAIL else "",
+    )

@@ -1,0 +1,207 @@
+"""Sending what is due, one practice at a time, and recording what happened to each message."""
+
+import datetime
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
+from django.db.models import F, Min, Q
+from django.utils import timezone
+
+from core.links import practice_url
+from notifications import sms
+from notifications.content import compose
+from notifications.models import Channel, Kind, Notification, SmsOptOut
+from notifications.phones import to_e164
+from notifications.policy import current_policy, end_of_quiet_hours, in_quiet_hours
+from notifications.reminders import REMINDED_STATUSES, note_due_work
+from notifications.routing.models import PracticeDueWork
+
+log = logging.getLogger(__name__)
+State = Notification.State
+MAX_ATTEMPTS = 5
+# A row left in "sending" this long belonged to a worker that died; it is claimed again.
+STALE_CLAIM = datetime.timedelta(seconds=getattr(settings, "NOTIFICATIONS_STALE_CLAIM_SECONDS", 300))
+BATCH = 50
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """Exponential backoff: 30 s, 1 min, 2 min, 4 min, ..."""
+    return datetime.timedelta(seconds=30 * 2 ** max(attempts - 1, 0))
+
+
+def claim_due(now: datetime.datetime | None = None, limit: int = BATCH) -> list[Notification]:
+    """Claim up to `limit` due rows for this worker and mark them "sending".
+
+    SELECT ... FOR UPDATE SKIP LOCKED, then the state change, in one transaction: two workers
+    scanning at once never get the same row (the second skips rows the first has locked, and once
+    the first commits those rows are no longer "scheduled"), so no message is sent twice by
+    concurrent workers. Rows stuck in "sending" past STALE_CLAIM are taken again: their worker died
+    before recording a result (the one window where a duplicate is possible, if it died after
+    Twilio accepted the message)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(state=State.SCHEDULED, due_at__lte=now)
+                | Q(state=State.SENDING, claimed_at__lt=now - STALE_CLAIM)
+            )
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Notification.objects.filter(pk__in=ids).update(
+            state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
+        )
+    return list(
+        Notification.objects.filter(pk__in=ids)
+        .select_related("appointment__patient", "appointment__location", "appointment__appointment_type")
+        .order_by("due_at")
+    )
+
+
+def send_due(now: datetime.datetime | None = None) -> int:
+    """Send everything due in this practice; returns how many rows were handled."""
+    handled = 0
+    while batch := claim_due(now):
+        for notification in batch:
+            deliver(notification, now)
+        handled += len(batch)
+    refresh_due_work()
+    return handled
+
+
+def refresh_due_work() -> None:
+    """Point the public due-work index at this practice's next due row.
+
+    Locks the index row first, then reads the minimum in a new statement: a booking that added a
+    row holds that lock until it commits, so the minimum read afterwards includes its row."""
+    tenant = connection.tenant  # type: ignore[attr-defined]
+    with transaction.atomic():
+        # The public table is reachable from the practice's schema (search_path ends with public).
+        index = PracticeDueWork.objects.filter(practice_id=tenant.pk)
+        if not list(index.select_for_update()):  # evaluated here: the lock is taken now
+            return
+        scheduled = Notification.objects.filter(state=State.SCHEDULED).aggregate(at=Min("due_at"))["at"]
+        claimed = Notification.objects.filter(state=State.SENDING).aggregate(at=Min("claimed_at"))["at"]
+        candidates = [t for t in (scheduled, claimed + STALE_CLAIM if claimed else None) if t is not None]
+        index.update(next_due_at=min(candidates) if candidates else None)
+
+
+def _finish(notification: Notification, state: str, **fields: object) -> None:
+    """Record the outcome, only if this worker still holds the claim."""
+    fields.update(state=state, updated_at=timezone.now())
+    Notification.objects.filter(
+        pk=notification.pk, state=State.SENDING, claimed_at=notification.claimed_at
+    ).update(**fields)
+
+
+def deliver(notification: Notification, now: datetime.datetime | None = None) -> None:
+    """Send one claimed notification, checking at the last moment that it is still wanted."""
+    now = now or timezone.now()
+    appointment = notification.appointment
+    if notification.kind != Kind.CANCELLED and (
+        appointment.status not in REMINDED_STATUSES or appointment.start <= now
+    ):
+        _finish(notification, State.CANCELLED, error_code="appointment_changed")
+        return
+    if notification.channel == Channel.SMS:
+        _deliver_sms(notification, now)
+    else:
+        _deliver_email(notification, now)
+
+
+def _deliver_sms(notification: Notification, now: datetime.datetime) -> None:
+    appointment = notification.appointment
+    phone = to_e164(appointment.patient.phone)
+    if phone is None:
+        _finish(notification, State.FAILED, error_code="invalid_number", error_message="Not a phone number.")
+        return
+    if SmsOptOut.objects.filter(phone=phone).exists():
+        _finish(notification, State.SKIPPED, to_address=phone, error_code="opted_out")
+        return
+    policy = current_policy()
+    if in_quiet_hours(now, policy, appointment.location.time_zone):
+        later = end_of_quiet_hours(now, policy, appointment.location.time_zone)
+        if later <= appointment.start - datetime.timedelta(minutes=policy.min_useful_lead_minutes):
+            _finish(notification, State.SCHEDULED, due_at=later, attempts=F("attempts") - 1)
+            note_due_work(later)
+        else:
+            _finish(notification, State.SKIPPED, error_code="quiet_hours")
+        return
+    tenant = connection.tenant  # type: ignore[attr-defined]
+    account = sms.account_for(tenant.pk)
+    if account is None:
+        _finish(
+            notification, State.FAILED, error_code="no_sms_account", error_message="No SMS account set up."
+        )
+        return
+    body = compose(notification).text
+    callback = practice_url(tenant.slug, "/notifications/twilio/status/")
+    try:
+        sid = sms.send_sms(account, to=phone, body=body, status_callback=callback)
+    except sms.SmsError as error:
+        if error.code == "21610":
+            SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": "carrier"})
+        _retry_or_fail(notification, error.code, error.message, retry=error.retry, to_address=phone, now=now)
+        return
+    _finish(notification, State.SENT, to_address=phone, provider_message_id=sid, sent_at=timezone.now())
+
+
+def _deliver_email(notification: Notification, now: datetime.datetime) -> None:
+    patient = notification.appointment.patient
+    if not patient.email:
+        _finish(notification, State.SKIPPED, error_code="no_email")
+        return
+    message = compose(notification)
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        from_email=current_policy().email_from or settings.DEFAULT_FROM_EMAIL,
+        to=[patient.email],
+    )
+    if message.html:
+        email.attach_alternative(message.html, "text/html")
+    try:
+        email.send()
+    except smtplib.SMTPRecipientsRefused as error:
+        _retry_or_fail(
+            notification,
+            "recipient_refused",
+            str(error)[:300],
+            retry=False,
+            to_address=patient.email,
+            now=now,
+        )
+        return
+    except (smtplib.SMTPException, OSError) as error:
+        _retry_or_fail(notification, "smtp", str(error)[:300], retry=True, to_address=patient.email, now=now)
+        return
+    _finish(notification, State.SENT, to_address=patient.email, sent_at=timezone.now())
+
+
+def _retry_or_fail(
+    notification: Notification,
+    code: str,
+    message: str,
+    *,
+    retry: bool,
+    to_address: str,
+    now: datetime.datetime,
+) -> None:
+    if retry and notification.attempts < MAX_ATTEMPTS:
+        due = now + retry_delay(notification.attempts)
+        _finish(
+            notification,
+            State.SCHEDULED,
+            due_at=due,
+            error_code=code,
+            error_message=message,
+            to_address=to_address,
+        )
+        note_due_work(due)
+        log.info("notification %s will retry: %s", notification.pk, code)
+        return
+    _finish(notification, State.FAILED, error_code=code, error_message=message, to_address=to_address)

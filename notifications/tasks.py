@@ -1,0 +1,47 @@
+"""Celery entry points: the beat tick (public schema) and each practice's sending task."""
+
+import datetime
+
+from celery import shared_task
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from notifications import delivery
+
+# How long the tick leaves a practice alone after handing it to a worker; if that worker dies
+# the lease runs out and the next tick hands the practice out again.
+LEASE = datetime.timedelta(seconds=getattr(settings, "NOTIFICATIONS_LEASE_SECONDS", 120))
+
+
+def due_practices(now: datetime.datetime | None = None) -> list[str]:
+    """Lease every practice with work due and return their schemas.
+
+    One conditional UPDATE on the public index (next_due_at is indexed): the cost follows how many
+    practices have work due, not how many practices there are, and two ticks never hand out the
+    same practice twice within a lease."""
+    now = now or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE public.notifications_routing_practiceduework SET next_due_at = %s
+            WHERE next_due_at <= %s
+            RETURNING schema_name
+            """,
+            [now + LEASE, now],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@shared_task(name="notifications.tick", ignore_result=True)
+def tick() -> int:
+    schemas = due_practices()
+    for schema in schemas:
+        send_due_for_practice.apply_async(headers={"_schema_name": schema})
+    return len(schemas)
+
+
+@shared_task(name="notifications.send_due", ignore_result=True, acks_late=True)
+def send_due_for_practice() -> int:
+    """Runs in the practice's schema (tenant-schemas-celery switches it from the task headers)."""
+    return delivery.send_due()

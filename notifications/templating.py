@@ -1,0 +1,120 @@
+"""Message wording: {placeholders} from a fixed list, checked when a template is saved.
+
+Deliberately not the Django template language: a template can reach nothing but these values,
+so no clinical detail (notes, diagnoses, the visit's reason) can end up in a message."""
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from notifications.models import Channel, Kind, Language
+
+PLACEHOLDERS = {
+    "practice_name": "The practice's name",
+    "patient_first_name": "The patient's first name",
+    "date": "The appointment's date, e.g. Tuesday 3 March",
+    "time": "The appointment's local start time, e.g. 9:30 AM",
+    "location": "The location's name and address",
+    "link": "A link to view, confirm or change the appointment",
+    # Only filled in for appointment types the practice marked as safe to name; otherwise "appointment".
+    "appointment_type": "The appointment type's name, for types marked safe to name",
+}
+_TOKEN = re.compile(r"\{([^{}]*)\}")
+SMS_MAX_CHARS = 480  # three concatenated segments
+
+
+def placeholders_in(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def validate_template_text(text: str, *, allow_type_name: bool) -> None:
+    """Raise ValidationError naming every placeholder that is not allowed."""
+    problems = []
+    for name in placeholders_in(text):
+        if name not in PLACEHOLDERS:
+            problems.append(f"{{{name}}} is not a placeholder you can use.")
+        elif name == "appointment_type" and not allow_type_name:
+            problems.append(
+                "{appointment_type} needs at least one appointment type marked as safe to name in messages."
+            )
+    stray = _TOKEN.sub("", text)
+    if "{" in stray or "}" in stray:
+        problems.append("A brace is not closed: write placeholders like {date}.")
+    if problems:
+        allowed = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+        raise ValidationError([*problems, f"Allowed placeholders: {allowed}."])
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def render(text: str, values: dict[str, str], *, escape: bool = False) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        value = values.get(match.group(1), "")
+        return html.escape(value) if escape else value
+
+    return _TOKEN.sub(substitute, text)
+
+
+SAMPLE_VALUES = {
+    "practice_name": "Riverside Family Medicine",
+    "patient_first_name": "Maria",
+    "date": "Tuesday 3 March",
+    "time": "9:30 AM",
+    "location": "Main Street Clinic, 12 Main Street",
+    "link": "https://riverside.example.com/a/sample",
+    "appointment_type": "appointment",
+}
+
+_EN = {
+    Kind.REMINDER: (
+        "Appointment reminder",
+        "{practice_name}: reminder of your appointment on {date} at {time}, {location}. "
+        "Reply C to confirm, X to cancel, R to reschedule. {link}",
+    ),
+    Kind.CONFIRMATION: (
+        "Your appointment is booked",
+        "{practice_name}: your appointment is booked for {date} at {time}, {location}. {link}",
+    ),
+    Kind.RESCHEDULED: (
+        "Your appointment has moved",
+        "{practice_name}: your appointment is now on {date} at {time}, {location}. {link}",
+    ),
+    Kind.CANCELLED: (
+        "Your appointment is cancelled",
+        "{practice_name}: your appointment on {date} at {time} is cancelled. To book again: {link}",
+    ),
+}
+_ES = {
+    Kind.REMINDER: (
+        "Recordatorio de cita",
+        "{practice_name}: le recordamos su cita el {date} a las {time}, {location}. "
+        "Responda C para confirmar, X para cancelar, R para cambiarla. {link}",
+    ),
+    Kind.CONFIRMATION: (
+        "Su cita está reservada",
+        "{practice_name}: su cita está reservada para el {date} a las {time}, {location}. {link}",
+    ),
+    Kind.RESCHEDULED: (
+        "Su cita ha cambiado",
+        "{practice_name}: su cita es ahora el {date} a las {time}, {location}. {link}",
+    ),
+    Kind.CANCELLED: (
+        "Su cita está cancelada",
+        "{practice_name}: su cita del {date} a las {time} está cancelada. Para reservar de nuevo: {link}",
+    ),
+}
+DEFAULTS = {Language.ENGLISH: _EN, Language.SPANISH: _ES}
+
+
+def default_wording(kind: str, channel: str, language: str) -> tuple[str, str, str]:
+    """(subject, text, html) used when the practice has not written its own template."""
+    subject, text = DEFAULTS.get(Language(language), _EN)[Kind(kind)]
+    body_html = "" if channel == Channel.SMS else f"<p>{html.escape(text)}</p>"
+    return subject, text, body_html

@@ -1,0 +1,93 @@
+"""Templates use allowed placeholders only; messages never carry clinical detail."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from notifications.content import compose
+from notifications.models import Channel, Kind, Language, MessageTemplate, Notification, PatientMessaging
+from notifications.policy import current_policy
+from notifications.services import preview, save_template
+from tests.notifications.conftest import Setup, local
+
+
+def template(**fields: str) -> MessageTemplate:
+    values: dict[str, str] = {"kind": Kind.REMINDER, "channel": Channel.SMS, "language": Language.ENGLISH}
+    values.update(fields)
+    return MessageTemplate(**values)
+
+
+def test_a_template_with_allowed_placeholders_saves(alpha: Setup) -> None:
+    saved = save_template(template(body_text="{practice_name}: see you {date} at {time}. {link}"))
+    assert MessageTemplate.objects.get(pk=saved.pk).body_text.startswith("{practice_name}")
+
+
+@pytest.mark.parametrize("body", ["Re: {notes}", "{patient.diagnosis}", "Hi {{practice_name}}", "Bye {date"])
+def test_unknown_placeholders_and_stray_braces_are_refused_with_a_clear_error(
+    alpha: Setup, body: str
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        save_template(template(body_text=body))
+    messages = error.value.message_dict["body_text"]
+    assert any("Allowed placeholders: {practice_name}" in m for m in messages)
+    assert not MessageTemplate.objects.exists()
+
+
+def test_the_type_name_placeholder_needs_a_type_marked_safe(alpha: Setup) -> None:
+    with pytest.raises(ValidationError, match="marked as safe"):
+        save_template(template(body_text="Your {appointment_type} is on {date}"))
+    current_policy().safe_type_names.add(alpha.visit)
+    save_template(template(body_text="Your {appointment_type} is on {date}"))
+
+
+def test_html_parts_are_checked_too_and_values_are_escaped(alpha: Setup) -> None:
+    with pytest.raises(ValidationError) as error:
+        save_template(template(channel=Channel.EMAIL, body_text="ok", body_html="<p>{reason}</p>"))
+    assert "body_html" in error.value.message_dict
+    shown = preview(
+        template(
+            channel=Channel.EMAIL, subject="{practice_name}", body_text="{time}", body_html="<b>{date}</b>"
+        )
+    )
+    assert shown.subject == "Riverside Family Medicine"
+    assert shown.html == "<b>Tuesday 3 March</b>"
+
+
+def test_preview_fills_sample_data(alpha: Setup) -> None:
+    shown = preview(template(body_text="{practice_name} {date} {time} {location} {link}"))
+    assert shown.text == (
+        "Riverside Family Medicine Tuesday 3 March 9:30 AM Main Street Clinic, 12 Main Street "
+        "https://riverside.example.com/a/sample"
+    )
+
+
+def test_no_clinical_detail_in_any_default_message(alpha: Setup) -> None:
+    appointment = alpha.book(local(5, 15))
+    appointment.cancellation_reason = "Insulin dose review"
+    for notification in Notification.objects.filter(appointment=appointment):
+        message = compose(notification)
+        for part in (message.subject, message.text, message.html):
+            assert "Diabetes" not in part
+            assert "Insulin" not in part
+        assert "Alpha Clinic" in message.text
+
+
+def test_the_type_name_shows_only_for_safe_types(alpha: Setup) -> None:
+    save_template(template(body_text="x"))  # unrelated template: defaults still used for others
+    current_policy().safe_type_names.add(alpha.visit)
+    MessageTemplate.objects.create(
+        kind=Kind.CONFIRMATION, channel=Channel.SMS, language="en", body_text="{appointment_type}!"
+    )
+    appointment = alpha.book(local(5, 15))
+    confirmation = appointment.notifications.get(kind=Kind.CONFIRMATION, channel=Channel.SMS)
+    assert compose(confirmation).text == "Diabetes follow-up!"
+    current_policy().safe_type_names.clear()
+    assert compose(confirmation).text == "appointment!"
+
+
+def test_spanish_patients_get_the_spanish_wording(alpha: Setup) -> None:
+    PatientMessaging.objects.create(patient=alpha.patient, language=Language.SPANISH)
+    appointment = alpha.book(local(5, 15))
+    confirmation = appointment.notifications.get(kind=Kind.CONFIRMATION, channel=Channel.SMS)
+    text = compose(confirmation).text
+    assert "su cita está reservada" in text
+    assert "15:00" in text
