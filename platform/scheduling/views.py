@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import capability_required
 from accounts.roles import Capability, role_can
 from audit.services import record_view, record_views
-from scheduling import calendar
+from scheduling import calendar, feeds
 from scheduling import forms as setup_forms
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment, set_status
 from scheduling.errors import SchedulingError
@@ -252,6 +252,54 @@ def location_edit(request: HttpRequest, location_id: str | None = None) -> HttpR
 
 def provider_edit(request: HttpRequest, provider_id: str | None = None) -> HttpResponse:
     return setup_edit(request, "providers", provider_id)
+
+
+def _may_manage_feed(request: HttpRequest, provider: Provider) -> bool:
+    """Setup staff manage every provider's feed; a provider manages their own."""
+    own = provider.user_id is not None and provider.user_id == request.user.pk
+    return own or _can(request, Capability.MANAGE_SETUP)
+
+
+@capability_required(Capability.VIEW_SCHEDULE)
+def provider_feed(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """The provider's private busy-times feed: show its URL, create or rotate it, or revoke it."""
+    provider = _get_or_404(Provider.objects.all(), provider_id)
+    if not _may_manage_feed(request, provider):
+        return render(request, "core/forbidden.html", status=403)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "rotate":
+            feeds.rotate_feed_token(provider)
+            messages.success(request, "New calendar feed address made; any earlier address no longer works.")
+        elif action == "revoke":
+            feeds.revoke_feed(provider)
+            messages.success(request, "Calendar feed turned off; its address no longer works.")
+        else:
+            messages.error(request, "Choose one of the buttons.")
+            return render(request, "scheduling/provider_feed.html", {"provider": provider}, status=400)
+        return redirect("provider_feed", provider_id=provider.pk)
+    feed_url = (
+        request.build_absolute_uri(reverse("provider_busy_feed", args=[provider.feed_token]))
+        if provider.feed_token
+        else ""
+    )
+    context = {"provider": provider, "feed_url": feed_url, "can_edit": _can(request, Capability.MANAGE_SETUP)}
+    return render(request, "scheduling/provider_feed.html", context)
+
+
+def provider_busy_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed itself: no sign-in (calendar apps cannot), the token is the key. The token is
+    looked up in this practice only, so another practice's token is as unknown as a wrong one."""
+    provider = feeds.provider_for_feed_token(token)
+    if provider is None:
+        raise Http404("No such calendar feed.")
+    body = feeds.busy_times_ics(provider, host=request.get_host())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="busy.ics"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @capability_required(Capability.MANAGE_SETUP)
