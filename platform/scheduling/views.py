@@ -25,6 +25,8 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import capability_required
 from accounts.roles import Capability, role_can
 from audit.services import record_view, record_views
+from intake.models import IntakeSubmission
+from intake.selectors import intake_status_for
 from scheduling import calendar, feeds
 from scheduling import forms as setup_forms
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment, set_status
@@ -52,6 +54,23 @@ STATUS_BUTTONS = [
     (Status.COMPLETED, "Check out"),
     (Status.NO_SHOW, "No-show"),
 ]
+
+
+# The intake line on the appointment page and the today list; types without a packet show none.
+INTAKE_LABELS: dict[str, str] = {
+    IntakeSubmission.Status.OPEN: "not started",
+    IntakeSubmission.Status.SUBMITTED: "waiting for review",
+    IntakeSubmission.Status.NEEDS_ATTENTION: "sent back to the patient",
+    IntakeSubmission.Status.COMPLETE: "complete",
+}
+
+
+def _intake_labels(appointments: list[Appointment]) -> dict[object, str]:
+    """Each appointment's intake forms status as staff read it, in two queries for any number."""
+    if not appointments:
+        return {}
+    statuses = intake_status_for(appointments)
+    return {pk: INTAKE_LABELS[status] for pk, status in statuses.items() if status in INTAKE_LABELS}
 
 
 def _can(request: HttpRequest, capability: Capability) -> bool:
@@ -505,6 +524,7 @@ def _detail(
         # Once the appointment can no longer move, its forms are hidden: show their errors here.
         "errors_elsewhere": [] if changeable else [f for f in (reschedule_form, cancel_form) if f],
         "history": Appointment.objects.filter(rescheduled_to=appointment).first(),
+        "intake": _intake_labels([appointment]).get(appointment.pk, ""),
     }
     return render(request, "scheduling/appointment.html", context, status=status)
 
@@ -598,7 +618,8 @@ def today(request: HttpRequest) -> HttpResponse:
     appointments = calendar.today_at(location)
     record_views({a.patient_id: a.patient for a in appointments}.values())
     zone = ZoneInfo(location.time_zone)
-    rows = [(a, a.start.astimezone(zone), _status_buttons(a)) for a in appointments]
+    intake = _intake_labels(appointments)
+    rows = [(a, a.start.astimezone(zone), _status_buttons(a), intake.get(a.pk, "")) for a in appointments]
     context = {
         "location": location,
         "locations": locations,
