@@ -68,8 +68,14 @@ def test_cancelled_and_out_of_window_appointments_are_not_in_the_feed(clinic: Cl
 def test_rotating_revokes_the_old_address_at_once(clinic: Clinic) -> None:
     manager = signed_in_client(staff(clinic.practice, Role.MANAGER), clinic.practice)
     url = f"/setup/providers/{clinic.provider.pk}/feed/"
+    setup_page = manager.get(f"/setup/providers/{clinic.provider.pk}/").content.decode()
+    assert "No calendar feed." in setup_page and f'href="{url}"' in setup_page
 
     assert manager.post(url, {"action": "rotate"}).status_code == 302
+    assert (
+        "A private busy-times feed is on."
+        in manager.get(f"/setup/providers/{clinic.provider.pk}/").content.decode()
+    )
     first = Provider.objects.get(pk=clinic.provider.pk).feed_token
     assert len(first) == 43
     page = manager.get(url)
