@@ -25,7 +25,7 @@ from patients.models import Patient
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment, set_status
 from scheduling.errors import SchedulingError, SlotUnavailable
 from scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WaitlistEntry
-from scheduling.slots import open_slots
+from scheduling.slots import open_slots, validate_search_window
 from scheduling.waitlist import join_waitlist
 
 Status = Appointment.Status
@@ -41,7 +41,10 @@ class AwareDateTimeField(serializers.DateTimeField):
     }
 
     def to_internal_value(self, value: Any) -> datetime.datetime:
-        parsed = parse_datetime(value) if isinstance(value, str) else None
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:  # well formed but impossible: month 13, an offset of +25:00
+            parsed = None
         if parsed is None:
             self.fail("invalid")
         assert parsed is not None
@@ -242,6 +245,7 @@ class SlotViewSet(SchedulingErrors, viewsets.ViewSet):
         query = SlotQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
+        validate_search_window(data["appointment_type"], data["start"], data["end"], timezone.now())
         slots = open_slots(
             data["appointment_type"],
             data["start"],

@@ -73,6 +73,27 @@ def validate_range(start: datetime.datetime, end: datetime.datetime) -> None:
         raise SchedulingError(f"Search at most {MAX_SEARCH_DAYS} days at a time.", "range_too_long")
 
 
+def validate_search_window(
+    appointment_type: AppointmentType,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+) -> None:
+    """Refuse a search that cannot find anything because of the date alone: a range that is over,
+    or one that starts after the type's last bookable day. open_slots clips a range that only
+    overlaps the window; callers that answer an explicit request (the API) say why it is empty."""
+    validate_range(start, end)
+    if end <= now:
+        raise SchedulingError("That range is in the past; search from now on.", "past")
+    latest = booking_window(appointment_type, now)[1]
+    if start >= latest:
+        raise SchedulingError(
+            f"{appointment_type.name} can be booked at most {appointment_type.max_days_ahead} days ahead"
+            f" (until {latest:%Y-%m-%d %H:%M} UTC).",
+            "too_far_ahead",
+        )
+
+
 def _busy_by(rows: list[tuple[UUID, datetime.datetime, datetime.datetime]]) -> dict[UUID, BusyTimes]:
     grouped: dict[UUID, list[Interval]] = defaultdict(list)
     for key, lower, upper in rows:

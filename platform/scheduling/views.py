@@ -25,7 +25,9 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import capability_required
 from accounts.roles import Capability, role_can
 from audit.services import record_view, record_views
-from scheduling import calendar
+from intake.models import IntakeSubmission
+from intake.selectors import intake_status_for
+from scheduling import calendar, feeds
 from scheduling import forms as setup_forms
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment, set_status
 from scheduling.errors import SchedulingError
@@ -52,6 +54,23 @@ STATUS_BUTTONS = [
     (Status.COMPLETED, "Check out"),
     (Status.NO_SHOW, "No-show"),
 ]
+
+
+# The intake line on the appointment page and the today list; types without a packet show none.
+INTAKE_LABELS: dict[str, str] = {
+    IntakeSubmission.Status.OPEN: "not started",
+    IntakeSubmission.Status.SUBMITTED: "waiting for review",
+    IntakeSubmission.Status.NEEDS_ATTENTION: "sent back to the patient",
+    IntakeSubmission.Status.COMPLETE: "complete",
+}
+
+
+def _intake_labels(appointments: list[Appointment]) -> dict[object, str]:
+    """Each appointment's intake forms status as staff read it, in two queries for any number."""
+    if not appointments:
+        return {}
+    statuses = intake_status_for(appointments)
+    return {pk: INTAKE_LABELS[status] for pk, status in statuses.items() if status in INTAKE_LABELS}
 
 
 def _can(request: HttpRequest, capability: Capability) -> bool:
@@ -252,6 +271,54 @@ def location_edit(request: HttpRequest, location_id: str | None = None) -> HttpR
 
 def provider_edit(request: HttpRequest, provider_id: str | None = None) -> HttpResponse:
     return setup_edit(request, "providers", provider_id)
+
+
+def _may_manage_feed(request: HttpRequest, provider: Provider) -> bool:
+    """Setup staff manage every provider's feed; a provider manages their own."""
+    own = provider.user_id is not None and provider.user_id == request.user.pk
+    return own or _can(request, Capability.MANAGE_SETUP)
+
+
+@capability_required(Capability.VIEW_SCHEDULE)
+def provider_feed(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """The provider's private busy-times feed: show its URL, create or rotate it, or revoke it."""
+    provider = _get_or_404(Provider.objects.all(), provider_id)
+    if not _may_manage_feed(request, provider):
+        return render(request, "core/forbidden.html", status=403)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "rotate":
+            feeds.rotate_feed_token(provider)
+            messages.success(request, "New calendar feed address made; any earlier address no longer works.")
+        elif action == "revoke":
+            feeds.revoke_feed(provider)
+            messages.success(request, "Calendar feed turned off; its address no longer works.")
+        else:
+            messages.error(request, "Choose one of the buttons.")
+            return render(request, "scheduling/provider_feed.html", {"provider": provider}, status=400)
+        return redirect("provider_feed", provider_id=provider.pk)
+    feed_url = (
+        request.build_absolute_uri(reverse("provider_busy_feed", args=[provider.feed_token]))
+        if provider.feed_token
+        else ""
+    )
+    context = {"provider": provider, "feed_url": feed_url, "can_edit": _can(request, Capability.MANAGE_SETUP)}
+    return render(request, "scheduling/provider_feed.html", context)
+
+
+def provider_busy_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed itself: no sign-in (calendar apps cannot), the token is the key. The token is
+    looked up in this practice only, so another practice's token is as unknown as a wrong one."""
+    provider = feeds.provider_for_feed_token(token)
+    if provider is None:
+        raise Http404("No such calendar feed.")
+    body = feeds.busy_times_ics(provider, host=request.get_host())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="busy.ics"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @capability_required(Capability.MANAGE_SETUP)
@@ -457,6 +524,7 @@ def _detail(
         # Once the appointment can no longer move, its forms are hidden: show their errors here.
         "errors_elsewhere": [] if changeable else [f for f in (reschedule_form, cancel_form) if f],
         "history": Appointment.objects.filter(rescheduled_to=appointment).first(),
+        "intake": _intake_labels([appointment]).get(appointment.pk, ""),
     }
     return render(request, "scheduling/appointment.html", context, status=status)
 
@@ -550,7 +618,8 @@ def today(request: HttpRequest) -> HttpResponse:
     appointments = calendar.today_at(location)
     record_views({a.patient_id: a.patient for a in appointments}.values())
     zone = ZoneInfo(location.time_zone)
-    rows = [(a, a.start.astimezone(zone), _status_buttons(a)) for a in appointments]
+    intake = _intake_labels(appointments)
+    rows = [(a, a.start.astimezone(zone), _status_buttons(a), intake.get(a.pk, "")) for a in appointments]
     context = {
         "location": location,
         "locations": locations,

@@ -22,6 +22,7 @@ from tests.scheduling.factories import AppointmentTypeFactory, RoomFactory, week
 
 NY = ZoneInfo("America/New_York")
 API = "/api/v1"
+Status = Appointment.Status
 
 
 @dataclass
@@ -413,3 +414,123 @@ def test_the_schema_documents_the_scheduling_api_without_warnings() -> None:
         assert path in paths, sorted(paths)
     slot_params = {p["name"] for p in paths["/api/v1/slots/"]["get"]["parameters"]}
     assert {"appointment_type", "provider", "start", "end", "location"} <= slot_params
+
+
+# --- bad input on every scheduling endpoint: a clear 4xx, never a 500 -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "field_or_code", "text"),
+    [
+        ({"start": "2026-12-01T09:00:00+25:00"}, "start", "UTC offset"),  # no such offset
+        ({"start": "2026-13-01T09:00:00Z"}, "start", "ISO 8601"),  # no such month
+        ({"start": "2026-12-01T09:00:00 America/New_York"}, "start", "UTC offset"),  # a zone name
+        ({"location": "00000000-0000-0000-0000-000000000000"}, "location", "does not exist"),
+        ({"appointment_type": "not-an-id"}, "appointment_type", ""),
+    ],
+)
+def test_bad_time_zones_and_unknown_ids_in_slot_searches(
+    practice_a: Practice, setup: Setup, params: dict[str, str], field_or_code: str, text: str
+) -> None:
+    response = slots(client(practice_a), setup, **params)
+    assert response.status_code == 400, response.content
+    assert text in str(response.json()[field_or_code])
+
+
+def test_slot_searches_outside_the_bookable_window_say_why(practice_a: Practice, setup: Setup) -> None:
+    api = client(practice_a)
+    now = timezone.now()
+
+    backwards = slots(api, setup, start=setup.at(12).isoformat(), end=setup.at(9).isoformat())
+    assert backwards.status_code == 400 and backwards.json()["code"] == "invalid_range"
+
+    past = slots(
+        api,
+        setup,
+        start=(now - datetime.timedelta(days=3)).isoformat(),
+        end=(now - datetime.timedelta(days=1)).isoformat(),
+    )
+    assert past.status_code == 400 and past.json()["code"] == "past"
+
+    # The visit type books at most 90 days ahead.
+    assert setup.visit.max_days_ahead == 90
+    beyond = slots(
+        api,
+        setup,
+        start=(now + datetime.timedelta(days=100)).isoformat(),
+        end=(now + datetime.timedelta(days=110)).isoformat(),
+    )
+    assert beyond.status_code == 400 and beyond.json()["code"] == "too_far_ahead"
+    assert "90 days ahead" in beyond.json()["message"]
+
+    too_long = slots(
+        api, setup, start=now.isoformat(), end=(now + datetime.timedelta(days=31, minutes=1)).isoformat()
+    )
+    assert too_long.status_code == 400 and too_long.json()["code"] == "range_too_long"
+
+    # A range that only overlaps the window is clipped to it, not refused.
+    straddling = slots(
+        api,
+        setup,
+        start=(now - datetime.timedelta(days=1)).isoformat(),
+        end=(now + datetime.timedelta(days=30)).isoformat(),
+    )
+    assert straddling.status_code == 200 and straddling.json()
+    assert all(datetime.datetime.fromisoformat(s["start"]) > now for s in straddling.json())
+
+
+@pytest.mark.parametrize("appointment_id", ["00000000-0000-0000-0000-000000000000", "not-an-id", "1"])
+def test_unknown_appointment_ids_give_404_on_every_action(
+    practice_a: Practice, setup: Setup, appointment_id: str
+) -> None:
+    api = client(practice_a)
+    url = f"{API}/appointments/{appointment_id}"
+    assert api.get(f"{url}/").status_code == 404
+    body = {"start": setup.at(11).isoformat(), "status": "confirmed"}
+    for action in ("reschedule", "cancel", "status"):
+        response = api.post(f"{url}/{action}/", body, content_type="application/json")
+        assert response.status_code == 404, (action, response.content)
+    assert api.get(f"{API}/waitlist/{appointment_id}/").status_code == 404
+
+
+def test_rescheduling_onto_a_taken_or_past_time_is_refused(
+    practice_a: Practice, setup: Setup, in_practice: Any
+) -> None:
+    api = client(practice_a)
+    first = book(api, setup, setup.at(9)).json()["appointment"]
+    second = book(api, setup, setup.at(10)).json()["appointment"]
+    url = f"{API}/appointments/{second['id']}/reschedule/"
+
+    overlapping = api.post(url, {"start": setup.at(9, 15).isoformat()}, content_type="application/json")
+    assert overlapping.status_code == 409
+    assert overlapping.json()["code"] == "slot_unavailable"
+    assert "no longer available" in overlapping.json()["message"]
+
+    past = (timezone.now() - datetime.timedelta(hours=2)).isoformat()
+    assert api.post(url, {"start": past}, content_type="application/json").json()["code"] == "past"
+    bad_offset = api.post(url, {"start": "2026-12-01T09:00:00+99:00"}, content_type="application/json")
+    assert bad_offset.status_code == 400 and "start" in bad_offset.json()
+    unknown_provider = api.post(
+        url,
+        {"start": setup.at(11).isoformat(), "provider": "00000000-0000-0000-0000-000000000000"},
+        content_type="application/json",
+    )
+    assert unknown_provider.status_code == 400 and "provider" in unknown_provider.json()
+    with in_practice(practice_a):
+        kept = Appointment.objects.get(pk=second["id"])
+        assert kept.status == Status.BOOKED and kept.start == setup.at(10)
+        assert Appointment.objects.get(pk=first["id"]).status == Status.BOOKED
+
+
+def test_a_booking_with_an_impossible_offset_is_a_field_error(practice_a: Practice, setup: Setup) -> None:
+    response = book(client(practice_a), setup, setup.at(10), start="2026-12-01T09:00:00+24:30")
+    assert response.status_code == 400 and "UTC offset" in str(response.json()["start"])
+
+
+def test_a_location_with_an_unknown_time_zone_is_refused(practice_a: Practice) -> None:
+    manager = client(practice_a, Role.MANAGER)
+    for zone in ("Mars/Olympus_Mons", "-05:00", "EST5EDT-garbage"):
+        response = manager.post(
+            f"{API}/locations/", {"name": "Annex", "time_zone": zone}, content_type="application/json"
+        )
+        assert response.status_code == 400 and "time_zone" in response.json(), zone
