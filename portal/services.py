@@ -91,7 +91,7 @@ def register_patient(
                 date_of_birth=date_of_birth,
                 email=email,
             )
-            account = PortalAccount(patient=patient, email=email)
+            account = PortalAccount(patient=patient, email=email, awaiting_review=True)
             account.set_password(password)
             account.save()
     except IntegrityError:

@@ -1,0 +1,89 @@
+"""A guardian acts for a child's record in the portal through a staff-made proxy link."""
+
+from django_tenants.utils import tenant_context
+
+from accounts.roles import Role
+from patients.models import Patient
+from portal.models import ProxyLink
+from scheduling.booking import book_appointment
+from scheduling.models import Appointment
+from tenants.models import Practice
+from tests.conftest import signed_in_client, staff
+from tests.factories import PatientFactory
+from tests.portal.conftest import Clinic, make_account, portal_client
+
+
+def _book(clinic: Clinic, patient: Patient, days: int) -> Appointment:
+    return book_appointment(
+        patient=patient,
+        appointment_type=clinic.visit,
+        provider=clinic.provider,
+        location=clinic.location,
+        start=clinic.local(days, 9),
+        source=Appointment.Source.STAFF,
+    ).appointment
+
+
+def test_guardian_sees_child_appointments_only_while_linked(clinic: Clinic, practice_a: Practice) -> None:
+    guardian = make_account("parent@example.org")
+    child = PatientFactory.create(first_name="Milo", last_name="Park")
+    stranger = make_account("stranger@example.org")
+    child_visit = _book(clinic, child, 3)
+    stranger_visit = _book(clinic, stranger.patient, 4)
+    desk = signed_in_client(staff(practice_a, Role.FRONT_DESK), practice_a)
+
+    response = desk.post(f"/portal/staff/patients/{child.pk}/proxies/", {"email": "PARENT@example.org"})
+    assert response.status_code == 302
+    link = ProxyLink.objects.get(patient=child)
+    assert link.account == guardian and link.kind == "proxy"
+
+    client = portal_client(guardian, practice_a)
+    assert "Milo" in client.get("/portal/profile/switch/").content.decode()
+    # Before switching, the portal is the guardian's own record.
+    assert client.get(f"/portal/appointments/{child_visit.pk}/").status_code == 404
+    assert client.post(f"/portal/profile/switch/{child.pk}/").status_code == 302
+    assert client.get(f"/portal/appointments/{child_visit.pk}/").status_code == 200
+    assert str(child_visit.pk) in client.get("/portal/").content.decode()
+    # Never anyone else's, and no switching to a patient without a link.
+    assert client.get(f"/portal/appointments/{stranger_visit.pk}/").status_code == 404
+    assert client.post(f"/portal/profile/switch/{stranger.patient.pk}/").status_code == 404
+    # The child's record stays its own: the guardian's profile page edits the child's details.
+    assert "Milo" in client.get("/portal/profile/").content.decode()
+    child.refresh_from_db()
+    assert not hasattr(child, "portal_account") or child.portal_account is None
+
+    response = desk.post(f"/portal/staff/patients/{child.pk}/proxies/{link.pk}/remove/")
+    assert response.status_code == 302
+    assert not ProxyLink.objects.filter(pk=link.pk).exists()
+    # Access ends on the very next request, in the same session.
+    assert client.get(f"/portal/appointments/{child_visit.pk}/").status_code == 404
+    assert str(child_visit.pk) not in client.get("/portal/").content.decode()
+    # Back to "me".
+    assert client.post(f"/portal/profile/switch/{guardian.patient.pk}/").status_code == 302
+
+
+def test_only_edit_patients_links_and_practice_b_gets_404(
+    clinic: Clinic, practice_a: Practice, practice_b: Practice
+) -> None:
+    make_account("guardian2@example.org")
+    child = PatientFactory.create()
+    biller = signed_in_client(staff(practice_a, Role.BILLER), practice_a)
+    assert (
+        biller.post(
+            f"/portal/staff/patients/{child.pk}/proxies/", {"email": "guardian2@example.org"}
+        ).status_code
+        == 403
+    )
+    assert not ProxyLink.objects.exists()
+    desk = signed_in_client(staff(practice_a, Role.FRONT_DESK), practice_a)
+    response = desk.post(
+        f"/portal/staff/patients/{child.pk}/proxies/", {"email": "nobody@example.org"}, follow=True
+    )
+    assert "No portal account at this practice has that email address." in response.content.decode()
+    assert not ProxyLink.objects.exists()
+    with tenant_context(practice_b):
+        other = signed_in_client(staff(practice_b, Role.OWNER), practice_b)
+    response = other.post(f"/portal/staff/patients/{child.pk}/proxies/", {"email": "guardian2@example.org"})
+    assert response.status_code == 404
+    with tenant_context(practice_a):
+        assert not ProxyLink.objects.exists()
