@@ -1,6 +1,7 @@
 """Writes to a patient's profile and insurance, shared by the portal and the back office. Every
 save is audited by the audit signals, whoever makes it."""
 
+from functools import partial
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -59,6 +60,11 @@ def save_insurance(
     insurance = PatientInsurance.objects.filter(patient=patient).first() or PatientInsurance(patient=patient)
     for name in INSURANCE_FIELDS:
         setattr(insurance, name, data[name])
+    replaced = [
+        str(stored.name)
+        for stored, upload in ((insurance.card_front, card_front), (insurance.card_back, card_back))
+        if stored and upload is not None
+    ]
     with transaction.atomic():
         if card_front is not None and front_type is not None:
             insurance.card_front.save("card", card_front, save=False)
@@ -67,4 +73,8 @@ def save_insurance(
             insurance.card_back.save("card", card_back, save=False)
             insurance.card_back_content_type = back_type
         insurance.save()
+        # A replaced photo is not kept around: delete its file once the new one is committed.
+        storage = insurance.card_front.storage
+        for name in replaced:
+            transaction.on_commit(partial(storage.delete, name))
     return insurance

@@ -1,11 +1,14 @@
 """The patient's profile and insurance in the portal, and the same on the back-office page."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import TestCase
 from django_tenants.utils import tenant_context
 
 from accounts.roles import Role
 from audit.models import AuditEvent
 from patients.models import PatientInsurance, PatientProfile
+from patients.services import save_insurance
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.portal.conftest import Clinic, make_account, portal_client
@@ -142,3 +145,18 @@ def test_practice_b_staff_get_404_for_practice_a_patient(
     for path in (f"/patients/{patient_id}/profile/", f"/patients/{patient_id}/insurance/"):
         assert other_owner.get(path).status_code == 404, path
     assert other_owner.get(f"/patients/{patient_id}/insurance/front/").status_code == 404
+
+
+def test_replacing_a_card_photo_deletes_the_old_file(clinic: Clinic, practice_a: Practice) -> None:
+    account = make_account("replace@example.org")
+    first = SimpleUploadedFile("a.png", PNG_BYTES, content_type="image/png")
+    with transaction.atomic():
+        insurance = save_insurance(account.patient, INSURANCE_POST, card_front=first)
+    old_name = str(insurance.card_front.name)
+    storage = insurance.card_front.storage
+    assert storage.exists(old_name)
+    second = SimpleUploadedFile("b.pdf", PDF_BYTES, content_type="application/pdf")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        insurance = save_insurance(account.patient, INSURANCE_POST, card_front=second)
+    assert not storage.exists(old_name)
+    assert insurance.card_front_content_type == "application/pdf"

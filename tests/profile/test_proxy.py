@@ -1,5 +1,7 @@
 """A guardian acts for a child's record in the portal through a staff-made proxy link."""
 
+from urllib.parse import urlencode
+
 from django_tenants.utils import tenant_context
 
 from accounts.roles import Role
@@ -11,6 +13,7 @@ from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.factories import PatientFactory
 from tests.portal.conftest import Clinic, make_account, portal_client
+from tests.portal.test_accessibility import check_page
 
 
 def _book(clinic: Clinic, patient: Patient, days: int) -> Appointment:
@@ -87,3 +90,36 @@ def test_only_edit_patients_links_and_practice_b_gets_404(
     assert response.status_code == 404
     with tenant_context(practice_a):
         assert not ProxyLink.objects.exists()
+
+
+def test_guardian_books_for_the_chosen_child(clinic: Clinic, practice_a: Practice) -> None:
+    guardian = make_account("booker@example.org")
+    child = PatientFactory.create(first_name="Ivy")
+    ProxyLink.objects.create(account=guardian, patient=child)
+    client = portal_client(guardian, practice_a)
+    client.post(f"/portal/profile/switch/{child.pk}/")
+    start = clinic.local(2, 10)
+    query = urlencode(
+        {
+            "type": clinic.visit.pk,
+            "location": clinic.location.pk,
+            "provider": clinic.provider.pk,
+            "start": start.isoformat(),
+        }
+    )
+    response = client.post(f"/portal/book/confirm/?{query}")
+    assert response.status_code == 302
+    booked = Appointment.objects.get(start=start)
+    assert booked.patient_id == child.pk  # the child's record, not the guardian's
+    assert not Appointment.objects.filter(patient=guardian.patient).exists()
+
+
+def test_profile_pages_have_labelled_controls(clinic: Clinic, practice_a: Practice) -> None:
+    guardian = make_account("labels@example.org")
+    ProxyLink.objects.create(account=guardian, patient=PatientFactory.create())
+    client = portal_client(guardian, practice_a)
+    for path in ("/portal/profile/", "/portal/profile/insurance/", "/portal/profile/switch/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        check_page(response.content.decode())
+    assert "/portal/profile/switch/" in client.get("/portal/").content.decode()

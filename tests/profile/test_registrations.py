@@ -8,6 +8,8 @@ from accounts.roles import Role
 from patients.models import Patient
 from portal import services
 from portal.models import PortalAccount
+from scheduling.booking import book_appointment
+from scheduling.models import Appointment
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.factories import PatientFactory
@@ -84,3 +86,25 @@ def test_practice_b_staff_cannot_review_practice_a_registrations(
     with tenant_context(practice_a):
         account.refresh_from_db()
     assert account.awaiting_review
+
+
+def test_merge_is_refused_when_the_new_record_already_holds_data(
+    clinic: Clinic, practice_a: Practice
+) -> None:
+    existing = PatientFactory.create(first_name="June", last_name="Hart", date_of_birth=BIRTH)
+    account = _register("june4@example.org")
+    book_appointment(
+        patient=account.patient,
+        appointment_type=clinic.visit,
+        provider=clinic.provider,
+        location=clinic.location,
+        start=clinic.local(2, 9),
+        source=Appointment.Source.STAFF,
+    )
+    desk = signed_in_client(staff(practice_a, Role.FRONT_DESK), practice_a)
+    response = desk.post(
+        f"/portal/staff/registrations/{account.pk}/merge/", {"patient": str(existing.pk)}, follow=True
+    )
+    assert "already has appointments or forms" in response.content.decode()
+    account.refresh_from_db()
+    assert account.patient_id != existing.pk and account.awaiting_review
