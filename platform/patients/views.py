@@ -34,6 +34,7 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         "profile": PatientProfile.objects.filter(patient=patient).first(),
         "insurance": PatientInsurance.objects.filter(patient=patient).first(),
         "proxy_links": ProxyLink.objects.filter(patient=patient).select_related("account__patient"),
+        "acts_for": ProxyLink.objects.filter(account__patient=patient).select_related("patient"),
     }
     return render(request, "patients/detail.html", context)
 

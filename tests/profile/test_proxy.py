@@ -39,6 +39,8 @@ def test_guardian_sees_child_appointments_only_while_linked(clinic: Clinic, prac
     assert response.status_code == 302
     link = ProxyLink.objects.get(patient=child)
     assert link.account == guardian and link.kind == "proxy"
+    assert "Park, Milo" in desk.get(f"/patients/{guardian.patient.pk}/").content.decode()
+    assert guardian.email in desk.get(f"/patients/{child.pk}/").content.decode()
 
     client = portal_client(guardian, practice_a)
     assert "Milo" in client.get("/portal/profile/switch/").content.decode()
