@@ -91,7 +91,7 @@ def register_patient(
                 date_of_birth=date_of_birth,
                 email=email,
             )
-            account = PortalAccount(patient=patient, email=email)
+            account = PortalAccount(patient=patient, email=email, awaiting_review=True)
             account.set_password(password)
             account.save()
     except IntegrityError:
@@ -284,9 +284,12 @@ def book_for_patient(
     provider: Provider,
     location: Location,
     start: datetime.datetime,
+    patient: Patient | None = None,
 ) -> Booking:
+    """Books for the account's own record, or for `patient` when a guardian acts for a child (the
+    caller has checked the proxy link); the confirmation goes to the account's email."""
     booking = book_appointment(
-        patient=account.patient,
+        patient=patient or account.patient,
         appointment_type=appointment_type,
         provider=provider,
         location=location,

@@ -14,17 +14,20 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
 from core.tenancy import current_schema
-from portal.models import PortalAccount
+from patients.models import Patient
+from portal.models import PortalAccount, ProxyLink
 
 ACCOUNT_KEY = "portal_account"
 SCHEMA_KEY = "portal_schema"
 SEEN_KEY = "portal_seen"
+ACTING_FOR_KEY = "portal_acting_for"  # a patient the account is a proxy of, chosen in the portal
 
 View = Callable[..., HttpResponse]
 
@@ -63,6 +66,8 @@ def session_account(request: HttpRequest) -> PortalAccount | None:
         return None
     account = (
         PortalAccount.objects.select_related("patient")
+        # Whether the account is anyone's proxy, in the same query: the portal menu offers the switch.
+        .annotate(is_proxy=Exists(ProxyLink.objects.filter(account=OuterRef("pk"))))
         .filter(pk=account_id, is_active=True, email_verified_at__isnull=False)
         .first()
     )
@@ -82,7 +87,21 @@ def patient_required(view: View) -> View:
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('portal:login')}?{query}")
         request.portal_account = account  # type: ignore[attr-defined]
-        request.patient = account.patient  # type: ignore[attr-defined]
+        request.patient = acting_patient(request, account)  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def acting_patient(request: HttpRequest, account: PortalAccount) -> Patient:
+    """The record the portal shows: the account's own, or a patient it is a proxy of when the
+    guardian chose one. The link is looked up on every request, so removing it ends access at once."""
+    acting_for = request.session.get(ACTING_FOR_KEY)
+    if acting_for and acting_for != str(account.patient_id):
+        link = (
+            ProxyLink.objects.select_related("patient").filter(account=account, patient_id=acting_for).first()
+        )
+        if link is not None:
+            return link.patient
+        del request.session[ACTING_FOR_KEY]
+    return account.patient

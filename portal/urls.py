@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import intake_views, messaging_views, staff_views, views
+from portal import backoffice_views, intake_views, messaging_views, profile_views, staff_views, views
 
 app_name = "portal"
 
@@ -47,4 +47,30 @@ urlpatterns = [
     path("messages/<uuid:thread_id>/since/", messaging_views.message_since, name="message_since"),
     # Back office (staff sign-in): POST to send a patient their portal invitation.
     path("staff/invite/<uuid:patient_id>/", staff_views.invite_patient, name="staff_invite"),
+    path("staff/registrations/", backoffice_views.registrations, name="staff_registrations"),
+    path(
+        "staff/registrations/<uuid:account_id>/confirm/",
+        backoffice_views.registration_confirm,
+        name="staff_registration_confirm",
+    ),
+    path(
+        "staff/registrations/<uuid:account_id>/merge/",
+        backoffice_views.registration_merge,
+        name="staff_registration_merge",
+    ),
+    path("staff/patients/<uuid:patient_id>/proxies/", backoffice_views.proxy_add, name="staff_proxy_add"),
+    path(
+        "staff/patients/<uuid:patient_id>/proxies/<uuid:link_id>/remove/",
+        backoffice_views.proxy_remove,
+        name="staff_proxy_remove",
+    ),
+    path("staff/branding/", backoffice_views.branding_edit, name="staff_branding"),
+    # Patient pages: the profile, insurance, and the guardian's choice of record.
+    path("profile/", profile_views.profile, name="profile"),
+    path("profile/insurance/", profile_views.insurance, name="insurance"),
+    path("profile/insurance/<str:side>/", profile_views.insurance_card, name="insurance_card"),
+    path("profile/switch/", profile_views.switch_patient, name="switch"),
+    path("profile/switch/<uuid:patient_id>/", profile_views.switch_to, name="switch_to"),
+    path("brand/logo/", profile_views.logo, name="logo"),
+    path("brand/theme.css", profile_views.theme_css, name="theme_css"),
 ]

@@ -329,6 +329,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
                     provider=provider,
                     location=location,
                     start=start,
+                    patient=request.patient,  # type: ignore[attr-defined]
                 )
         except SlotUnavailable:
             messages.error(request, "Sorry, that time was just taken by someone else. Please choose another.")

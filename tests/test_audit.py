@@ -82,7 +82,7 @@ def test_creating_updating_and_deleting_a_patient_is_audited(
             "last_name": "Newcomb",
             "date_of_birth": "1970-03-04",
             "sex": "F",
-            "phone": "555",
+            "phone": "+15125550147",
         },
     )
     (updated,) = events_for(practice_a, action="update", object_id=patient_id)
@@ -97,7 +97,7 @@ def test_creating_updating_and_deleting_a_patient_is_audited(
             "last_name": "Newcomb",
             "date_of_birth": "1970-03-04",
             "sex": "F",
-            "phone": "555",
+            "phone": "+15125550147",
         },
     )
     assert len(events_for(practice_a, action="update", object_id=patient_id)) == 1

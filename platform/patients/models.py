@@ -27,3 +27,65 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.last_name}, {self.first_name}"
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Spanish"
+
+
+class PatientProfile(models.Model):
+    """What a patient tells the practice about themselves beyond the record's core: address,
+    language, how they may be contacted, and whom to call in an emergency. Phones are E.164."""
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="profile")
+    address_line1 = models.CharField("Address", max_length=120, blank=True)
+    address_line2 = models.CharField("Address line 2", max_length=120, blank=True)
+    city = models.CharField(max_length=80, blank=True)
+    state = models.CharField("State", max_length=40, blank=True)
+    postal_code = models.CharField("ZIP code", max_length=12, blank=True)
+    preferred_language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    sms_consent = models.BooleanField("Text messages (SMS) allowed", default=False)
+    email_consent = models.BooleanField("Email allowed", default=False)
+    emergency_name = models.CharField("Emergency contact name", max_length=120, blank=True)
+    emergency_relation = models.CharField("Emergency contact relation", max_length=60, blank=True)
+    emergency_phone = models.CharField("Emergency contact phone", max_length=20, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.patient}"
+
+
+def _card_path(instance: "PatientInsurance", filename: str) -> str:
+    # Never the patient's file name: it may carry a name, and it is not ours to trust.
+    return f"insurance-cards/{instance.patient_id}/{uuid.uuid4().hex}"
+
+
+class PatientInsurance(models.Model):
+    """The patient's (primary) insurance, with photos of both sides of the card."""
+
+    class Relationship(models.TextChoices):
+        SELF = "self", "Self"
+        SPOUSE = "spouse", "Spouse"
+        CHILD = "child", "Child"
+        OTHER = "other", "Other"
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="insurance")
+    payer = models.CharField("Insurance company (payer)", max_length=120)
+    member_id = models.CharField("Member ID", max_length=40)
+    group_number = models.CharField("Group number", max_length=40, blank=True)
+    subscriber_name = models.CharField("Subscriber name", max_length=120)
+    subscriber_relationship = models.CharField(
+        "Patient's relationship to subscriber",
+        max_length=6,
+        choices=Relationship.choices,
+        default=Relationship.SELF,
+    )
+    card_front = models.FileField(upload_to=_card_path, blank=True)
+    card_front_content_type = models.CharField(max_length=40, blank=True)
+    card_back = models.FileField(upload_to=_card_path, blank=True)
+    card_back_content_type = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Insurance of {self.patient}"

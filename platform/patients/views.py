@@ -1,13 +1,17 @@
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.decorators import capability_required
 from accounts.roles import Capability, role_can
 from audit.services import record_view, record_views
-from patients.forms import PatientForm
-from patients.models import Patient
+from intake.errors import UploadRejected
+from patients import services
+from patients.forms import InsuranceForm, PatientForm, ProfileForm
+from patients.models import Patient, PatientInsurance, PatientProfile
 from patients.selectors import search_patients
+from portal.models import ProxyLink
+from portal.profile_views import card_response
 
 
 @capability_required(Capability.VIEW_PATIENTS)
@@ -24,7 +28,61 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = get_object_or_404(Patient, pk=patient_id)
     record_view(patient)
     can_edit = role_can(request.role, Capability.EDIT_PATIENTS)  # type: ignore[attr-defined]
-    return render(request, "patients/detail.html", {"patient": patient, "can_edit": can_edit})
+    context = {
+        "patient": patient,
+        "can_edit": can_edit,
+        "profile": PatientProfile.objects.filter(patient=patient).first(),
+        "insurance": PatientInsurance.objects.filter(patient=patient).first(),
+        "proxy_links": ProxyLink.objects.filter(patient=patient).select_related("account__patient"),
+        "acts_for": ProxyLink.objects.filter(account__patient=patient).select_related("patient"),
+    }
+    return render(request, "patients/detail.html", context)
+
+
+@capability_required(Capability.EDIT_PATIENTS)
+def patient_profile_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    if request.method == "GET":
+        record_view(patient)
+    initial = ProfileForm.initial_for(patient, services.profile_of(patient))
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.update_demographics(patient, form.cleaned_data)
+        return redirect("patient_detail", patient_id=patient.pk)
+    context = {"form": form, "patient": patient, "what": "profile"}
+    return render(request, "patients/profile_edit.html", context, status=400 if form.errors else 200)
+
+
+@capability_required(Capability.EDIT_PATIENTS)
+def patient_insurance_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    current = PatientInsurance.objects.filter(patient=patient).first()
+    if request.method == "GET" and current is not None:
+        record_view(current)
+    form = InsuranceForm(request.POST or None, request.FILES or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_insurance(
+                patient,
+                form.cleaned_data,
+                card_front=form.cleaned_data.get("card_front"),
+                card_back=form.cleaned_data.get("card_back"),
+            )
+        except UploadRejected as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("patient_detail", patient_id=patient.pk)
+    context = {"form": form, "patient": patient, "what": "insurance"}
+    return render(request, "patients/profile_edit.html", context, status=400 if form.errors else 200)
+
+
+@capability_required(Capability.VIEW_PATIENTS)
+def patient_insurance_card(request: HttpRequest, patient_id: str, side: str) -> HttpResponse:
+    current = get_object_or_404(PatientInsurance, patient_id=patient_id)
+    if side not in ("front", "back"):
+        raise Http404("No such file.")
+    record_view(current)
+    return card_response(current, side)
 
 
 @capability_required(Capability.EDIT_PATIENTS)

@@ -28,6 +28,17 @@ urlpatterns = [
     path("patients/new/", patients.patient_edit, name="patient_new"),
     path("patients/<uuid:patient_id>/", patients.patient_detail, name="patient_detail"),
     path("patients/<uuid:patient_id>/edit/", patients.patient_edit, name="patient_edit"),
+    path("patients/<uuid:patient_id>/profile/", patients.patient_profile_edit, name="patient_profile_edit"),
+    path(
+        "patients/<uuid:patient_id>/insurance/",
+        patients.patient_insurance_edit,
+        name="patient_insurance_edit",
+    ),
+    path(
+        "patients/<uuid:patient_id>/insurance/<str:side>/",
+        patients.patient_insurance_card,
+        name="patient_insurance_card",
+    ),
     path("setup/", scheduling.setup_overview, name="setup_overview"),
     path("setup/locations/new/", scheduling.location_edit, name="location_new"),
     path("setup/locations/<uuid:location_id>/", scheduling.location_edit, name="location_edit"),

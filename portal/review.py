@@ -1,0 +1,74 @@
+"""Staff review of self-registrations: confirm the new record, or merge the account into the
+practice's existing record of the same person and drop the empty duplicate."""
+
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from patients.errors import PatientError
+from patients.models import Patient, PatientInsurance, PatientProfile
+from portal.models import PortalAccount, ProxyLink
+
+# Rows that belong to a fresh registration and move or go with it; anything else means the new
+# record already holds the patient's data (a booking, a form) and is not "empty".
+_EMPTY_RECORD_RELATIONS = {"portal_account", "profile", "insurance"}
+
+
+def awaiting_review() -> QuerySet[PortalAccount]:
+    return PortalAccount.objects.filter(awaiting_review=True).select_related("patient").order_by("created_at")
+
+
+def merge_candidates(account: PortalAccount) -> QuerySet[Patient]:
+    """Existing records with the same name and date of birth, not the registration's own."""
+    new = account.patient
+    return Patient.objects.filter(
+        first_name__iexact=new.first_name,
+        last_name__iexact=new.last_name,
+        date_of_birth=new.date_of_birth,
+        portal_account__isnull=True,
+    ).exclude(pk=new.pk)
+
+
+def confirm_as_new_patient(account: PortalAccount) -> PortalAccount:
+    account.awaiting_review = False
+    account.save(update_fields=["awaiting_review"])
+    return account
+
+
+def _holds_data(patient: Patient) -> bool:
+    for relation in patient._meta.related_objects:
+        if relation.name in _EMPTY_RECORD_RELATIONS or relation.related_model is ProxyLink:
+            continue
+        if relation.related_model._default_manager.filter(**{relation.field.name: patient}).exists():
+            return True
+    return False
+
+
+def merge_into_existing(account: PortalAccount, existing_id: UUID) -> PortalAccount:
+    """Moves the account to `existing` and deletes the duplicate record. Refused (PatientError)
+    when `existing` is not a same-name, same-birth-date record without an account, or when the
+    duplicate already holds data a merge would lose."""
+    with transaction.atomic():
+        account = PortalAccount.objects.select_for_update().select_related("patient").get(pk=account.pk)
+        if not account.awaiting_review:
+            raise PatientError("This registration was already reviewed.")
+        existing = merge_candidates(account).filter(pk=existing_id).first()
+        if existing is None:
+            raise PatientError(
+                "Choose a record with the same name and date of birth, without a portal account."
+            )
+        duplicate = account.patient
+        if _holds_data(duplicate):
+            raise PatientError(
+                "The new record already has appointments or forms; confirm it and merge it by hand."
+            )
+        # What the patient entered since registering goes along, unless the record has its own.
+        for model in (PatientProfile, PatientInsurance):
+            if not model.objects.filter(patient=existing).exists():
+                model.objects.filter(patient=duplicate).update(patient=existing)
+        account.patient = existing
+        account.awaiting_review = False
+        account.save(update_fields=["patient", "awaiting_review"])
+        duplicate.delete()
+    return account
