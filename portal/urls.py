@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import intake_views, staff_views, views
+from portal import intake_views, messaging_views, staff_views, views
 
 app_name = "portal"
 
@@ -41,6 +41,10 @@ urlpatterns = [
     path("forms/<uuid:appointment_id>/", intake_views.fill, name="intake_fill"),
     path("forms/<uuid:appointment_id>/signed.pdf", intake_views.signed_pdf, name="intake_signed_pdf"),
     path("forms/files/<uuid:response_id>/", intake_views.document, name="intake_document"),
+    path("messages/", messaging_views.message_list, name="messages"),
+    path("messages/new/", messaging_views.message_new, name="message_new"),
+    path("messages/<uuid:thread_id>/", messaging_views.message_thread, name="message_thread"),
+    path("messages/<uuid:thread_id>/since/", messaging_views.message_since, name="message_since"),
     # Back office (staff sign-in): POST to send a patient their portal invitation.
     path("staff/invite/<uuid:patient_id>/", staff_views.invite_patient, name="staff_invite"),
 ]

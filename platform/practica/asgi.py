@@ -22,6 +22,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import URLPattern, re_path  # noqa: E402
 
+from messaging.routing import websocket_urlpatterns as messaging_sockets  # noqa: E402
+
 Scope = dict[str, Any]
 ASGIApp = Any
 
@@ -64,7 +66,7 @@ class SameHostOriginValidator:
 
 
 # Consumers are added here, e.g. path("ws/schedule/", ScheduleConsumer.as_asgi()).
-websocket_urlpatterns: list[URLPattern] = []
+websocket_urlpatterns: list[URLPattern] = [*messaging_sockets]
 
 application = ProtocolTypeRouter(
     {

@@ -30,6 +30,12 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
+# Fernet keys for message bodies, newest first (see messaging.crypto); empty: derived from SECRET_KEY.
+MESSAGE_ENCRYPTION_KEYS = env.list("MESSAGE_ENCRYPTION_KEYS", default=[])
+# At most this many messages from one patient per MESSAGING_RATE_SECONDS (see messaging.services).
+MESSAGING_PATIENT_RATE = env.int("MESSAGING_PATIENT_RATE", default=20)
+MESSAGING_RATE_SECONDS = env.int("MESSAGING_RATE_SECONDS", default=600)
+
 # Empty REDIS_URL means "no Redis": in-process fallbacks, announced at start (see core.apps).
 REDIS_URL = env.str("REDIS_URL", default="")
 
@@ -59,6 +65,7 @@ TENANT_APPS = [
     "portal",
     "billing",
     "intake",
+    "messaging",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -216,7 +223,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # The layer's receive blocks 5 s in Redis (BZPOPMIN); redis-py's default read timeout is
+            # also 5 s, so under load an idle socket's read timed out and the socket died (1011).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }
     }
 else:

@@ -6,6 +6,7 @@ from accounts import views as accounts
 from audit import views as audit
 from billing import views as billing
 from core import views as core
+from messaging import views as messaging
 from patients import views as patients
 from portal import views as portal
 from scheduling import views as scheduling
@@ -63,6 +64,10 @@ urlpatterns = [
         name="appointment_status",
     ),
     path("audit/", audit.audit_log, name="audit_log"),
+    path("messages/", messaging.inbox, name="messaging_inbox"),
+    path("messages/<uuid:thread_id>/", messaging.thread_detail, name="messaging_thread"),
+    path("messages/<uuid:thread_id>/since/", messaging.thread_since, name="messaging_since"),
+    path("messages/<uuid:thread_id>/<slug:action>/", messaging.thread_action, name="messaging_action"),
     path("api/", include("api.urls")),
     path("portal/", include("portal.urls")),
     path("intake/", include("intake.urls")),

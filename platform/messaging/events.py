@@ -1,0 +1,96 @@
+"""Live updates: channel group names and pushes after commit.
+
+A message is stored first; its push goes out only once the transaction has committed, and a push
+that fails is logged and dropped: clients fetch everything after the last message they saw when
+they (re)connect, so nothing is lost with it.
+"""
+
+import logging
+import re
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from core.tenancy import current_schema
+from messaging.models import Message, Thread
+
+logger = logging.getLogger(__name__)
+
+EVENT_TYPE = "messaging.event"  # handled by MessagingConsumer.messaging_event
+
+
+def _group(*parts: str) -> str:
+    # Channels allows ASCII letters, digits, "-", "_" and "." in group names, under 100 characters.
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", ".".join(parts))[:99]
+
+
+def staff_inbox_group(schema: str) -> str:
+    return _group(schema, "staff")
+
+
+def patient_group(schema: str, patient_id: object) -> str:
+    return _group(schema, "patient", str(patient_id))
+
+
+def thread_group(schema: str, thread_id: object) -> str:
+    """The patient's side of one thread."""
+    return _group(schema, "thread", str(thread_id))
+
+
+def thread_staff_group(schema: str, thread_id: object) -> str:
+    """Staff looking at one thread: they also get its internal notes."""
+    return _group(schema, "thread", str(thread_id), "staff")
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "thread": str(message.thread_id),
+        "kind": message.kind,
+        "author": message.author,
+        "body": message.body,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def _send(groups: list[str], event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        try:
+            async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "event": event})
+        except Exception:  # a lost push costs only liveness: the message is stored
+            logger.exception("messaging push failed", extra={"group": group})
+
+
+def push_message_on_commit(message: Message) -> None:
+    schema = current_schema()
+    thread = message.thread
+    event = {"type": "message", "message": message_payload(message)}
+    groups = [staff_inbox_group(schema), thread_staff_group(schema, thread.pk)]
+    if not message.is_note:
+        groups += [thread_group(schema, thread.pk), patient_group(schema, thread.patient_id)]
+    transaction.on_commit(lambda: _send(groups, event))
+
+
+def push_thread_change_on_commit(thread: Thread) -> None:
+    """Status, assignment or read receipts changed: both sides may show it."""
+    schema = current_schema()
+    event = {
+        "type": "thread",
+        "thread": str(thread.pk),
+        "status": thread.status,
+        "assigned_to": thread.assigned_to_id,
+        "patient_read_at": thread.patient_read_at.isoformat() if thread.patient_read_at else None,
+        "staff_read_at": thread.staff_read_at.isoformat() if thread.staff_read_at else None,
+    }
+    groups = [
+        staff_inbox_group(schema),
+        thread_staff_group(schema, thread.pk),
+        thread_group(schema, thread.pk),
+        patient_group(schema, thread.patient_id),
+    ]
+    transaction.on_commit(lambda: _send(groups, event))

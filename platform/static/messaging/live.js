@@ -1,0 +1,73 @@
+// Live secure messages. The page works without this file (plain form POSTs); with it, new
+// messages appear as they are sent. Text is inserted as text, never as HTML.
+(function () {
+  "use strict";
+
+  function socketUrl(path) {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    return scheme + window.location.host + path;
+  }
+
+  function author(message, viewer) {
+    if (message.kind === "note") return "Internal note";
+    if (message.author === "patient") return viewer === "patient" ? "You" : "Patient";
+    return "Care team";
+  }
+
+  function appendMessage(list, message) {
+    if (list.querySelector('[data-id="' + message.id + '"]')) return;
+    var item = document.createElement("li");
+    item.className = message.kind === "note" ? "note" : message.author;
+    item.setAttribute("data-id", String(message.id));
+    var who = document.createElement("strong");
+    who.textContent = author(message, list.getAttribute("data-viewer"));
+    var when = document.createElement("time");
+    when.setAttribute("datetime", message.created_at);
+    when.textContent = " " + new Date(message.created_at).toLocaleString();
+    var body = document.createElement("p");
+    body.textContent = message.body;
+    item.appendChild(who);
+    item.appendChild(when);
+    item.appendChild(body);
+    list.appendChild(item);
+    var last = parseInt(list.getAttribute("data-last-id") || "0", 10);
+    if (message.id > last) list.setAttribute("data-last-id", String(message.id));
+  }
+
+  function connect(element, delay) {
+    var mode = element.getAttribute("data-live-mode");
+    var socket = new WebSocket(socketUrl(element.getAttribute("data-live-socket")));
+    socket.onopen = function () {
+      delay = 1000;
+      if (mode === "thread") {
+        // Whatever was sent while this page was offline.
+        var after = parseInt(element.getAttribute("data-last-id") || "0", 10);
+        socket.send(JSON.stringify({ type: "since", after: after }));
+      }
+    };
+    socket.onmessage = function (frame) {
+      var event = JSON.parse(frame.data);
+      if (mode === "thread") {
+        if (event.type === "message") {
+          appendMessage(element, event.message);
+          var fromOtherSide = event.message.author !== element.getAttribute("data-viewer");
+          if (fromOtherSide && event.message.kind === "message" && !document.hidden) {
+            socket.send(JSON.stringify({ type: "read" }));
+          }
+        }
+        if (event.type === "since") event.messages.forEach(function (m) { appendMessage(element, m); });
+      } else if (event.type === "message") {
+        element.textContent = "New messages have arrived. Reload the page to see them.";
+      }
+    };
+    socket.onclose = function (close) {
+      if (close.code === 4403 || close.code === 4404) return; // not allowed: do not insist
+      window.setTimeout(function () { connect(element, Math.min(delay * 2, 30000)); }, delay);
+    };
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var live = document.querySelectorAll("[data-live-socket]");
+    for (var i = 0; i < live.length; i++) connect(live[i], 1000);
+  });
+})();
