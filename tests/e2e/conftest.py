@@ -83,7 +83,7 @@ def _set_up_practice() -> Site:
         name="End to End Clinic", slug=SLUG, plan=Plan.objects.get(code="group"), time_zone=ZONE
     )
     staff = UserFactory.create(email="frontdesk@e2e.example", full_name="Fran Desk")
-    Membership.objects.create(user=staff, practice=practice, role=Role.OWNER)
+    Membership.objects.create(user=staff, practice=practice, role=Role.FRONT_DESK)
     with tenant_context(practice):
         location = LocationFactory.create(name="Main clinic", time_zone=ZONE, address="1 Main St")
         provider = ProviderFactory.create(display_name="Dr Ada Lane")

@@ -1,17 +1,21 @@
-"""A new patient, in a real browser: registers, confirms their email, signs in, books a visit and
-fills in its intake packet; every portal page on the way passes axe-core with no serious or
-critical violation."""
+"""A new patient, in a real browser: registers, confirms their email, signs in, books a visit,
+fills in its intake packet and writes to the care team, whose reply (sent by a member of staff in a
+second browser context) appears on the patient's open page without a reload. Every portal page on
+the way passes axe-core with no serious or critical violation."""
 
 import re
+import time
 from typing import Any
 
 import pytest
 from django_tenants.utils import tenant_context
 
 from intake.models import IntakeSubmission
+from messaging.models import Thread
 from portal.models import PortalAccount
 from scheduling.models import Appointment
 from tests.e2e.conftest import CONSENT_BODY, Server, Site, assert_accessible
+from tests.factories import PASSWORD
 
 # django_db: pytest-django only creates the test database for sessions with a test that asks for it.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
@@ -86,6 +90,42 @@ def fill_intake(page: Any, server: Server, appointment_id: str) -> None:
     assert_accessible(page)
 
 
+def talk_to_the_care_team(page: Any, server: Server, new_context: Any, site: Site) -> None:
+    page.get_by_role("navigation", name="Patient portal").get_by_role("link", name="Messages").click()
+    page.wait_for_url("**/portal/messages/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Write a new message").click()
+    page.wait_for_url("**/portal/messages/new/")
+    assert_accessible(page)
+    page.get_by_label("Your message").fill("Can I bring my own blood test results?")
+    page.get_by_role("button", name="Send message").click()
+    page.wait_for_url(re.compile(r"/portal/messages/[0-9a-f-]{36}/$"))
+    thread = page.get_by_role("list", name="Messages")
+    thread.get_by_text("Can I bring my own blood test results?").wait_for()
+    assert_accessible(page)
+    # A reload would lose this mark; the reply must arrive with the page as it is.
+    page.evaluate("window.stillTheSamePage = true")
+
+    staff = new_context().new_page()
+    staff.goto(f"{server.base_url}/login/")
+    staff.get_by_label("Email").fill(site.staff_email)
+    staff.get_by_label("Password").fill(PASSWORD)
+    staff.get_by_role("button", name="Sign in").click()
+    staff.wait_for_url(re.compile(r"/$|/dashboard"))
+    staff.goto(f"{server.base_url}/messages/")
+    staff.get_by_role("link", name="June Park").click()
+    staff.get_by_text("Can I bring my own blood test results?").wait_for()
+    staff.get_by_label("Reply to the patient").fill("Yes, please bring them along.")
+    sent_at = time.monotonic()
+    staff.get_by_role("button", name="Send reply").click()
+
+    thread.get_by_text("Yes, please bring them along.").wait_for(timeout=5_000)
+    arrived_after = time.monotonic() - sent_at
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert arrived_after < 3, arrived_after  # the issue asks for within a second; slack for CI
+    assert_accessible(page)
+
+
 def visit_the_other_portal_pages(page: Any, server: Server, appointment_id: str) -> None:
     """The pages the journey does not pass through, each checked by axe-core as well."""
     for path in (
@@ -103,13 +143,14 @@ def visit_the_other_portal_pages(page: Any, server: Server, appointment_id: str)
     assert_accessible(page)
 
 
-def test_patient_registers_books_and_fills_in_intake(
+def test_patient_registers_books_fills_in_intake_and_gets_a_live_reply(
     e2e_site: Site, server: Server, new_context: Any
 ) -> None:
     page = new_context().new_page()
     register_and_sign_in(page, server)
     appointment_id = book_first_open_time(page, e2e_site)
     fill_intake(page, server, appointment_id)
+    talk_to_the_care_team(page, server, new_context, e2e_site)
     visit_the_other_portal_pages(page, server, appointment_id)
 
     with tenant_context(e2e_site.practice):
@@ -123,3 +164,8 @@ def test_patient_registers_books_and_fills_in_intake(
         answers = {r.item.label: r for r in submission.responses.select_related("item")}
         assert answers["Allergies"].answer == "Penicillin"
         assert answers["Consent to treatment"].signed_name == "June Park"
+        (thread,) = Thread.objects.filter(patient=account.patient)
+        assert [(m.author, m.body) for m in thread.messages.order_by("pk")] == [
+            ("patient", "Can I bring my own blood test results?"),
+            ("staff", "Yes, please bring them along."),
+        ]
