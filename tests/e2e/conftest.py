@@ -9,6 +9,7 @@ resolved from the Host header as in production."""
 import datetime
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -168,6 +169,8 @@ def server(e2e_site: Site, django_db_blocker: Any) -> Iterator[Server]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _wait_until_serving(port: int, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -141,6 +141,17 @@ def visit_the_other_portal_pages(page: Any, server: Server, appointment_id: str)
     page.get_by_role("link", name=re.compile("forgot", re.I)).click()
     page.wait_for_url("**/portal/password-reset/")
     assert_accessible(page)
+    page.get_by_label("Email").fill(PATIENT_EMAIL)
+    page.get_by_role("button", name="Email me a link").click()
+    page.get_by_role("heading", level=1).wait_for()
+    reset = re.search(r"https?://\S+/portal/password-reset/\S+/", server.emails_to(PATIENT_EMAIL)[-1])
+    assert reset
+    page.goto(reset.group(0))
+    page.get_by_label("Password again").wait_for()
+    assert_accessible(page)
+    page.goto(f"{server.base_url}/portal/verify/not-a-token/")  # a link gone wrong
+    page.get_by_role("heading", level=1).wait_for()
+    assert_accessible(page)
 
 
 def test_patient_registers_books_fills_in_intake_and_gets_a_live_reply(
