@@ -155,6 +155,7 @@ setup_browser() {
   local axe="$LOCAL/axe-core-$AXE_VERSION/axe.min.js"
   if [ ! -f "$axe" ]; then
     say "Fetching axe-core $AXE_VERSION"
+    command -v npm >/dev/null || apt_install npm
     local tmp
     tmp=$(mktemp -d)
     (cd "$tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null 2>&1 \

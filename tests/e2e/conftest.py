@@ -41,9 +41,6 @@ CHROMIUM = "/usr/bin/chromium"
 SLUG = "e2e"
 ZONE = "America/Chicago"
 CONSENT_BODY = "I agree that the practice may treat me."
-# Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make between
-# browser steps are plain synchronous code all the same.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def axe_script() -> Path:
@@ -196,6 +193,10 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     axe_script()
+    # While sync_playwright runs, its event loop counts as running in this thread; the ORM calls
+    # the tests make between browser steps are plain synchronous code all the same.
+    unsafe_before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -216,6 +217,10 @@ def browser() -> Iterator[Any]:
         # Inside sync_playwright the tests ran in a context of their own, whose database
         # connection pytest-django cannot see to close before it drops the test database.
         connections.close_all()
+    if unsafe_before is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = unsafe_before
 
 
 @pytest.fixture
