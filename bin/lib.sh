@@ -163,3 +163,26 @@ setup_twilio_mock() {
   fi
   export TWILIO_MOCK_PRISM="$dir/node_modules/.bin/prism" TWILIO_MOCK_SPEC="$spec"
 }
+
+# Headless browser for the end-to-end tests: Debian's Chromium (Playwright's own browser downloads
+# cannot be had here; its bundled driver drives this one) and axe-core's axe.min.js, kept in .local.
+AXE_VERSION=4.14.1
+setup_browser() {
+  if [ ! -x /usr/bin/chromium ]; then
+    say "Installing Chromium"
+    apt_install chromium
+  fi
+  local axe="$LOCAL/axe-core-$AXE_VERSION/axe.min.js"
+  if [ ! -f "$axe" ]; then
+    say "Fetching axe-core $AXE_VERSION"
+    command -v npm >/dev/null || apt_install npm
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null 2>&1 \
+      && tar -xzf "axe-core-$AXE_VERSION.tgz" package/axe.min.js)
+    mkdir -p "$(dirname "$axe")"
+    mv "$tmp/package/axe.min.js" "$axe"
+    rm -rf "$tmp"
+  fi
+  export PRACTICA_AXE_JS="$axe"
+}

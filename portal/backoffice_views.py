@@ -94,8 +94,9 @@ class BrandingForm(forms.Form):
 
     def clean_primary_colour(self) -> str:
         value: str = self.cleaned_data["primary_colour"].strip()
-        if not branding.HEX_COLOUR.match(value):
-            raise forms.ValidationError("Enter the colour as #rrggbb, e.g. #1f5f8b.")
+        problem = branding.colour_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
         return value
 
 

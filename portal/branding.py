@@ -14,8 +14,8 @@ DEFAULT_COLOUR = "#1f5f8b"
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOGO_TYPES = ("image/png", "image/jpeg")  # what every browser shows; PDF and HEIC are not logos
 THEME_CSS = """.portal-nav { border-bottom: 4px solid COLOUR; }
-.portal-nav a, a.button { color: COLOUR; }
-button[type=submit]:not(.link) { background: COLOUR; border-color: COLOUR; color: #fff; }
+.portal-nav a { color: COLOUR; }
+a.button, button[type=submit]:not(.link) { background: COLOUR; border-color: COLOUR; color: #fff; }
 .portal-brand { display: none; }
 """
 LOGO_CSS = """.portal-brand { display: block; height: 48px; margin: 0.5rem 0;
@@ -49,6 +49,31 @@ def branding_summary() -> dict[str, object]:
     return dict(summary)
 
 
+def contrast_with_white(colour: str) -> float:
+    """WCAG 2.1 contrast ratio of white text on `colour` (#rrggbb)."""
+
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return 1.05 / (luminance + 0.05)
+
+
+# Buttons carry white text on the brand colour: WCAG AA asks 4.5:1 for normal text.
+MIN_CONTRAST = 4.5
+
+
+def colour_problem(colour: str) -> str | None:
+    """Why a brand colour cannot be used, or None."""
+    if not HEX_COLOUR.match(colour):
+        return "Enter the colour as #rrggbb, e.g. #1f5f8b."
+    if contrast_with_white(colour) < MIN_CONTRAST:
+        return "This colour is too light for white button text (WCAG AA needs 4.5:1): choose a darker one."
+    return None
+
+
 def primary_colour() -> str:
     return str(branding_summary()["colour"])
 
@@ -56,8 +81,9 @@ def primary_colour() -> str:
 def update_branding(*, primary_colour: str, logo: UploadedFile | None = None) -> PracticeBranding:
     """Raises UploadRejected for a logo that is not a PNG or JPEG by content (or fails the intake
     upload checks), ValueError for a colour that is not #rrggbb."""
-    if not HEX_COLOUR.match(primary_colour):
-        raise ValueError("Enter the colour as #rrggbb, e.g. #1f5f8b.")
+    problem = colour_problem(primary_colour)
+    if problem:
+        raise ValueError(problem)
     content_type = check_upload(logo) if logo is not None else None
     if content_type is not None and content_type not in LOGO_TYPES:
         raise UploadRejected("The logo must be a PNG or JPEG image.")

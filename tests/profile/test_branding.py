@@ -39,6 +39,9 @@ def test_bad_branding_input_and_roles(clinic: Clinic, practice_a: Practice) -> N
     owner = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
     response = owner.post("/portal/staff/branding/", {"primary_colour": "red; } body { x"})
     assert response.status_code == 400 and "primary_colour" in response.context["form"].errors
+    # Too light for the portal's white button text.
+    response = owner.post("/portal/staff/branding/", {"primary_colour": "#ffd966"})
+    assert response.status_code == 400 and "too light" in response.content.decode()
     pdf = SimpleUploadedFile("logo.png", PDF_BYTES, content_type="image/png")
     response = owner.post("/portal/staff/branding/", {"primary_colour": "#112233", "logo": pdf})
     assert response.status_code == 400

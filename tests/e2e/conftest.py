@@ -1,0 +1,259 @@
+"""End-to-end journeys in a real headless Chromium against a real ASGI server (daphne).
+
+pytest-django's `live_server` flushes every table when it ends, which would wipe the session-wide
+practices of tests/conftest.py. Instead a session fixture commits a practice of its own ("e2e") to
+the test database and starts daphne on it in a subprocess.
+The browser reaches `<slug>.practica.test` through Chromium's host resolver rules, so the tenant is
+resolved from the Host header as in production."""
+
+import datetime
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+from django.test import override_settings
+from django_tenants.utils import tenant_context
+
+from accounts.models import Membership
+from accounts.roles import Role
+from intake import services as intake_services
+from intake.models import IntakeItem
+from scheduling.models import AppointmentType, WeeklyHours
+from tenants.models import Plan, Practice
+from tenants.services import provision_practice
+from tests.factories import LocationFactory, ProviderFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+SLUG = "e2e"
+ZONE = "America/Chicago"
+CONSENT_BODY = "I agree that the practice may treat me."
+
+
+def axe_script() -> Path:
+    given = os.environ.get("PRACTICA_AXE_JS")
+    cached = sorted((ROOT / ".local").glob("axe-core-*/axe.min.js"))
+    found = Path(given) if given else (cached[-1] if cached else None)
+    if found is None or not found.is_file() or not Path(CHROMIUM).is_file():
+        pytest.fail("The browser tests need Chromium and axe-core: bin/test installs both.")
+    return found
+
+
+@dataclass
+class Site:
+    practice: Practice
+    staff_email: str
+    visit_type: str
+    provider_name: str
+
+
+@dataclass
+class Server:
+    base_url: str
+    mail_dir: Path
+    log: Path
+
+    def emails_to(self, address: str) -> list[str]:
+        """Bodies of the emails the server sent to `address` (file backend, one file per connection)."""
+        found = []
+        for path in sorted(self.mail_dir.iterdir(), key=lambda p: p.stat().st_mtime):
+            for message in path.read_text().split("-" * 79):
+                if re.search(rf"^To: {re.escape(address)}$", message, re.MULTILINE):
+                    found.append(message)
+        return found
+
+
+def _set_up_practice() -> Site:
+    practice = provision_practice(
+        name="End to End Clinic", slug=SLUG, plan=Plan.objects.get(code="group"), time_zone=ZONE
+    )
+    staff = UserFactory.create(email="frontdesk@e2e.example", full_name="Fran Desk")
+    Membership.objects.create(user=staff, practice=practice, role=Role.FRONT_DESK)
+    with tenant_context(practice):
+        location = LocationFactory.create(name="Main clinic", time_zone=ZONE, address="1 Main St")
+        provider = ProviderFactory.create(display_name="Dr Ada Lane")
+        provider.locations.add(location)
+        for weekday in range(7):
+            WeeklyHours.objects.create(
+                provider=provider,
+                location=location,
+                weekday=weekday,
+                start_time=datetime.time(8),
+                end_time=datetime.time(18),
+                effective_from=datetime.date(2020, 1, 1),
+            )
+        visit = AppointmentType.objects.create(
+            name="General check-up", duration_minutes=30, min_notice_minutes=60
+        )
+        packet = intake_services.packet_for_type(visit)
+        kind = IntakeItem.FieldType
+        intake_services.add_question(packet, label="Allergies", field_type=kind.SHORT_TEXT)
+        intake_services.add_question(packet, label="Do you smoke?", field_type=kind.YES_NO)
+        intake_services.add_consent(packet, label="Consent to treatment", body=CONSENT_BODY)
+        intake_services.add_document_request(packet, document_kind=IntakeItem.DocumentKind.INSURANCE_FRONT)
+    return Site(practice, staff.email, visit.name, provider.display_name)
+
+
+@pytest.fixture(scope="session")
+def e2e_site(django_db_setup: None, django_db_blocker: Any) -> Site:
+    """Committed, and left in place: the test database goes at the end of the session, and no other
+    test counts or lists all practices (deleting one would audit into its dropped schema)."""
+    with django_db_blocker.unblock():
+        return _set_up_practice()
+
+
+def _database_url() -> str:
+    db = connection.settings_dict  # pytest-django has pointed it at the test database
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(e2e_site: Site, django_db_blocker: Any) -> Iterator[Server]:
+    work = Path(tempfile.mkdtemp(prefix="practica-e2e-"))
+    static_root, mail_dir, log = work / "static", work / "mail", work / "server.log"
+    mail_dir.mkdir()
+    with override_settings(STATIC_ROOT=str(static_root)):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.e2e.server_settings",
+        "DATABASE_URL": _database_url(),
+        "DB_CONN_MAX_AGE": "0",
+        "STATIC_ROOT": str(static_root),
+        "MEDIA_ROOT": str(work / "media"),
+        "PRACTICA_E2E_MAIL_DIR": str(mail_dir),
+        "PUBLIC_SCHEME": "http",
+        "PUBLIC_PORT": f":{port}",
+        "PYTHONPATH": f"{ROOT / 'platform'}{os.pathsep}{ROOT}",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    with log.open("w") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "practica.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://{SLUG}.practica.test:{port}"
+    try:
+        _wait_until_serving(port, process, log)
+        yield Server(base_url, mail_dir, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _wait_until_serving(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"daphne exited:\n{log.read_text()}")
+        try:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/portal/login/", headers={"Host": f"{SLUG}.practica.test"}
+            )
+            with urllib.request.urlopen(request, timeout=2):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"daphne did not answer within 30 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Per module: sync_playwright keeps an event loop in this thread while it runs, which later
+    tests that call async code synchronously (async_to_sync) must not find there."""
+    from playwright.sync_api import sync_playwright
+
+    axe_script()
+    # While sync_playwright runs, its event loop counts as running in this thread; the ORM calls
+    # the tests make between browser steps are plain synchronous code all the same.
+    unsafe_before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--host-resolver-rules=MAP *.practica.test 127.0.0.1",
+            ],
+        )
+        yield chromium
+        chromium.close()
+        # Inside sync_playwright the tests ran in a context of their own, whose database
+        # connection pytest-django cannot see to close before it drops the test database.
+        connections.close_all()
+    if unsafe_before is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = unsafe_before
+
+
+@pytest.fixture
+def new_context(browser: Any) -> Iterator[Any]:
+    """Opens browser contexts (separate cookie jars: one per person) and closes them after the test.
+    CSP is bypassed only so that axe-core can be injected; the pages' own scripts are 'self'."""
+    contexts: list[Any] = []
+
+    def open_context() -> Any:
+        context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+SERIOUS = """
+async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => `${v.impact} ${v.id}: ${v.help} at `
+      + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+}
+"""
+
+
+def assert_accessible(page: Any) -> None:
+    """No serious or critical axe-core violation on the page as it is now."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_script()))
+    violations = page.evaluate(SERIOUS)
+    assert violations == [], f"{page.url}:\n" + "\n".join(violations)

@@ -1,0 +1,10 @@
+"""Settings of the daphne server the browser tests start: the test settings, plus the folder of the
+file email backend (which the production settings do not read from the environment), so that the
+test process can read the emails the server sends."""
+
+import os
+
+from tests.settings import *  # noqa: F403
+
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.environ["PRACTICA_E2E_MAIL_DIR"]
