@@ -31,6 +31,7 @@ from accounts.models import Membership
 from accounts.roles import Role
 from intake import services as intake_services
 from intake.models import IntakeItem
+from notifications.routing.models import PracticeDueWork
 from scheduling.models import AppointmentType, WeeklyHours
 from tenants.models import Plan, Practice
 from tenants.services import provision_practice
@@ -113,6 +114,15 @@ def e2e_site(django_db_setup: None, django_db_blocker: Any) -> Site:
     test counts or lists all practices (deleting one would audit into its dropped schema)."""
     with django_db_blocker.unblock():
         return _set_up_practice()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_due_reminders_left_behind(e2e_site: Site, django_db_blocker: Any) -> Iterator[None]:
+    """The journey's booking plans reminders, which puts the practice in the public index of due
+    work; the reminder tick tests that run later count the practices in that index."""
+    yield
+    with django_db_blocker.unblock():
+        PracticeDueWork.objects.filter(practice=e2e_site.practice).delete()
 
 
 def _database_url() -> str:
