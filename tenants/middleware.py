@@ -17,7 +17,10 @@ class PracticeStatusMiddleware:
         request.practice = None  # type: ignore[attr-defined]
         if isinstance(tenant, Practice) and not tenant.is_public:
             request.practice = tenant  # type: ignore[attr-defined]
-            if tenant.status == Practice.Status.SUSPENDED and not request.path.startswith("/health"):
+            # The owner's data export stays reachable (the view itself checks the role).
+            if tenant.status == Practice.Status.SUSPENDED and not request.path.startswith(
+                ("/health", "/billing/export/")
+            ):
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": f"{tenant.name} is suspended."}, status=403)
                 return render(request, "tenants/suspended.html", {"practice_name": tenant.name}, status=403)
