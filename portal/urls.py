@@ -1,6 +1,14 @@
 from django.urls import path
 
-from portal import backoffice_views, intake_views, messaging_views, profile_views, staff_views, views
+from portal import (
+    backoffice_views,
+    billing_views,
+    intake_views,
+    messaging_views,
+    profile_views,
+    staff_views,
+    views,
+)
 
 app_name = "portal"
 
@@ -71,6 +79,8 @@ urlpatterns = [
     path("profile/insurance/<str:side>/", profile_views.insurance_card, name="insurance_card"),
     path("profile/switch/", profile_views.switch_patient, name="switch"),
     path("profile/switch/<uuid:patient_id>/", profile_views.switch_to, name="switch_to"),
+    path("balance/", billing_views.balance, name="balance"),
+    path("balance/payments/<uuid:payment_id>/", billing_views.payment_detail, name="balance_payment"),
     path("brand/logo/", profile_views.logo, name="logo"),
     path("brand/theme.css", profile_views.theme_css, name="theme_css"),
 ]

@@ -5,6 +5,8 @@ from django.shortcuts import render
 
 from tenants.models import Practice
 
+SUSPENDED_OPEN_PATHS = ("/health", "/billing/export/", "/login/", "/logout/", "/handoff/")
+
 
 class PracticeStatusMiddleware:
     """A suspended practice shows one page that says so, and nothing of its data."""
@@ -17,7 +19,10 @@ class PracticeStatusMiddleware:
         request.practice = None  # type: ignore[attr-defined]
         if isinstance(tenant, Practice) and not tenant.is_public:
             request.practice = tenant  # type: ignore[attr-defined]
-            if tenant.status == Practice.Status.SUSPENDED and not request.path.startswith("/health"):
+            # Signing in and the owner's data export stay reachable (the export view checks the
+            # role); neither shows any of the practice's data.
+            suspended = tenant.status == Practice.Status.SUSPENDED
+            if suspended and not request.path.startswith(SUSPENDED_OPEN_PATHS):
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": f"{tenant.name} is suspended."}, status=403)
                 return render(request, "tenants/suspended.html", {"practice_name": tenant.name}, status=403)

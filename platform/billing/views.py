@@ -20,7 +20,7 @@ from accounts.decorators import capability_required
 from accounts.models import User
 from accounts.roles import Capability
 from audit.services import record_view
-from billing import ledger, paylinks, payments
+from billing import export, ledger, paylinks, payments
 from billing.errors import BillingError
 from billing.forms import AmountForm, CardSetupForm, EntryForm, FeeForm, RefundForm
 from billing.models import Dispute, LedgerEntry, Payment, StripeCustomer
@@ -316,3 +316,14 @@ def pay_link(request: HttpRequest, token: str) -> HttpResponse:
         "billing/pay_link.html",
         {"amount_cents": link.amount_cents, "practice_name": practice.name, "paid": "paid" in request.GET},
     )
+
+
+@capability_required(Capability.MANAGE_PRACTICE)
+def practice_export(request: HttpRequest) -> HttpResponse:
+    """The owner's download of all the practice's data (reachable while suspended or read-only)."""
+    practice = _practice(request)
+    response = HttpResponse(export.practice_export_zip(practice), content_type="application/zip")
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="{practice.slug}-export-{stamp}.zip"'
+    response["Cache-Control"] = "no-store"
+    return response

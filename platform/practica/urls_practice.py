@@ -103,6 +103,7 @@ urlpatterns = [
     path("billing/payments/<uuid:payment_id>/refund/", billing.refund, name="billing_refund"),
     path("billing/reports/daily/", billing.daily_report, name="billing_daily_report"),
     path("billing/payouts/", billing.payouts, name="billing_payouts"),
+    path("billing/export/", billing.practice_export, name="billing_practice_export"),
     path("pay/<str:token>/", billing.pay_link, name="pay_link"),
     path("notifications/", include("notifications.urls")),
 ]

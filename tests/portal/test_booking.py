@@ -247,7 +247,7 @@ def test_home_lists_upcoming_and_past(clinic: Clinic, client: Client, patient: P
     assert f"/portal/appointments/{upcoming.pk}/" in upcoming_part
     assert f"/portal/appointments/{upcoming.pk}/cancel/" in upcoming_part
     assert past.start.astimezone(clinic.local(0, 0).tzinfo).strftime("%-d %B %Y") in past_part
-    assert "not available in the portal yet" in html
+    assert 'href="/portal/balance/"' in html  # the balance page replaced the "coming soon" note
 
 
 def count_queries(client: Client, path: str) -> int:
