@@ -91,3 +91,21 @@ def test_spanish_patients_get_the_spanish_wording(alpha: Setup) -> None:
     text = compose(confirmation).text
     assert "su cita está reservada" in text
     assert "15:00" in text
+
+
+def test_the_link_is_the_portal_page_of_that_appointment(alpha: Setup) -> None:
+    MessageTemplate.objects.create(
+        kind=Kind.CONFIRMATION, channel=Channel.SMS, language="en", body_text="{link}"
+    )
+    appointment = alpha.book(local(5, 15))
+    confirmation = appointment.notifications.get(kind=Kind.CONFIRMATION, channel=Channel.SMS)
+    assert compose(confirmation).text == f"https://alpha.practica.test/portal/appointments/{appointment.pk}/"
+
+
+def test_a_cancellation_links_to_booking_again(alpha: Setup) -> None:
+    MessageTemplate.objects.create(
+        kind=Kind.CANCELLED, channel=Channel.SMS, language="en", body_text="{link}"
+    )
+    appointment = alpha.book(local(5, 15))
+    notice = Notification(appointment=appointment, kind=Kind.CANCELLED, channel=Channel.SMS)
+    assert compose(notice).text == "https://alpha.practica.test/portal/book/"

@@ -163,10 +163,11 @@ def test_cancel_inside_the_cutoff_follows_the_practice_policy(routed: Setup) -> 
     assert InboundMessage.objects.get().handling == InboundMessage.Handling.NEEDS_STAFF
 
 
-def test_r_sends_a_reschedule_link(routed: Setup) -> None:
-    routed.book(local(3, 14))
+def test_r_sends_a_link_to_the_portal_page_that_moves_that_appointment(routed: Setup) -> None:
+    appointment = routed.book(local(3, 14))
     response = post_signed(INBOUND_URL, text("r"))
-    assert b"https://alpha.practica.test/" in response.content  # type: ignore[attr-defined]
+    link = f"https://alpha.practica.test/portal/appointments/{appointment.pk}/reschedule/"
+    assert link.encode() in response.content  # type: ignore[attr-defined]
 
 
 def test_two_upcoming_appointments_get_a_helpful_reply_and_change_nothing(routed: Setup) -> None:
