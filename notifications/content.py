@@ -6,19 +6,21 @@ from django.db import connection
 from django.utils import formats, translation
 
 from notifications.links import appointment_page, booking_page
-from notifications.models import Channel, Kind, MessageTemplate, Notification, PatientMessaging
+from notifications.models import Channel, Kind, MessageTemplate, Notification
 from notifications.policy import current_policy
 from notifications.templating import Rendered, default_wording, render
+from patients.models import Language, PatientProfile
 from scheduling.models import Appointment
 
 GENERIC_VISIT = {"en": "appointment", "es": "cita"}
 
 
 def language_for(appointment: Appointment) -> str:
-    chosen = PatientMessaging.objects.filter(patient_id=appointment.patient_id).values_list(
-        "language", flat=True
+    """The patient's profile says which language; without a profile, the practice's default."""
+    chosen = PatientProfile.objects.filter(patient_id=appointment.patient_id).values_list(
+        "preferred_language", flat=True
     )
-    return chosen.first() or current_policy().default_language
+    return chosen.first() or current_policy().default_language or Language.ENGLISH
 
 
 def values_for(appointment: Appointment, language: str, kind: str = Kind.REMINDER) -> dict[str, str]:
