@@ -252,3 +252,18 @@ def test_the_delivery_log_needs_a_role_at_this_practice(routed: Setup, practice_
     outsider = signed_in_client(staff(practice_b, Role.OWNER), practice_b)
     outsider.defaults["HTTP_HOST"] = host_of(routed.practice)
     assert outsider.get("/notifications/log/").status_code == 404
+
+
+def test_a_delivered_callback_is_pushed_to_the_practices_delivery_log_after_commit(
+    routed: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.messaging.conftest import run_commit_hooks
+
+    pushed: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr("notifications.live._send", lambda group, event: pushed.append((group, event)))
+    row = sent_sms(routed)
+    params = {"MessageSid": "SM" + "d4" * 16, "MessageStatus": "delivered"}
+    post_signed(status_url(routed), params, host=host_of(routed.practice))
+    run_commit_hooks()
+    event = {"type": "state", "id": str(row.pk), "state": "delivered", "label": "Delivered"}
+    assert pushed == [(f"{routed.practice.schema_name}.deliveries", event)]
