@@ -5,23 +5,25 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.utils import formats, translation
 
-from core.links import practice_url
-from notifications.models import Channel, MessageTemplate, Notification, PatientMessaging
+from notifications.links import appointment_page, booking_page
+from notifications.models import Channel, Kind, MessageTemplate, Notification
 from notifications.policy import current_policy
 from notifications.templating import Rendered, default_wording, render
+from patients.models import Language, PatientProfile
 from scheduling.models import Appointment
 
 GENERIC_VISIT = {"en": "appointment", "es": "cita"}
 
 
 def language_for(appointment: Appointment) -> str:
-    chosen = PatientMessaging.objects.filter(patient_id=appointment.patient_id).values_list(
-        "language", flat=True
+    """The patient's profile says which language; without a profile, the practice's default."""
+    chosen = PatientProfile.objects.filter(patient_id=appointment.patient_id).values_list(
+        "preferred_language", flat=True
     )
-    return chosen.first() or current_policy().default_language
+    return chosen.first() or current_policy().default_language or Language.ENGLISH
 
 
-def values_for(appointment: Appointment, language: str) -> dict[str, str]:
+def values_for(appointment: Appointment, language: str, kind: str = Kind.REMINDER) -> dict[str, str]:
     """The only values a template can use. The type's name only when the practice marked it safe."""
     tenant = connection.tenant  # type: ignore[attr-defined]
     location = appointment.location
@@ -36,7 +38,7 @@ def values_for(appointment: Appointment, language: str) -> dict[str, str]:
         "date": date,
         "time": time,
         "location": ", ".join(part for part in (location.name, location.address) if part),
-        "link": practice_url(tenant.slug, "/"),
+        "link": booking_page() if kind == Kind.CANCELLED else appointment_page(appointment),
         "appointment_type": appointment.appointment_type.name
         if type_is_safe
         else GENERIC_VISIT.get(language, "appointment"),
@@ -54,7 +56,7 @@ def compose(notification: Notification) -> Rendered:
     appointment = notification.appointment
     language = language_for(appointment)
     subject, text, body_html = wording(notification.kind, notification.channel, language)
-    values = values_for(appointment, language)
+    values = values_for(appointment, language, notification.kind)
     return Rendered(
         subject=render(subject, values),
         text=render(text, values),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.links import practice_url
 from notifications import sms
 from notifications.content import compose
+from notifications.live import push_states_on_commit
 from notifications.models import Channel, Kind, Notification, SmsOptOut
 from notifications.phones import to_e164
 from notifications.policy import current_policy, end_of_quiet_hours, in_quiet_hours
@@ -93,9 +94,11 @@ def refresh_due_work() -> None:
 def _finish(notification: Notification, state: str, **fields: object) -> None:
     """Record the outcome, only if this worker still holds the claim."""
     fields.update(state=state, updated_at=timezone.now())
-    Notification.objects.filter(
+    changed = Notification.objects.filter(
         pk=notification.pk, state=State.SENDING, claimed_at=notification.claimed_at
     ).update(**fields)
+    if changed:
+        push_states_on_commit([(notification.pk, state)])
 
 
 def deliver(notification: Notification, now: datetime.datetime | None = None) -> None:

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import F, Func, Value
 from django.utils import formats, timezone
 
-from core.links import practice_url
+from notifications.links import reschedule_page
 from notifications.models import InboundMessage, SmsOptOut
 from notifications.phones import to_e164
 from notifications.policy import current_policy
@@ -113,7 +113,7 @@ def handle_sms(*, from_phone: str, body: str, message_sid: str) -> Outcome:
         except SchedulingError as error:
             return record(Handling.NEEDS_STAFF, "" if opted_out else f"{tenant.name}: {error}")
         return record(Handling.CANCELLED, "" if opted_out else f"{tenant.name}: {when} is cancelled.")
-    link = practice_url(tenant.slug, "/")
+    link = reschedule_page(appointment)
     return record(
         Handling.RESCHEDULE_LINK,
         "" if opted_out else f"{tenant.name}: to choose a new time for {when}: {link}",

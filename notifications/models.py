@@ -112,16 +112,6 @@ class MessageTemplate(models.Model):
         return f"{self.get_kind_display()} · {self.get_channel_display()} · {self.language}"
 
 
-class PatientMessaging(models.Model):
-    """How a patient wants to hear from the practice."""
-
-    patient = models.OneToOneField("patients.Patient", on_delete=models.CASCADE, related_name="messaging")
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
-
-    def __str__(self) -> str:
-        return f"{self.patient_id}: {self.language}"
-
-
 class Notification(models.Model):
     """One planned message to a patient about an appointment, and what became of it."""
 

@@ -12,6 +12,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from notifications import sms
 from notifications.inbound import handle_sms
+from notifications.live import push_states_on_commit
 from notifications.models import Notification, SmsOptOut
 from notifications.routing.models import PracticeSmsRoute
 from tenants.models import Practice
@@ -42,6 +43,9 @@ def status_callback(request: HttpRequest) -> HttpResponse:
         Notification.objects.filter(provider_message_id=sid).exclude(state=State.DELIVERED) if sid else None
     )
     if rows is not None:
+        if status in ("delivered", "undelivered", "failed"):
+            state = State.DELIVERED if status == "delivered" else State.FAILED
+            push_states_on_commit([(pk, state) for pk in rows.values_list("pk", flat=True)])
         if status == "delivered":
             rows.update(state=State.DELIVERED, delivered_at=timezone.now(), updated_at=timezone.now())
         elif status in ("undelivered", "failed"):

@@ -23,6 +23,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import URLPattern, re_path  # noqa: E402
 
 from messaging.routing import websocket_urlpatterns as messaging_sockets  # noqa: E402
+from notifications.sockets import websocket_urlpatterns as notification_sockets  # noqa: E402
 
 Scope = dict[str, Any]
 ASGIApp = Any
@@ -66,7 +67,7 @@ class SameHostOriginValidator:
 
 
 # Consumers are added here, e.g. path("ws/schedule/", ScheduleConsumer.as_asgi()).
-websocket_urlpatterns: list[URLPattern] = [*messaging_sockets]
+websocket_urlpatterns: list[URLPattern] = [*messaging_sockets, *notification_sockets]
 
 application = ProtocolTypeRouter(
     {

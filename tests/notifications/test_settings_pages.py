@@ -142,3 +142,13 @@ def test_removing_a_reminder_and_a_bad_rule_id(alpha: Setup) -> None:
         response = keeping_schema(lambda data=data: client.post("/notifications/settings/", data))  # type: ignore[misc]
         assert response.status_code == 302
     assert not ReminderRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_the_menu_links_follow_the_capabilities(alpha: Setup) -> None:
+    url = f"http://{host_of(alpha.practice)}/notifications/log/"
+    manager_page = keeping_schema(lambda: as_role(alpha, Role.MANAGER).get(url)).content.decode()
+    assert 'href="/notifications/settings/">Reminders</a>' in manager_page
+    assert 'href="/notifications/log/">Delivery log</a>' in manager_page
+    desk_page = keeping_schema(lambda: as_role(alpha, Role.FRONT_DESK).get(url)).content.decode()
+    assert 'href="/notifications/log/">Delivery log</a>' in desk_page
+    assert "Reminders</a>" not in desk_page

@@ -4,9 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from notifications.content import compose
-from notifications.models import Channel, Kind, Language, MessageTemplate, Notification, PatientMessaging
+from notifications.models import Channel, Kind, Language, MessageTemplate, Notification
 from notifications.policy import current_policy
 from notifications.services import preview, save_template
+from patients.models import PatientProfile
 from tests.notifications.conftest import Setup, local
 
 
@@ -85,9 +86,50 @@ def test_the_type_name_shows_only_for_safe_types(alpha: Setup) -> None:
 
 
 def test_spanish_patients_get_the_spanish_wording(alpha: Setup) -> None:
-    PatientMessaging.objects.create(patient=alpha.patient, language=Language.SPANISH)
+    PatientProfile.objects.create(patient=alpha.patient, preferred_language=Language.SPANISH)
     appointment = alpha.book(local(5, 15))
     confirmation = appointment.notifications.get(kind=Kind.CONFIRMATION, channel=Channel.SMS)
     text = compose(confirmation).text
     assert "su cita está reservada" in text
     assert "15:00" in text
+
+
+def test_english_patients_get_the_english_wording_even_when_the_practice_default_is_spanish(
+    alpha: Setup,
+) -> None:
+    policy = current_policy()
+    policy.default_language = Language.SPANISH
+    policy.save()
+    PatientProfile.objects.create(patient=alpha.patient, preferred_language=Language.ENGLISH)
+    appointment = alpha.book(local(5, 15))
+    confirmation = appointment.notifications.get(kind=Kind.CONFIRMATION, channel=Channel.SMS)
+    text = compose(confirmation).text
+    assert "your appointment is booked" in text
+    assert "3:00 PM" in text
+
+
+def test_without_a_profile_the_practice_default_language_is_used(alpha: Setup) -> None:
+    policy = current_policy()
+    policy.default_language = Language.SPANISH
+    policy.save()
+    appointment = alpha.book(local(5, 15))
+    confirmation = appointment.notifications.get(kind=Kind.CONFIRMATION, channel=Channel.SMS)
+    assert "su cita está reservada" in compose(confirmation).text
+
+
+def test_the_link_is_the_portal_page_of_that_appointment(alpha: Setup) -> None:
+    MessageTemplate.objects.create(
+        kind=Kind.CONFIRMATION, channel=Channel.SMS, language="en", body_text="{link}"
+    )
+    appointment = alpha.book(local(5, 15))
+    confirmation = appointment.notifications.get(kind=Kind.CONFIRMATION, channel=Channel.SMS)
+    assert compose(confirmation).text == f"https://alpha.practica.test/portal/appointments/{appointment.pk}/"
+
+
+def test_a_cancellation_links_to_booking_again(alpha: Setup) -> None:
+    MessageTemplate.objects.create(
+        kind=Kind.CANCELLED, channel=Channel.SMS, language="en", body_text="{link}"
+    )
+    appointment = alpha.book(local(5, 15))
+    notice = Notification(appointment=appointment, kind=Kind.CANCELLED, channel=Channel.SMS)
+    assert compose(notice).text == "https://alpha.practica.test/portal/book/"

@@ -163,10 +163,11 @@ def test_cancel_inside_the_cutoff_follows_the_practice_policy(routed: Setup) -> 
     assert InboundMessage.objects.get().handling == InboundMessage.Handling.NEEDS_STAFF
 
 
-def test_r_sends_a_reschedule_link(routed: Setup) -> None:
-    routed.book(local(3, 14))
+def test_r_sends_a_link_to_the_portal_page_that_moves_that_appointment(routed: Setup) -> None:
+    appointment = routed.book(local(3, 14))
     response = post_signed(INBOUND_URL, text("r"))
-    assert b"https://alpha.practica.test/" in response.content  # type: ignore[attr-defined]
+    link = f"https://alpha.practica.test/portal/appointments/{appointment.pk}/reschedule/"
+    assert link.encode() in response.content  # type: ignore[attr-defined]
 
 
 def test_two_upcoming_appointments_get_a_helpful_reply_and_change_nothing(routed: Setup) -> None:
@@ -251,3 +252,18 @@ def test_the_delivery_log_needs_a_role_at_this_practice(routed: Setup, practice_
     outsider = signed_in_client(staff(practice_b, Role.OWNER), practice_b)
     outsider.defaults["HTTP_HOST"] = host_of(routed.practice)
     assert outsider.get("/notifications/log/").status_code == 404
+
+
+def test_a_delivered_callback_is_pushed_to_the_practices_delivery_log_after_commit(
+    routed: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.messaging.conftest import run_commit_hooks
+
+    pushed: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr("notifications.live._send", lambda group, event: pushed.append((group, event)))
+    row = sent_sms(routed)
+    params = {"MessageSid": "SM" + "d4" * 16, "MessageStatus": "delivered"}
+    post_signed(status_url(routed), params, host=host_of(routed.practice))
+    run_commit_hooks()
+    event = {"type": "state", "id": str(row.pk), "state": "delivered", "label": "Delivered"}
+    assert pushed == [(f"{routed.practice.schema_name}.deliveries", event)]

@@ -1,0 +1,29 @@
+"""Absolute links from a message to the patient portal page for that appointment."""
+
+from django.db import connection
+from django.urls import reverse
+
+from core.links import practice_url
+from scheduling.models import Appointment
+
+# Messages are built in Celery and webhooks too, where the request's urlconf is not set.
+PRACTICE_URLCONF = "practica.urls_practice"
+
+
+def _portal_url(name: str, *args: object) -> str:
+    tenant = connection.tenant  # type: ignore[attr-defined]
+    return practice_url(tenant.slug, reverse(name, args=args, urlconf=PRACTICE_URLCONF))
+
+
+def appointment_page(appointment: Appointment) -> str:
+    """Where the patient views, confirms, cancels or moves this appointment (after signing in)."""
+    return _portal_url("portal:appointment", appointment.pk)
+
+
+def reschedule_page(appointment: Appointment) -> str:
+    return _portal_url("portal:appointment_reschedule", appointment.pk)
+
+
+def booking_page() -> str:
+    """After a cancellation there is nothing left to change: the link is to book again."""
+    return _portal_url("portal:book")

@@ -1,0 +1,45 @@
+"""Live delivery log: a notification's new state is pushed to the practice's staff after commit.
+
+The database stays the source of truth: a push that fails is logged and dropped, and the log page
+shows the stored state on every load.
+"""
+
+import logging
+import re
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from core.tenancy import current_schema
+from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+EVENT_TYPE = "delivery.event"  # handled by DeliveryLogConsumer.delivery_event
+
+
+def deliveries_group(schema: str) -> str:
+    # Channels allows ASCII letters, digits, "-", "_" and "." in group names, under 100 characters.
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", f"{schema}.deliveries")[:99]
+
+
+def _send(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "event": event})
+    except Exception:  # a lost push costs only liveness: the state is stored
+        logger.exception("delivery log push failed", extra={"group": group})
+
+
+def push_states_on_commit(changes: list[tuple[object, str]]) -> None:
+    """(notification id, new state) pairs, pushed to this practice's delivery log once committed."""
+    if not changes:
+        return
+    group = deliveries_group(current_schema())
+    for pk, state in changes:
+        event = {"type": "state", "id": str(pk), "state": state, "label": Notification.State(state).label}
+        transaction.on_commit(lambda event=event: _send(group, event))  # type: ignore[misc]
