@@ -3,20 +3,14 @@
 Keys come from settings.NOTIFICATIONS_ENCRYPTION_KEYS: the first encrypts, every one decrypts,
 so a new key can be put first and old tokens re-encrypted at leisure (`rotate`)."""
 
-import base64
-import hashlib
-
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import MultiFernet
 from django.conf import settings
+
+from core.crypto import key_ring
 
 
 def _fernet() -> MultiFernet:
-    keys = list(settings.NOTIFICATIONS_ENCRYPTION_KEYS)
-    if not keys:
-        # No key configured: derive one from SECRET_KEY, so development needs no extra setting.
-        digest = hashlib.sha256(f"practica.notifications:{settings.SECRET_KEY}".encode()).digest()
-        keys = [base64.urlsafe_b64encode(digest).decode()]
-    return MultiFernet([Fernet(key) for key in keys])
+    return key_ring(settings.NOTIFICATIONS_ENCRYPTION_KEYS, "practica.notifications:")
 
 
 def encrypt(secret: str) -> str:

@@ -7,27 +7,20 @@ Without the setting (development and tests) one key is derived from SECRET_KEY, 
 database alone still reveals nothing.
 """
 
-import base64
-import hashlib
-from functools import lru_cache
-
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken, MultiFernet
 from django.conf import settings
+
+from core import crypto as key_rings
+
+LABEL = "practica-messages:"
 
 
 def derived_key(secret: str) -> bytes:
-    return base64.urlsafe_b64encode(hashlib.sha256(b"practica-messages:" + secret.encode()).digest())
-
-
-@lru_cache(maxsize=4)
-def _cipher(keys: tuple[str, ...], secret: str) -> MultiFernet:
-    fernet_keys = [key.encode() for key in keys] or [derived_key(secret)]
-    return MultiFernet([Fernet(key) for key in fernet_keys])
+    return key_rings.derived_key(LABEL, secret)
 
 
 def cipher() -> MultiFernet:
-    keys = tuple(key.strip() for key in settings.MESSAGE_ENCRYPTION_KEYS if key.strip())
-    return _cipher(keys, settings.SECRET_KEY)
+    return key_rings.key_ring(settings.MESSAGE_ENCRYPTION_KEYS, LABEL)
 
 
 def encrypt(text: str) -> str:
