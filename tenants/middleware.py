@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from tenants.models import Practice
+from tenants.retention import purge_date
 
 SUSPENDED_OPEN_PATHS = ("/health", "/billing/export/", "/login/", "/logout/", "/handoff/")
 
@@ -25,5 +26,6 @@ class PracticeStatusMiddleware:
             if suspended and not request.path.startswith(SUSPENDED_OPEN_PATHS):
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": f"{tenant.name} is suspended."}, status=403)
-                return render(request, "tenants/suspended.html", {"practice_name": tenant.name}, status=403)
+                context = {"practice_name": tenant.name, "purge_date": purge_date(tenant)}
+                return render(request, "tenants/suspended.html", context, status=403)
         return self.get_response(request)

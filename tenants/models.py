@@ -58,6 +58,8 @@ class Practice(TenantMixin):
     stripe_subscription_id = models.CharField(max_length=64, blank=True, db_index=True)
     billing_interval = models.CharField(max_length=5, default="month")  # "month" or "year"
     past_due_since = models.DateTimeField(null=True, blank=True)
+    # When the subscription ended: the practice's data is purged PRACTICE_DATA_RETENTION_DAYS later.
+    suspended_at = models.DateTimeField(null=True, blank=True)
     trial_ends_at = models.DateTimeField(null=True, blank=True)
     trial_ending_notice_sent_at = models.DateTimeField(null=True, blank=True)
     # Stripe's `created` of the last subscription event applied: older events arriving late are ignored.

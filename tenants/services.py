@@ -82,7 +82,8 @@ def activate_practice(practice: Practice) -> Practice:
     """The subscription is paid: the seam the Stripe Billing webhook calls."""
     practice.status = Practice.Status.ACTIVE
     practice.activated_at = practice.activated_at or timezone.now()
-    _save_in_public(practice, ["status", "activated_at"])
+    practice.suspended_at = None
+    _save_in_public(practice, ["status", "activated_at", "suspended_at"])
     return practice
 
 
@@ -93,7 +94,10 @@ def mark_past_due(practice: Practice) -> Practice:
 
 
 def suspend_practice(practice: Practice) -> Practice:
-    """Data is kept; every page of the practice shows the suspension notice instead."""
+    """Data is kept for the retention period (see tenants.retention); every page of the practice
+    shows the suspension notice instead."""
+    if practice.status != Practice.Status.SUSPENDED or practice.suspended_at is None:
+        practice.suspended_at = timezone.now()
     practice.status = Practice.Status.SUSPENDED
-    _save_in_public(practice, ["status"])
+    _save_in_public(practice, ["status", "suspended_at"])
     return practice

@@ -21,8 +21,8 @@ app = CeleryApp("practica")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Keep Django's LOGGING (JSON lines with schema and request id) in the worker too.
 app.conf.worker_hijack_root_logger = False
-# Entries from settings (CELERY_BEAT_SCHEDULE) are kept; domains add theirs with add_periodic_task.
-app.conf.beat_schedule = dict(app.conf.beat_schedule or {})
+# The schedule is CELERY_BEAT_SCHEDULE from settings; add_periodic_task adds to it. (Assigning
+# app.conf.beat_schedule here, before the settings are read, would hide the settings' entries.)
 app.autodiscover_tasks()
 
 REQUEST_ID_HEADER = "practica_request_id"

@@ -269,12 +269,7 @@ TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
 # worker died is claimed again after the second figure.
 NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=120)
 NOTIFICATIONS_STALE_CLAIM_SECONDS = env.int("NOTIFICATIONS_STALE_CLAIM_SECONDS", default=300)
-CELERY_BEAT_SCHEDULE = {
-    "notifications-tick": {
-        "task": "notifications.tick",
-        "schedule": env.float("NOTIFICATIONS_TICK_SECONDS", default=30.0),
-    }
-}
+NOTIFICATIONS_TICK_SECONDS = env.float("NOTIFICATIONS_TICK_SECONDS", default=30.0)
 
 INVITATION_MAX_AGE_SECONDS = 7 * 24 * 3600
 # Patients' portal sessions end after this much inactivity (staff: SESSION_IDLE_SECONDS).
@@ -325,10 +320,18 @@ STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default
 SUBSCRIPTION_GRACE_DAYS = env.int("SUBSCRIPTION_GRACE_DAYS", default=7)
 PAY_LINK_MAX_AGE_DAYS = 30
 PAY_LINK_MAX_USES = 3
-# Stripe events stored but left unprocessed (a worker died) are picked up by this sweep.
-CELERY_BEAT_SCHEDULE = {
-    "stripe-events-sweep": {"task": "billing.tasks.process_pending_stripe_events", "schedule": 300.0},
-    "deposit-holds": {"task": "billing.tasks.release_expired_deposit_holds", "schedule": 60.0},
-}
+# A cancelled practice's data is kept this long (the owner can export it), then purged.
+PRACTICE_DATA_RETENTION_DAYS = env.int("PRACTICE_DATA_RETENTION_DAYS", default=90)
 # A booking that asks for a deposit keeps its slot this long while the patient pays.
 DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=15)
+
+# Every periodic task, in one place (a second assignment elsewhere would silently drop entries).
+CELERY_BEAT_SCHEDULE = {
+    # Reminders that have come due are handed to workers.
+    "notifications-tick": {"task": "notifications.tick", "schedule": NOTIFICATIONS_TICK_SECONDS},
+    # Stripe events stored but left unprocessed (a worker died) are picked up by this sweep.
+    "stripe-events-sweep": {"task": "billing.tasks.process_pending_stripe_events", "schedule": 300.0},
+    "deposit-holds": {"task": "billing.tasks.release_expired_deposit_holds", "schedule": 60.0},
+    # Practices whose subscription ended more than PRACTICE_DATA_RETENTION_DAYS ago are purged.
+    "practice-data-retention": {"task": "tenants.tasks.purge_expired_practices", "schedule": 3600.0},
+}

@@ -35,3 +35,16 @@ def test_the_same_name_cannot_be_scheduled_twice(beat_schedule: dict[str, dict[s
 
 def test_the_worker_keeps_djangos_logging() -> None:
     assert app.conf.worker_hijack_root_logger is False
+
+
+def test_every_periodic_job_of_the_product_is_scheduled_and_names_a_registered_task() -> None:
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert {
+        "notifications.tick",
+        "billing.tasks.process_pending_stripe_events",
+        "billing.tasks.release_expired_deposit_holds",
+        "tenants.tasks.purge_expired_practices",
+    } <= scheduled
+    unknown = scheduled - set(app.tasks)
+    assert not unknown, f"beat would send tasks no worker knows: {unknown}"
