@@ -51,3 +51,16 @@ def migrate_schema_from_scratch(schema_name: str, verbosity: int = 0) -> None:
 def create_practice_schema(practice: Practice) -> None:
     """Clone the template into the practice's schema (falls back to migrating if it is missing)."""
     practice.create_schema(check_if_exists=True, verbosity=0)
+
+
+def recreate_missing_schemas() -> list[str]:
+    """Practices whose row exists but whose schema does not (provisioning was cut off between the
+    two) get their schema now. Left alone, `migrate_schemas` would run their migrations with a
+    search path that falls through to the public schema."""
+    recreated = []
+    for practice in Practice.objects.exclude(schema_name__in=["public", template_schema()]):
+        if not schema_exists(practice.schema_name):
+            create_practice_schema(practice)
+            recreated.append(practice.schema_name)
+    use_public_schema()
+    return recreated

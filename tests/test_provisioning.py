@@ -133,3 +133,24 @@ def test_the_template_schema_holds_no_data(db: None) -> None:
             if cursor.fetchone()[0]:
                 non_empty.append(table)
     assert non_empty == []
+
+
+def test_a_practice_row_left_without_its_schema_gets_one_before_migrations_run(db: None) -> None:
+    from django_tenants.utils import tenant_context
+
+    from patients.models import Patient
+    from tenants.provisioning import recreate_missing_schemas
+
+    # bulk_create skips save(), so no schema is made: as if provisioning had been cut off.
+    (orphan,) = Practice.objects.bulk_create(
+        [Practice(name="Cut Off", slug="cut-off", schema_name="p_cut_off")]
+    )
+    assert not schema_exists("p_cut_off")
+
+    assert recreate_missing_schemas() == ["p_cut_off"]
+
+    assert schema_exists("p_cut_off")
+    with tenant_context(orphan):
+        assert Patient.objects.count() == 0
+    assert recreate_missing_schemas() == []
+    use_public_schema()

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from tenants.provisioning import ensure_template_schema
+from tenants.provisioning import ensure_template_schema, recreate_missing_schemas
 from tenants.services import ensure_public_site
 
 
@@ -15,6 +15,10 @@ class Command(BaseCommand):
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
         ensure_public_site()
         ensure_template_schema(verbosity=verbosity)
+        for schema in recreate_missing_schemas():
+            self.stdout.write(
+                self.style.WARNING(f"Schema {schema} was missing: created it from the template.")
+            )
         call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity)
         self.stdout.write(
             self.style.SUCCESS("Public schema, practice template and all practices are migrated.")
