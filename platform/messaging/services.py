@@ -25,6 +25,7 @@ from messaging import crypto
 from messaging.errors import MessagingError, NotAllowed
 from messaging.events import push_message_on_commit, push_thread_change_on_commit
 from messaging.models import Attachment, Message, Thread
+from notifications.message_notices import plan_new_message_notice
 from notifications.services import notify_patient
 from patients.models import Patient
 from scheduling.models import Appointment
@@ -181,6 +182,8 @@ def post_staff_reply(
     )
     Thread.objects.filter(pk=thread.pk).update(staff_read_at=message.created_at)
     _notify_patient_on_commit(thread, message)
+    # The SMS notice is a notification row in this transaction: sent by the notification workers.
+    plan_new_message_notice(thread)
     return message
 
 
