@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,8 +20,9 @@ from messaging import crypto, events, selectors, services
 from messaging.models import Attachment, Message
 from portal.models import ProxyLink
 from portal.sessions import ACTING_FOR_KEY
+from practica.asgi import application
 from tests.conftest import signed_in_client
-from tests.messaging.conftest import Side, run_commit_hooks
+from tests.messaging.conftest import Side, patient_headers, run_commit_hooks, staff_headers
 from tests.portal.conftest import make_account, portal_client
 
 SECRET = b"%PDF-1.4 potassium 6.1 mmol/L, please call"
@@ -197,3 +200,46 @@ def test_key_rotation_reencrypts_attachments_and_keeps_them_readable(side_a: Sid
     with override_settings(MESSAGE_ENCRYPTION_KEYS=[new_key]):
         path = f"/portal/messages/{side_a.ann_thread.pk}/attachments/{attachment.pk}/"
         assert portal_client(side_a.ann, side_a.practice).get(path).content == SECRET
+
+
+def test_pushes_and_socket_catch_up_carry_each_sides_links(side_a: Side) -> None:
+    thread = side_a.ann_thread
+    base = f"/messages/{thread.pk}/attachments/"
+
+    def staff_reply_with_a_file() -> str:
+        with tenant_context(side_a.practice):
+            message = services.post_staff_reply(thread, side_a.nurse, Role.FRONT_DESK, "", pdf("letter.pdf"))
+            run_commit_hooks()
+            return str(message.attachments.get().pk)
+
+    async def scenario() -> None:
+        staff_socket = await _open(f"/ws/messaging/{thread.pk}/", await _staff(side_a.nurse, side_a.practice))
+        patient_socket = await _open(
+            f"/ws/messaging/{thread.pk}/", await _patient(side_a.ann, side_a.practice)
+        )
+        attachment_id = await sync_to_async(staff_reply_with_a_file)()
+        pushed = {
+            "staff": (await staff_socket.receive_json_from(timeout=1))["message"]["attachments"],
+            "patient": (await patient_socket.receive_json_from(timeout=1))["message"]["attachments"],
+        }
+        assert pushed["staff"][0]["url"] == f"{base}{attachment_id}/"
+        assert pushed["patient"][0]["url"] == f"/portal{base}{attachment_id}/"
+        assert pushed["patient"][0]["name"] == "letter.pdf" and pushed["patient"][0]["size"] == len(SECRET)
+        await staff_socket.send_json_to({"type": "since", "after": 0})
+        caught_up = (await staff_socket.receive_json_from(timeout=1))["messages"]
+        assert caught_up[-1]["attachments"][0]["url"] == f"{base}{attachment_id}/"
+        for socket in (staff_socket, patient_socket):
+            await socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
+async def _open(path: str, headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await communicator.connect(timeout=5)
+    assert connected, f"refused with {code}"
+    return communicator
+
+
+_staff = sync_to_async(staff_headers)
+_patient = sync_to_async(patient_headers)
