@@ -4,6 +4,7 @@ back office, the portal and the WebSocket share one rule."""
 import logging
 import os
 import unicodedata
+from dataclasses import dataclass
 from functools import partial
 from typing import cast
 
@@ -68,13 +69,19 @@ def _require(role: str | None, capability: Capability) -> None:
         raise NotAllowed("Your role does not allow this.")
 
 
-def _check_attachment(upload: UploadedFile | None) -> str | None:
-    """The file's real content type, checked with the same rules as every other upload (content
-    sniffing, size limit, virus scan); MessagingError with the reason when refused."""
+@dataclass(frozen=True)
+class CheckedFile:
+    upload: UploadedFile
+    content_type: str  # from the file's first bytes, not its name
+
+
+def _check_attachment(upload: UploadedFile | None) -> CheckedFile | None:
+    """The file, checked with the same rules as every other upload (content sniffing, size limit,
+    virus scan) before anything is stored; MessagingError with the reason when refused."""
     if upload is None:
         return None
     try:
-        return check_upload(upload)
+        return CheckedFile(upload, check_upload(upload))
     except UploadRejected as error:
         raise MessagingError(str(error)) from error
 
@@ -86,11 +93,11 @@ def _display_name(raw: str | None) -> str:
     return name[-MAX_ATTACHMENT_NAME_CHARS:] or "attachment"
 
 
-def _attach(message: Message, upload: UploadedFile, content_type: str) -> Attachment:
-    upload.seek(0)
-    content = upload.read()
-    attachment = Attachment(message=message, content_type=content_type, size=len(content))
-    attachment.name = _display_name(upload.name)
+def _attach(message: Message, checked: CheckedFile) -> Attachment:
+    checked.upload.seek(0)
+    content = checked.upload.read()
+    attachment = Attachment(message=message, content_type=checked.content_type, size=len(content))
+    attachment.name = _display_name(checked.upload.name)
     attachment.file.save("attachment", ContentFile(crypto.encrypt_bytes(content)), save=False)
     attachment.save()
     return attachment
@@ -102,13 +109,13 @@ def _add_message(
     author: str,
     body: str,
     author_user: User | None = None,
-    attachment: tuple[UploadedFile, str] | None = None,
+    attachment: CheckedFile | None = None,
 ) -> Message:
     message = Message(thread=thread, kind=kind, author=author, author_user=author_user)
     message.body = body
     message.save()
     if attachment is not None:
-        _attach(message, *attachment)
+        _attach(message, attachment)
     if kind == Message.Kind.MESSAGE:
         now = message.created_at
         Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
@@ -132,10 +139,6 @@ def start_thread(patient: Patient, body: str, appointment: Appointment | None = 
     return thread
 
 
-def _with_type(upload: UploadedFile | None, content_type: str | None) -> tuple[UploadedFile, str] | None:
-    return (upload, content_type) if upload is not None and content_type is not None else None
-
-
 @transaction.atomic
 def post_patient_message(
     thread: Thread, patient: Patient, body: str, attachment: UploadedFile | None = None
@@ -145,16 +148,10 @@ def post_patient_message(
     if thread.patient_id != patient.pk:
         raise MessagingError("No such conversation.")
     text = _clean_body(body, with_file=attachment is not None)
-    content_type = _check_attachment(attachment)
+    checked = _check_attachment(attachment)
     _check_patient_rate(patient)
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
-    message = _add_message(
-        thread,
-        Message.Kind.MESSAGE,
-        Message.Author.PATIENT,
-        text,
-        attachment=_with_type(attachment, content_type),
-    )
+    message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.PATIENT, text, attachment=checked)
     changes: dict[str, object] = {"patient_read_at": message.created_at}
     if thread.status == Thread.Status.CLOSED:
         changes.update(status=Thread.Status.OPEN, closed_at=None)
@@ -168,18 +165,11 @@ def post_staff_reply(
 ) -> Message:
     _require(role, Capability.EDIT_PATIENTS)
     text = _clean_body(body, with_file=attachment is not None)
-    content_type = _check_attachment(attachment)
+    checked = _check_attachment(attachment)
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
     if thread.status == Thread.Status.CLOSED:
         raise MessagingError("This conversation is closed: reopen it to reply.")
-    message = _add_message(
-        thread,
-        Message.Kind.MESSAGE,
-        Message.Author.STAFF,
-        text,
-        user,
-        attachment=_with_type(attachment, content_type),
-    )
+    message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.STAFF, text, user, checked)
     Thread.objects.filter(pk=thread.pk).update(staff_read_at=message.created_at)
     _notify_patient_on_commit(thread, message)
     # The SMS notice is a notification row in this transaction: sent by the notification workers.
@@ -223,10 +213,8 @@ def add_internal_note(
     to the patient (nor its file)."""
     _require(role, Capability.EDIT_PATIENTS)
     text = _clean_body(body, with_file=attachment is not None)
-    content_type = _check_attachment(attachment)
-    return _add_message(
-        thread, Message.Kind.NOTE, Message.Author.STAFF, text, user, _with_type(attachment, content_type)
-    )
+    checked = _check_attachment(attachment)
+    return _add_message(thread, Message.Kind.NOTE, Message.Author.STAFF, text, user, checked)
 
 
 @transaction.atomic
