@@ -16,7 +16,9 @@ from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from accounts.roles import Role
+from intake.errors import UploadRejected
 from messaging import crypto, events, selectors, services
+from messaging.errors import MessagingError
 from messaging.models import Attachment, Message
 from portal.models import ProxyLink
 from portal.sessions import ACTING_FOR_KEY
@@ -94,6 +96,23 @@ def test_a_refused_file_is_a_form_error_and_nothing_is_stored(
     with tenant_context(side_a.practice):
         assert Message.objects.filter(thread=side_a.ann_thread).count() == 1
         assert not Attachment.objects.exists()
+
+
+def rejecting_scanner(upload: object) -> None:
+    raise UploadRejected("The file did not pass the virus scan.")
+
+
+def test_the_virus_scan_hook_sees_attachments_and_can_refuse_them(side_a: Side, settings: Any) -> None:
+    settings.INTAKE_VIRUS_SCANNER = "tests.messaging.test_attachments.rejecting_scanner"
+    with tenant_context(side_a.practice), pytest.raises(MessagingError, match="virus scan"):
+        services.add_internal_note(side_a.ann_thread, side_a.nurse, Role.FRONT_DESK, "scan", pdf())
+
+
+def test_only_the_files_own_name_is_kept(side_a: Side) -> None:
+    with tenant_context(side_a.practice):
+        upload = pdf("C:\\Users\\ann\\results\x07.pdf")
+        message = services.post_patient_message(side_a.ann_thread, side_a.ann.patient, "", upload)
+        assert message.body == "" and message.attachments.get().name == "results.pdf"
 
 
 def test_staff_attach_to_replies_and_notes_and_a_refused_file_is_a_form_error(side_a: Side) -> None:
