@@ -14,6 +14,7 @@ from core.links import practice_url
 from notifications import sms
 from notifications.content import compose
 from notifications.live import push_states_on_commit
+from notifications.message_notices import has_sms_consent
 from notifications.models import Channel, Kind, Notification, SmsOptOut
 from notifications.phones import to_e164
 from notifications.policy import current_policy, end_of_quiet_hours, in_quiet_hours
@@ -58,7 +59,12 @@ def claim_due(now: datetime.datetime | None = None, limit: int = BATCH) -> list[
         )
     return list(
         Notification.objects.filter(pk__in=ids)
-        .select_related("appointment__patient", "appointment__location", "appointment__appointment_type")
+        .select_related(
+            "appointment__patient",
+            "appointment__location",
+            "appointment__appointment_type",
+            "thread__patient",
+        )
         .order_by("due_at")
     )
 
@@ -104,7 +110,11 @@ def _finish(notification: Notification, state: str, **fields: object) -> None:
 def deliver(notification: Notification, now: datetime.datetime | None = None) -> None:
     """Send one claimed notification, checking at the last moment that it is still wanted."""
     now = now or timezone.now()
+    if notification.kind == Kind.NEW_MESSAGE:
+        _deliver_message_notice(notification, now)
+        return
     appointment = notification.appointment
+    assert appointment is not None  # every other kind is about an appointment
     if notification.kind != Kind.CANCELLED and (
         appointment.status not in REMINDED_STATUSES or appointment.start <= now
     ):
@@ -118,12 +128,9 @@ def deliver(notification: Notification, now: datetime.datetime | None = None) ->
 
 def _deliver_sms(notification: Notification, now: datetime.datetime) -> None:
     appointment = notification.appointment
-    phone = to_e164(appointment.patient.phone)
+    assert appointment is not None
+    phone = _reachable_phone(notification, appointment.patient.phone)
     if phone is None:
-        _finish(notification, State.FAILED, error_code="invalid_number", error_message="Not a phone number.")
-        return
-    if SmsOptOut.objects.filter(phone=phone).exists():
-        _finish(notification, State.SKIPPED, to_address=phone, error_code="opted_out")
         return
     policy = current_policy()
     if in_quiet_hours(now, policy, appointment.location.time_zone):
@@ -134,6 +141,46 @@ def _deliver_sms(notification: Notification, now: datetime.datetime) -> None:
         else:
             _finish(notification, State.SKIPPED, error_code="quiet_hours")
         return
+    _send_text(notification, phone, now)
+
+
+def _deliver_message_notice(notification: Notification, now: datetime.datetime) -> None:
+    """The SMS that a secure message is waiting: not sent once the patient has read the thread, nor
+    without their SMS consent; held back by quiet hours (in the practice's time zone) and sent after."""
+    thread = notification.thread
+    assert thread is not None
+    if thread.patient_read_at is not None and thread.patient_read_at >= notification.created_at:
+        _finish(notification, State.CANCELLED, error_code="already_read")
+        return
+    if not has_sms_consent(thread.patient_id):
+        _finish(notification, State.SKIPPED, error_code="no_consent", error_message="No SMS consent.")
+        return
+    phone = _reachable_phone(notification, thread.patient.phone)
+    if phone is None:
+        return
+    policy = current_policy()
+    time_zone = connection.tenant.time_zone  # type: ignore[attr-defined]
+    if in_quiet_hours(now, policy, time_zone):
+        later = end_of_quiet_hours(now, policy, time_zone)
+        _finish(notification, State.SCHEDULED, due_at=later, attempts=F("attempts") - 1)
+        note_due_work(later)
+        return
+    _send_text(notification, phone, now)
+
+
+def _reachable_phone(notification: Notification, raw: str) -> str | None:
+    """The patient's number in E.164, or None once the row is finished (invalid, or opted out)."""
+    phone = to_e164(raw)
+    if phone is None:
+        _finish(notification, State.FAILED, error_code="invalid_number", error_message="Not a phone number.")
+        return None
+    if SmsOptOut.objects.filter(phone=phone).exists():
+        _finish(notification, State.SKIPPED, to_address=phone, error_code="opted_out")
+        return None
+    return phone
+
+
+def _send_text(notification: Notification, phone: str, now: datetime.datetime) -> None:
     tenant = connection.tenant  # type: ignore[attr-defined]
     account = sms.account_for(tenant.pk)
     if account is None:
@@ -154,7 +201,7 @@ def _deliver_sms(notification: Notification, now: datetime.datetime) -> None:
 
 
 def _deliver_email(notification: Notification, now: datetime.datetime) -> None:
-    patient = notification.appointment.patient
+    patient = notification.patient
     if not patient.email:
         _finish(notification, State.SKIPPED, error_code="no_email")
         return

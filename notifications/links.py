@@ -1,4 +1,4 @@
-"""Absolute links from a message to the patient portal page for that appointment."""
+"""Absolute links from a message to the patient portal page it is about."""
 
 from django.db import connection
 from django.urls import reverse
@@ -27,3 +27,8 @@ def reschedule_page(appointment: Appointment) -> str:
 def booking_page() -> str:
     """After a cancellation there is nothing left to change: the link is to book again."""
     return _portal_url("portal:book")
+
+
+def message_thread_page(thread_id: object) -> str:
+    """Where the patient reads a secure message (after signing in)."""
+    return _portal_url("portal:message_thread", thread_id)

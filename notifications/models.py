@@ -5,9 +5,13 @@ written in the same transaction as the booking change that caused it."""
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+if TYPE_CHECKING:
+    from patients.models import Patient
 
 
 class Channel(models.TextChoices):
@@ -25,6 +29,13 @@ class Kind(models.TextChoices):
     CONFIRMATION = "confirmation", "Booking confirmation"
     RESCHEDULED = "rescheduled", "Rescheduled notice"
     CANCELLED = "cancelled", "Cancellation notice"
+    # A secure message from the care team is waiting in the portal: fixed wording, never its content.
+    NEW_MESSAGE = "new_message", "New secure message notice"
+
+
+# Kinds whose wording the practice may change; the new-message notice's stays fixed (no content,
+# no clinical word can be put into it).
+EDITABLE_KINDS = [Kind.REMINDER, Kind.CONFIRMATION, Kind.RESCHEDULED, Kind.CANCELLED]
 
 
 class ReminderPolicy(models.Model):
@@ -113,7 +124,8 @@ class MessageTemplate(models.Model):
 
 
 class Notification(models.Model):
-    """One planned message to a patient about an appointment, and what became of it."""
+    """One planned message to a patient about an appointment, or about a new secure message in a
+    thread, and what became of it."""
 
     class State(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -126,7 +138,14 @@ class Notification(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     appointment = models.ForeignKey(
-        "scheduling.Appointment", on_delete=models.CASCADE, related_name="notifications"
+        "scheduling.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    thread = models.ForeignKey(
+        "messaging.Thread", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     channel = models.CharField(max_length=5, choices=Channel.choices)
@@ -150,10 +169,28 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["due_at"], name="notification_due", condition=models.Q(state="scheduled")),
             models.Index(fields=["appointment", "state"], name="notification_appointment"),
+            models.Index(
+                fields=["thread", "-created_at"],
+                name="notification_thread",
+                condition=models.Q(thread__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(appointment__isnull=False) | models.Q(thread__isnull=False),
+                name="notification_about_appointment_or_thread",
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.get_channel_display()} at {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def patient(self) -> "Patient":
+        if self.appointment is not None:
+            return self.appointment.patient
+        assert self.thread is not None  # the check constraint: one or the other
+        return self.thread.patient
 
 
 class SmsOptOut(models.Model):

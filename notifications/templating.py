@@ -90,6 +90,10 @@ _EN = {
         "Your appointment is cancelled",
         "{practice_name}: your appointment on {date} at {time} is cancelled. To book again: {link}",
     ),
+    Kind.NEW_MESSAGE: (
+        "New secure message",
+        "{practice_name}: you have a new secure message. Sign in to read it: {link}",
+    ),
 }
 _ES = {
     Kind.REMINDER: (
@@ -108,6 +112,10 @@ _ES = {
     Kind.CANCELLED: (
         "Su cita está cancelada",
         "{practice_name}: su cita del {date} a las {time} está cancelada. Para reservar de nuevo: {link}",
+    ),
+    Kind.NEW_MESSAGE: (
+        "Nuevo mensaje seguro",
+        "{practice_name}: tiene un nuevo mensaje seguro. Inicie sesión para leerlo: {link}",
     ),
 }
 DEFAULTS = {Language.ENGLISH: _EN, Language.SPANISH: _ES}

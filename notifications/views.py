@@ -10,9 +10,9 @@ from accounts.decorators import capability_required
 from accounts.roles import Capability
 from notifications.forms import MessageTemplateForm, ReminderPolicyForm, ReminderRuleForm, TwilioSettingsForm
 from notifications.models import (
+    EDITABLE_KINDS,
     Channel,
     InboundMessage,
-    Kind,
     Language,
     MessageTemplate,
     Notification,
@@ -27,7 +27,7 @@ from notifications.templating import PLACEHOLDERS, default_wording
 @capability_required(Capability.VIEW_SCHEDULE)
 def delivery_log(request: HttpRequest) -> HttpResponse:
     """Every planned and sent message with its state and, for failures, the reason."""
-    rows = Notification.objects.select_related("appointment__patient").order_by("-due_at")
+    rows = Notification.objects.select_related("appointment__patient", "thread__patient").order_by("-due_at")
     state = request.GET.get("state", "")
     if state in Notification.State.values:
         rows = rows.filter(state=state)
@@ -73,7 +73,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
     saved = {(t.kind, t.channel, t.language) for t in MessageTemplate.objects.all()}
     rows = [
         {"kind": kind, "channel": channel, "language": language, "custom": (kind, channel, language) in saved}
-        for kind in Kind
+        for kind in EDITABLE_KINDS
         for channel in Channel
         for language in Language
     ]
@@ -82,7 +82,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_SETUP)
 def template_edit(request: HttpRequest, kind: str, channel: str, language: str) -> HttpResponse:
-    if kind not in Kind.values or channel not in Channel.values or language not in Language.values:
+    if kind not in EDITABLE_KINDS or channel not in Channel.values or language not in Language.values:
         raise Http404("No such template.")
     template = MessageTemplate.objects.filter(kind=kind, channel=channel, language=language).first()
     if template is None:

@@ -7,7 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from intake.uploads import max_upload_bytes
 from messaging import events, selectors, services
+from messaging.downloads import attachment_response
 from messaging.errors import MessagingError
 from messaging.models import Thread
 from portal import selectors as portal_selectors
@@ -57,16 +59,40 @@ def message_new(request: HttpRequest) -> HttpResponse:
 @patient_required
 def message_thread(request: HttpRequest, thread_id: UUID) -> HttpResponse:
     thread = _own_thread(request, thread_id)
+    error = ""
+    body = ""
     if request.method == "POST":
+        body = request.POST.get("body", "")
+        upload = request.FILES.get("attachment")
         try:
-            services.post_patient_message(thread, request.patient, request.POST.get("body", ""))  # type: ignore[attr-defined]
-        except MessagingError as error:
-            messages.error(request, str(error))
-        return redirect("portal:message_thread", thread_id=thread.pk)
-    services.mark_read_by_patient(thread)
+            services.post_patient_message(thread, request.patient, body, upload)  # type: ignore[attr-defined]
+        except MessagingError as problem:
+            error = str(problem)  # shown by the form, with what was written kept
+        else:
+            return redirect("portal:message_thread", thread_id=thread.pk)
+    else:
+        services.mark_read_by_patient(thread)
     found = list(selectors.messages_for_patient(thread))
-    context = {"thread": thread, "thread_messages": found, "last_id": found[-1].pk if found else 0}
-    return render(request, "portal/messaging/thread.html", context)
+    context = {
+        "thread": thread,
+        "thread_messages": found,
+        "last_id": found[-1].pk if found else 0,
+        "error": error,
+        "draft": body,
+        "max_upload_mb": max_upload_bytes() // (1024 * 1024),
+    }
+    return render(request, "portal/messaging/thread.html", context, status=400 if error else 200)
+
+
+@patient_required
+def message_attachment(request: HttpRequest, thread_id: UUID, attachment_id: UUID) -> HttpResponse:
+    """A file of the patient's own conversation (a guardian's, for the record they act for); never
+    one of an internal note, never another patient's: 404."""
+    thread = _own_thread(request, thread_id)
+    attachment = selectors.attachment_for_patient(thread, attachment_id)
+    if attachment is None:
+        raise Http404("No such file.")
+    return attachment_response(attachment)
 
 
 @patient_required
@@ -77,4 +103,4 @@ def message_since(request: HttpRequest, thread_id: UUID) -> JsonResponse:
     if not raw.isdigit():
         return JsonResponse({"error": "after must be a message id."}, status=400)
     found = selectors.messages_for_patient(thread, int(raw))
-    return JsonResponse({"messages": [events.message_payload(m) for m in found]})
+    return JsonResponse({"messages": [events.message_payload(m, viewer="patient") for m in found]})

@@ -53,6 +53,11 @@ urlpatterns = [
     path("messages/new/", messaging_views.message_new, name="message_new"),
     path("messages/<uuid:thread_id>/", messaging_views.message_thread, name="message_thread"),
     path("messages/<uuid:thread_id>/since/", messaging_views.message_since, name="message_since"),
+    path(
+        "messages/<uuid:thread_id>/attachments/<uuid:attachment_id>/",
+        messaging_views.message_attachment,
+        name="message_attachment",
+    ),
     # Back office (staff sign-in): POST to send a patient their portal invitation.
     path("staff/invite/<uuid:patient_id>/", staff_views.invite_patient, name="staff_invite"),
     path("staff/registrations/", backoffice_views.registrations, name="staff_registrations"),

@@ -171,7 +171,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             if self.staff_user is not None
             else selectors.messages_for_patient(thread, after)
         )
-        return [events.message_payload(message) for message in found]
+        viewer = "staff" if self.staff_user is not None else "patient"
+        return [events.message_payload(message, viewer=viewer) for message in found]
 
     def _mark_read(self) -> None:
         thread = self._thread()

@@ -1,4 +1,5 @@
-"""Message bodies are stored encrypted with a rotatable key (Fernet: AES-128-CBC + HMAC-SHA256).
+"""Message bodies and attachments are stored encrypted with a rotatable key (Fernet: AES-128-CBC +
+HMAC-SHA256).
 
 MESSAGE_ENCRYPTION_KEYS is a comma-separated list of Fernet keys: the first encrypts, all decrypt.
 To rotate, put a new key first and keep the old ones after it, then run
@@ -38,3 +39,18 @@ def decrypt(token: str) -> str:
 def reencrypt(token: str) -> str:
     """The same text under the newest key (a no-op in meaning, a new token)."""
     return cipher().rotate(token.encode("ascii")).decode("ascii")
+
+
+def encrypt_bytes(content: bytes) -> bytes:
+    return cipher().encrypt(content)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return cipher().decrypt(token)
+    except InvalidToken as error:
+        raise ValueError("This file cannot be decrypted with the configured keys.") from error
+
+
+def reencrypt_bytes(token: bytes) -> bytes:
+    return cipher().rotate(token)

@@ -12,13 +12,16 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.urls import reverse
 
 from core.tenancy import current_schema
-from messaging.models import Message, Thread
+from messaging.models import Attachment, Message, Thread
 
 logger = logging.getLogger(__name__)
 
 EVENT_TYPE = "messaging.event"  # handled by MessagingConsumer.messaging_event
+# Payloads are built in socket consumers too, where no request has set the practice's urlconf.
+PRACTICE_URLCONF = "practica.urls_practice"
 
 
 def _group(*parts: str) -> str:
@@ -44,7 +47,15 @@ def thread_staff_group(schema: str, thread_id: object) -> str:
     return _group(schema, "thread", str(thread_id), "staff")
 
 
-def message_payload(message: Message) -> dict[str, Any]:
+def attachment_url(attachment: Attachment, thread_id: object, viewer: str) -> str:
+    """The authorised download view for this side: the portal's for the patient, the back office's
+    for staff (each checks who asks; the file itself has no public address)."""
+    name = "portal:message_attachment" if viewer == "patient" else "messaging_attachment"
+    return reverse(name, args=[thread_id, attachment.pk], urlconf=PRACTICE_URLCONF)
+
+
+def message_payload(message: Message, viewer: str = "patient") -> dict[str, Any]:
+    """What a client shows of a message; `viewer` ("patient" or "staff") picks the download links."""
     return {
         "id": message.pk,
         "thread": str(message.thread_id),
@@ -52,6 +63,16 @@ def message_payload(message: Message) -> dict[str, Any]:
         "author": message.author,
         "body": message.body,
         "created_at": message.created_at.isoformat(),
+        "attachments": [
+            {
+                "id": str(attachment.pk),
+                "name": attachment.name,
+                "size": attachment.size,
+                "content_type": attachment.content_type,
+                "url": attachment_url(attachment, message.thread_id, viewer),
+            }
+            for attachment in message.attachments.all()
+        ],
     }
 
 
@@ -69,11 +90,13 @@ def _send(groups: list[str], event: dict[str, Any]) -> None:
 def push_message_on_commit(message: Message) -> None:
     schema = current_schema()
     thread = message.thread
-    event = {"type": "message", "message": message_payload(message)}
-    groups = [staff_inbox_group(schema), thread_staff_group(schema, thread.pk)]
+    staff_event = {"type": "message", "message": message_payload(message, viewer="staff")}
+    staff_groups = [staff_inbox_group(schema), thread_staff_group(schema, thread.pk)]
+    transaction.on_commit(lambda: _send(staff_groups, staff_event))
     if not message.is_note:
-        groups += [thread_group(schema, thread.pk), patient_group(schema, thread.patient_id)]
-    transaction.on_commit(lambda: _send(groups, event))
+        patient_event = {"type": "message", "message": message_payload(message, viewer="patient")}
+        patient_groups = [thread_group(schema, thread.pk), patient_group(schema, thread.patient_id)]
+        transaction.on_commit(lambda: _send(patient_groups, patient_event))
 
 
 def push_thread_change_on_commit(thread: Thread) -> None:

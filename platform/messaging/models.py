@@ -75,3 +75,41 @@ class Message(models.Model):
     @property
     def is_note(self) -> bool:
         return self.kind == self.Kind.NOTE
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    # A random name under the practice's own folder (the storage prefixes the schema): the
+    # patient's file name may say something clinical, and is stored encrypted in the row instead.
+    return f"messaging/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message. The stored file is the Fernet token of its bytes (same key ring
+    as bodies), never publicly addressable: it is served by the authorised thread views only."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path)
+    name_ciphertext = models.TextField()
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(help_text="Bytes before encryption.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Attachment {self.pk}"
+
+    @property
+    def name(self) -> str:
+        return crypto.decrypt(self.name_ciphertext)
+
+    @name.setter
+    def name(self, text: str) -> None:
+        self.name_ciphertext = crypto.encrypt(text)
+
+    def read(self) -> bytes:
+        """The file's plain bytes."""
+        with self.file.open("rb") as stored:
+            return crypto.decrypt_bytes(stored.read())

@@ -5,7 +5,7 @@ from uuid import UUID
 from django.db.models import Count, F, Q, QuerySet
 
 from accounts.models import User
-from messaging.models import Message, Thread
+from messaging.models import Attachment, Message, Thread
 from patients.models import Patient
 
 INBOX_FILTERS = ("open", "mine", "unassigned", "closed")
@@ -50,11 +50,24 @@ def thread_for_staff(thread_id: UUID | str) -> Thread | None:
 
 
 def messages_for_staff(thread: Thread, after_id: int = 0) -> QuerySet[Message]:
-    return thread.messages.filter(id__gt=after_id).select_related("author_user")
+    return (
+        thread.messages.filter(id__gt=after_id).select_related("author_user").prefetch_related("attachments")
+    )
 
 
 def messages_for_patient(thread: Thread, after_id: int = 0) -> QuerySet[Message]:
-    return thread.messages.filter(id__gt=after_id, kind=Message.Kind.MESSAGE)
+    return thread.messages.filter(id__gt=after_id, kind=Message.Kind.MESSAGE).prefetch_related("attachments")
+
+
+def attachment_for_staff(thread: Thread, attachment_id: UUID | str) -> Attachment | None:
+    return Attachment.objects.filter(pk=attachment_id, message__thread=thread).first()
+
+
+def attachment_for_patient(thread: Thread, attachment_id: UUID | str) -> Attachment | None:
+    """Files of the thread's messages, never of its internal notes."""
+    return Attachment.objects.filter(
+        pk=attachment_id, message__thread=thread, message__kind=Message.Kind.MESSAGE
+    ).first()
 
 
 def thread_for_patient_id(patient_id: UUID | str, thread_id: UUID | str) -> Thread | None:

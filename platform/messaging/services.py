@@ -2,10 +2,16 @@
 back office, the portal and the WebSocket share one rule."""
 
 import logging
+import os
+import unicodedata
+from dataclasses import dataclass
+from functools import partial
 from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -14,9 +20,13 @@ from accounts.roles import Capability, role_can
 from accounts.selectors import role_in_practice
 from core.links import practice_url
 from core.tenancy import current_schema
+from intake.errors import UploadRejected
+from intake.uploads import check_upload
+from messaging import crypto
 from messaging.errors import MessagingError, NotAllowed
 from messaging.events import push_message_on_commit, push_thread_change_on_commit
-from messaging.models import Message, Thread
+from messaging.models import Attachment, Message, Thread
+from notifications.message_notices import plan_new_message_notice
 from notifications.services import notify_patient
 from patients.models import Patient
 from scheduling.models import Appointment
@@ -25,11 +35,13 @@ from tenants.models import Practice
 logger = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 5000
+MAX_ATTACHMENT_NAME_CHARS = 200
 
 
-def _clean_body(body: str) -> str:
+def _clean_body(body: str, *, with_file: bool = False) -> str:
+    """The message text; it may be empty only when a file is sent with it."""
     text = (body or "").strip()
-    if not text:
+    if not text and not with_file:
         raise MessagingError("Write a message first.")
     if len(text) > MAX_BODY_CHARS:
         raise MessagingError(f"A message can be at most {MAX_BODY_CHARS} characters.")
@@ -57,12 +69,53 @@ def _require(role: str | None, capability: Capability) -> None:
         raise NotAllowed("Your role does not allow this.")
 
 
+@dataclass(frozen=True)
+class CheckedFile:
+    upload: UploadedFile
+    content_type: str  # from the file's first bytes, not its name
+
+
+def _check_attachment(upload: UploadedFile | None) -> CheckedFile | None:
+    """The file, checked with the same rules as every other upload (content sniffing, size limit,
+    virus scan) before anything is stored; MessagingError with the reason when refused."""
+    if upload is None:
+        return None
+    try:
+        return CheckedFile(upload, check_upload(upload))
+    except UploadRejected as error:
+        raise MessagingError(str(error)) from error
+
+
+def _display_name(raw: str | None) -> str:
+    """The file's own name for display and download: no folders, no control characters."""
+    name = os.path.basename((raw or "").replace("\\", "/"))
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    return name[-MAX_ATTACHMENT_NAME_CHARS:] or "attachment"
+
+
+def _attach(message: Message, checked: CheckedFile) -> Attachment:
+    checked.upload.seek(0)
+    content = checked.upload.read()
+    attachment = Attachment(message=message, content_type=checked.content_type, size=len(content))
+    attachment.name = _display_name(checked.upload.name)
+    attachment.file.save("attachment", ContentFile(crypto.encrypt_bytes(content)), save=False)
+    attachment.save()
+    return attachment
+
+
 def _add_message(
-    thread: Thread, kind: str, author: str, body: str, author_user: User | None = None
+    thread: Thread,
+    kind: str,
+    author: str,
+    body: str,
+    author_user: User | None = None,
+    attachment: CheckedFile | None = None,
 ) -> Message:
     message = Message(thread=thread, kind=kind, author=author, author_user=author_user)
     message.body = body
     message.save()
+    if attachment is not None:
+        _attach(message, attachment)
     if kind == Message.Kind.MESSAGE:
         now = message.created_at
         Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
@@ -87,14 +140,18 @@ def start_thread(patient: Patient, body: str, appointment: Appointment | None = 
 
 
 @transaction.atomic
-def post_patient_message(thread: Thread, patient: Patient, body: str) -> Message:
-    """The patient replies; writing to a closed conversation opens it again for the care team."""
+def post_patient_message(
+    thread: Thread, patient: Patient, body: str, attachment: UploadedFile | None = None
+) -> Message:
+    """The patient replies, optionally with a file; writing to a closed conversation opens it again
+    for the care team."""
     if thread.patient_id != patient.pk:
         raise MessagingError("No such conversation.")
-    text = _clean_body(body)
+    text = _clean_body(body, with_file=attachment is not None)
+    checked = _check_attachment(attachment)
     _check_patient_rate(patient)
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
-    message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.PATIENT, text)
+    message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.PATIENT, text, attachment=checked)
     changes: dict[str, object] = {"patient_read_at": message.created_at}
     if thread.status == Thread.Status.CLOSED:
         changes.update(status=Thread.Status.OPEN, closed_at=None)
@@ -103,15 +160,20 @@ def post_patient_message(thread: Thread, patient: Patient, body: str) -> Message
 
 
 @transaction.atomic
-def post_staff_reply(thread: Thread, user: User, role: str | None, body: str) -> Message:
+def post_staff_reply(
+    thread: Thread, user: User, role: str | None, body: str, attachment: UploadedFile | None = None
+) -> Message:
     _require(role, Capability.EDIT_PATIENTS)
-    text = _clean_body(body)
+    text = _clean_body(body, with_file=attachment is not None)
+    checked = _check_attachment(attachment)
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
     if thread.status == Thread.Status.CLOSED:
         raise MessagingError("This conversation is closed: reopen it to reply.")
-    message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.STAFF, text, user)
+    message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.STAFF, text, user, checked)
     Thread.objects.filter(pk=thread.pk).update(staff_read_at=message.created_at)
     _notify_patient_on_commit(thread, message)
+    # The SMS notice is a notification row in this transaction: sent by the notification workers.
+    plan_new_message_notice(thread)
     return message
 
 
@@ -144,10 +206,15 @@ def _notify_patient_on_commit(thread: Thread, message: Message) -> None:
 
 
 @transaction.atomic
-def add_internal_note(thread: Thread, user: User, role: str | None, body: str) -> Message:
-    """A note for colleagues: stored with the thread, never shown or pushed to the patient."""
+def add_internal_note(
+    thread: Thread, user: User, role: str | None, body: str, attachment: UploadedFile | None = None
+) -> Message:
+    """A note for colleagues, optionally with a file: stored with the thread, never shown or pushed
+    to the patient (nor its file)."""
     _require(role, Capability.EDIT_PATIENTS)
-    return _add_message(thread, Message.Kind.NOTE, Message.Author.STAFF, _clean_body(body), user)
+    text = _clean_body(body, with_file=attachment is not None)
+    checked = _check_attachment(attachment)
+    return _add_message(thread, Message.Kind.NOTE, Message.Author.STAFF, text, user, checked)
 
 
 @transaction.atomic
@@ -198,8 +265,6 @@ def mark_read_by_staff(thread: Thread) -> None:
 
 def reencrypt_all_messages(batch_size: int = 500) -> int:
     """Re-encrypt every message of this practice under the newest key; returns how many."""
-    from messaging import crypto
-
     count = 0
     last_id = 0
     while True:
@@ -213,3 +278,31 @@ def reencrypt_all_messages(batch_size: int = 500) -> int:
                 )
         count += len(batch)
         last_id = batch[-1].pk
+
+
+def reencrypt_all_attachments(batch_size: int = 50) -> int:
+    """Re-encrypt every attachment (file and name) of this practice under the newest key; returns
+    how many. Each file is written anew under a new name and the row pointed at it in one
+    transaction; the old file is deleted once that has committed, so a crash midway leaves every
+    row pointing at a readable file."""
+    count = 0
+    rows = Attachment.objects.order_by("id")
+    while batch := list(rows[:batch_size]):
+        for attachment in batch:
+            with transaction.atomic():
+                _reencrypt_attachment(attachment)
+        count += len(batch)
+        rows = Attachment.objects.order_by("id").filter(id__gt=batch[-1].pk)
+    return count
+
+
+def _reencrypt_attachment(attachment: Attachment) -> None:
+    old_name = str(attachment.file.name)
+    with attachment.file.open("rb") as stored:
+        token = crypto.reencrypt_bytes(stored.read())
+    storage = attachment.file.storage
+    attachment.file.save("attachment", ContentFile(token), save=False)
+    Attachment.objects.filter(pk=attachment.pk).update(
+        file=attachment.file.name, name_ciphertext=crypto.reencrypt(attachment.name_ciphertext)
+    )
+    transaction.on_commit(partial(storage.delete, old_name))

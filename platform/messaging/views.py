@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.roles import Capability, role_can
 from accounts.selectors import staff_of
 from messaging import events, selectors, services
+from messaging.downloads import attachment_response
 from messaging.errors import MessagingError
 from messaging.models import Thread
 
@@ -48,6 +49,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def thread_detail(request: HttpRequest, thread_id: UUID) -> HttpResponse:
     thread = _thread_or_404(thread_id)
     services.mark_read_by_staff(thread)
+    return _thread_page(request, thread)
+
+
+def _thread_page(
+    request: HttpRequest, thread: Thread, *, error: str = "", action: str = "", body: str = ""
+) -> HttpResponse:
+    """The thread; after a refused reply or note, again with the reason and the text kept (400)."""
     found = list(selectors.messages_for_staff(thread))
     colleagues = [
         m.user
@@ -60,8 +68,21 @@ def thread_detail(request: HttpRequest, thread_id: UUID) -> HttpResponse:
         "last_id": found[-1].pk if found else 0,
         "colleagues": colleagues,
         "can_edit": role_can(request.role, Capability.EDIT_PATIENTS),  # type: ignore[attr-defined]
+        "error": error,
+        "error_action": action,
+        "draft": body,
     }
-    return render(request, "messaging/thread.html", context)
+    return render(request, "messaging/thread.html", context, status=400 if error else 200)
+
+
+@capability_required(Capability.VIEW_PATIENTS)
+def attachment_download(request: HttpRequest, thread_id: UUID, attachment_id: UUID) -> HttpResponse:
+    """A file of this thread, internal notes' included: staff who can read the inbox only."""
+    thread = _thread_or_404(thread_id)
+    attachment = selectors.attachment_for_staff(thread, attachment_id)
+    if attachment is None:
+        raise Http404("No such file.")
+    return attachment_response(attachment)
 
 
 @capability_required(Capability.VIEW_PATIENTS)
@@ -73,7 +94,7 @@ def thread_since(request: HttpRequest, thread_id: UUID) -> JsonResponse:
     except MessagingError as error:
         return JsonResponse({"error": str(error)}, status=400)
     found = selectors.messages_for_staff(thread, after)
-    return JsonResponse({"messages": [events.message_payload(m) for m in found]})
+    return JsonResponse({"messages": [events.message_payload(m, viewer="staff") for m in found]})
 
 
 @require_POST
@@ -83,12 +104,18 @@ def thread_action(request: HttpRequest, thread_id: UUID, action: str) -> HttpRes
     role: str = request.role  # type: ignore[attr-defined]
     user: User = request.user  # type: ignore[assignment]
     body = request.POST.get("body", "")
+    upload = request.FILES.get("attachment")
+    if action in ("reply", "note"):
+        try:
+            if action == "reply":
+                services.post_staff_reply(thread, user, role, body, upload)
+            else:
+                services.add_internal_note(thread, user, role, body, upload)
+        except MessagingError as error:
+            return _thread_page(request, thread, error=str(error), action=action, body=body)
+        return redirect("messaging_thread", thread_id=thread.pk)
     try:
-        if action == "reply":
-            services.post_staff_reply(thread, user, role, body)
-        elif action == "note":
-            services.add_internal_note(thread, user, role, body)
-        elif action == "close":
+        if action == "close":
             services.close_thread(thread, role)
         elif action == "reopen":
             services.reopen_thread(thread, role)

@@ -30,11 +30,14 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
-# Fernet keys for message bodies, newest first (see messaging.crypto); empty: derived from SECRET_KEY.
+# Fernet keys for message bodies and attachments, newest first (see messaging.crypto); empty:
+# derived from SECRET_KEY.
 MESSAGE_ENCRYPTION_KEYS = env.list("MESSAGE_ENCRYPTION_KEYS", default=[])
 # At most this many messages from one patient per MESSAGING_RATE_SECONDS (see messaging.services).
 MESSAGING_PATIENT_RATE = env.int("MESSAGING_PATIENT_RATE", default=20)
 MESSAGING_RATE_SECONDS = env.int("MESSAGING_RATE_SECONDS", default=600)
+# No second SMS notice of new messages in a thread within this many minutes (notifications.message_notices).
+MESSAGE_SMS_NOTICE_MINUTES = env.int("MESSAGE_SMS_NOTICE_MINUTES", default=15)
 
 # Empty REDIS_URL means "no Redis": in-process fallbacks, announced at start (see core.apps).
 REDIS_URL = env.str("REDIS_URL", default="")

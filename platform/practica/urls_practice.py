@@ -80,6 +80,11 @@ urlpatterns = [
     path("messages/", messaging.inbox, name="messaging_inbox"),
     path("messages/<uuid:thread_id>/", messaging.thread_detail, name="messaging_thread"),
     path("messages/<uuid:thread_id>/since/", messaging.thread_since, name="messaging_since"),
+    path(
+        "messages/<uuid:thread_id>/attachments/<uuid:attachment_id>/",
+        messaging.attachment_download,
+        name="messaging_attachment",
+    ),
     path("messages/<uuid:thread_id>/<slug:action>/", messaging.thread_action, name="messaging_action"),
     path("api/", include("api.urls")),
     path("portal/", include("portal.urls")),

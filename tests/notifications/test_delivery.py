@@ -134,6 +134,7 @@ def test_nothing_is_sent_for_an_appointment_cancelled_after_the_claim(alpha: Set
     [row] = make_due(alpha, Channel.SMS)
     Notification.objects.filter(pk=row.pk).update(kind=Kind.REMINDER)
     [claimed] = claim_due(now=midday())
+    assert claimed.appointment is not None
     claimed.appointment.status = "cancelled_practice"
     from notifications.delivery import deliver
 

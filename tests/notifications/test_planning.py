@@ -70,7 +70,7 @@ def test_appointment_type_rules_replace_the_practice_rules(alpha: Setup) -> None
 def test_reminders_already_past_at_booking_are_not_planned(alpha: Setup) -> None:
     appointment = alpha.book(local(1, 16))  # tomorrow: the 72 h email is already in the past
     kinds = {
-        (n.channel, n.appointment.start - n.due_at)
+        (n.channel, appointment.start - n.due_at)
         for n in appointment.notifications.filter(kind=Kind.REMINDER)
     }
     assert (Channel.EMAIL, datetime.timedelta(hours=72)) not in kinds

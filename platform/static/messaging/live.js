@@ -14,6 +14,33 @@
     return "Care team";
   }
 
+  function fileSize(bytes) {
+    if (bytes < 1024) return bytes + " bytes";
+    if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KB";
+    return (bytes / (1024 * 1024)).toFixed(1) + " MB";
+  }
+
+  function appendAttachments(item, attachments) {
+    if (!attachments.length) return;
+    var files = document.createElement("ul");
+    files.className = "attachments";
+    files.setAttribute("aria-label", "Attached files");
+    attachments.forEach(function (attachment) {
+      var entry = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = attachment.url;
+      link.setAttribute("download", "");
+      link.textContent = attachment.name;
+      var size = document.createElement("span");
+      size.className = "muted";
+      size.textContent = " (" + fileSize(attachment.size) + ")";
+      entry.appendChild(link);
+      entry.appendChild(size);
+      files.appendChild(entry);
+    });
+    item.appendChild(files);
+  }
+
   function appendMessage(list, message) {
     if (list.querySelector('[data-id="' + message.id + '"]')) return;
     var item = document.createElement("li");
@@ -24,11 +51,14 @@
     var when = document.createElement("time");
     when.setAttribute("datetime", message.created_at);
     when.textContent = " " + new Date(message.created_at).toLocaleString();
-    var body = document.createElement("p");
-    body.textContent = message.body;
     item.appendChild(who);
     item.appendChild(when);
-    item.appendChild(body);
+    if (message.body) {
+      var body = document.createElement("p");
+      body.textContent = message.body;
+      item.appendChild(body);
+    }
+    appendAttachments(item, message.attachments || []);
     list.appendChild(item);
     var last = parseInt(list.getAttribute("data-last-id") || "0", 10);
     if (message.id > last) list.setAttribute("data-last-id", String(message.id));
