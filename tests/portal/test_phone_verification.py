@@ -89,7 +89,7 @@ def test_the_code_verifies_the_number_and_staff_see_it(
         assert phone_verification.verified_phone_of(account.patient) == NUMBER
         owner = staff(practice_a, Role.OWNER)
     record = signed_in_client(owner, practice_a).get(f"/patients/{account.patient.pk}/").content.decode()
-    assert '<span class="badge">verified</span>' in record
+    assert f"{NUMBER} (verified)" in record
 
 
 def test_an_expired_code_is_refused(practice_a: Practice, sent: list[dict[str, Any]]) -> None:
@@ -218,3 +218,15 @@ def test_without_a_number_or_an_sms_account_nothing_is_sent(practice_a: Practice
     response = client.post("/portal/profile/phone/send/", follow=True)
     assert "does not send text messages yet" in response.content.decode()
     assert client.post("/portal/profile/phone/", {"code": CODE}).status_code == 400
+
+
+def test_a_code_does_not_verify_another_patient_of_the_practice(
+    practice_a: Practice, sent: list[dict[str, Any]]
+) -> None:
+    first, first_client = patient_with_phone(practice_a, "phone-first@example.org")
+    second, second_client = patient_with_phone(practice_a, "phone-second@example.org")  # same number
+    first_client.post("/portal/profile/phone/send/")
+    assert second_client.post("/portal/profile/phone/", {"code": CODE}).status_code == 400
+    with tenant_context(practice_a):
+        assert phone_verification.verified_phone_of(second.patient) is None
+        assert phone_verification.verified_phone_of(first.patient) is None

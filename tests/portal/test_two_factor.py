@@ -276,3 +276,16 @@ def test_guessing_codes_to_turn_it_off_ends_the_session(practice_a: Practice) ->
     assert client.get("/portal/").status_code == 302
     with tenant_context(practice_a):
         assert two_factor.is_enabled(account)
+
+
+def test_codes_of_one_patient_do_not_open_another_patients_account(practice_a: Practice) -> None:
+    with tenant_context(practice_a):
+        device, codes = with_two_factor(make_account("twofa-mine@example.org"))
+        other = make_account("twofa-theirs@example.org")
+        with_two_factor(other)
+    client = Client(HTTP_HOST=host_of(practice_a))
+    sign_in(client, "twofa-theirs@example.org")
+    assert client.post("/portal/login/code/", {"code": codes[0]}).status_code == 400
+    assert client.get("/portal/").status_code == 302
+    with tenant_context(practice_a):
+        assert two_factor.recovery_codes_left(device.account) == two_factor.RECOVERY_CODE_COUNT
