@@ -3,6 +3,7 @@ and verifying the phone number by a texted code. Thin: parse, call portal.two_fa
 portal.phone_verification, render."""
 
 import io
+import re
 
 import qrcode
 import qrcode.image.svg
@@ -21,7 +22,8 @@ from portal.views import _practice_or_404
 def _svg_qr(data: str) -> str:
     buffer = io.BytesIO()
     qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
-    return buffer.getvalue().decode()
+    svg = buffer.getvalue().decode()
+    return svg[svg.index("<svg") :]  # without the XML declaration, which has no place inside HTML
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -81,7 +83,8 @@ def security(request: HttpRequest) -> HttpResponse:
         "enabled": False,
         "form": form,
         "qr_svg": _svg_qr(two_factor.setup_url(device)),
-        "secret": two_factor.secret_of(device),
+        # In groups of four, as apps show and accept it: easier to type without a slip.
+        "secret": " ".join(re.findall(".{1,4}", two_factor.secret_of(device))),
     }
     return _no_store(
         render(request, "portal/profile_security.html", context, status=400 if form.errors else 200)
