@@ -169,5 +169,14 @@ def turn_off(account: PortalAccount, password_or_code: str) -> None:
     cache.delete(_failures_key(account))
 
 
+def turn_off_for_patient(account: PortalAccount) -> bool:
+    """Staff turn it off for a patient who lost both the app and the recovery codes (after checking
+    who is asking, as for a password reset by phone). Returns whether it was on."""
+    removed, _ = PortalTOTPDevice.objects.filter(account=account).delete()
+    PortalRecoveryCode.objects.filter(account=account).delete()
+    cache.delete(_failures_key(account))
+    return removed > 0
+
+
 def recovery_codes_left(account: PortalAccount) -> int:
     return PortalRecoveryCode.objects.filter(account=account, used_at=None).count()

@@ -74,6 +74,11 @@ urlpatterns = [
         backoffice_views.proxy_remove,
         name="staff_proxy_remove",
     ),
+    path(
+        "staff/patients/<uuid:patient_id>/two-factor/off/",
+        backoffice_views.two_factor_off,
+        name="staff_two_factor_off",
+    ),
     path("staff/branding/", backoffice_views.branding_edit, name="staff_branding"),
     # Patient pages: the profile, insurance, and the guardian's choice of record.
     path("profile/", profile_views.profile, name="profile"),

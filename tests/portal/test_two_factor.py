@@ -12,12 +12,13 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_tenants.utils import tenant_context
 
+from accounts.roles import Role
 from portal import two_factor
 from portal.errors import PortalError
 from portal.models import PortalAccount, PortalRecoveryCode, PortalTOTPDevice
 from portal.sessions import ACCOUNT_KEY, PENDING_SINCE_KEY
 from tenants.models import Practice
-from tests.conftest import host_of
+from tests.conftest import host_of, signed_in_client, staff
 from tests.portal.conftest import PATIENT_PASSWORD, make_account, portal_client
 from tests.portal.test_accessibility import check_page
 
@@ -291,3 +292,22 @@ def test_codes_of_one_patient_do_not_open_another_patients_account(practice_a: P
     assert client.get("/portal/").status_code == 302
     with tenant_context(practice_a):
         assert two_factor.recovery_codes_left(device.account) == two_factor.RECOVERY_CODE_COUNT
+
+
+def test_staff_can_turn_it_off_for_a_patient_who_lost_everything(practice_a: Practice) -> None:
+    with tenant_context(practice_a):
+        account = make_account("twofa-lost@example.org")
+        with_two_factor(account)
+        owner, biller = staff(practice_a, Role.OWNER), staff(practice_a, Role.BILLER)
+    record = f"/patients/{account.patient_id}/"
+    html = signed_in_client(owner, practice_a).get(record).content.decode()
+    assert "Portal two-factor sign-in: on." in html
+    url = f"/portal/staff/patients/{account.patient_id}/two-factor/off/"
+    assert signed_in_client(biller, practice_a).post(url).status_code == 403
+    response = signed_in_client(owner, practice_a).post(url)
+    assert response.status_code == 302 and response["Location"] == record
+    with tenant_context(practice_a):
+        assert not two_factor.is_enabled(account)
+    assert sign_in(Client(HTTP_HOST=host_of(practice_a)), "twofa-lost@example.org")["Location"] == "/portal/"
+    # A patient session is no staff session.
+    assert portal_client(account, practice_a).post(url).status_code == 302
