@@ -15,7 +15,7 @@ from audit.services import record_views
 from intake.errors import UploadRejected
 from patients.errors import PatientError
 from patients.models import Patient
-from portal import branding, review
+from portal import branding, review, two_factor
 from portal.models import PortalAccount, PracticeBranding, ProxyLink
 
 
@@ -83,6 +83,16 @@ def proxy_remove(request: HttpRequest, patient_id: UUID, link_id: UUID) -> HttpR
     link = get_object_or_404(ProxyLink, pk=link_id, patient_id=patient_id)
     link.delete()
     messages.success(request, "The guardian no longer has access to this record.")
+    return redirect("patient_detail", patient_id=patient_id)
+
+
+@require_POST
+@capability_required(Capability.EDIT_PATIENTS)
+def two_factor_off(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    """For a patient who lost their authenticator app and recovery codes."""
+    account = get_object_or_404(PortalAccount, patient_id=patient_id)
+    if two_factor.turn_off_for_patient(account):
+        messages.success(request, "Two-factor sign-in is off for this patient's portal account.")
     return redirect("patient_detail", patient_id=patient_id)
 
 

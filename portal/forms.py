@@ -13,7 +13,14 @@ class PortalForm(forms.Form):
 
     def full_clean(self) -> None:
         super().full_clean()
-        for name in self.errors:
+        self._describe_errors()
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        self._describe_errors()  # errors a service raised after validation are tied as well
+
+    def _describe_errors(self) -> None:
+        for name in getattr(self, "_errors", None) or {}:
             if name not in self.fields:
                 continue
             field_id = self[name].auto_id
@@ -130,3 +137,39 @@ class WaitlistForm(ChooseForm):
 
 class CancelForm(PortalForm):
     reason = forms.CharField(max_length=200, required=False, label="Reason (optional)")
+
+
+class SignInCodeForm(PortalForm):
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        help_text="The 6 digits your authenticator app shows now, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
+class AppCodeForm(PortalForm):
+    code = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$",
+        label="6-digit code from your app",
+        error_messages={"invalid": "Enter the 6 digits your authenticator app shows."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class TwoFactorOffForm(PortalForm):
+    password_or_code = forms.CharField(
+        label="Your password, or a code",
+        strip=False,
+        help_text="Your portal password, a code from your app, or a recovery code.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class PhoneCodeForm(PortalForm):
+    code = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$",
+        label="Code from the text message",
+        error_messages={"invalid": "Enter the 6 digits of the text message."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

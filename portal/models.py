@@ -3,6 +3,7 @@ import uuid
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.db.models.functions import Lower
+from django_otp.util import random_hex
 
 
 class PortalAccount(models.Model):
@@ -75,3 +76,58 @@ class PracticeBranding(models.Model):
 
     def __str__(self) -> str:
         return "Practice branding"
+
+
+def new_totp_key() -> str:
+    return random_hex(20)  # 160 bits, as django-otp's own TOTP devices
+
+
+class PortalTOTPDevice(models.Model):
+    """A patient's authenticator app, checked with django-otp's TOTP (the staff's second factor).
+
+    django-otp's own device models belong to the staff `accounts.User` in the public schema; a
+    patient's device belongs to their portal account in the practice schema instead, so it exists,
+    like the account, only at its own practice. `confirmed` turns on once the patient has proven
+    the app works; `last_t` is the time step of the last accepted code, so no code works twice."""
+
+    account = models.OneToOneField(PortalAccount, on_delete=models.CASCADE, related_name="totp_device")
+    key = models.CharField(max_length=80, default=new_totp_key)  # hex, as django-otp stores it
+    confirmed = models.BooleanField(default=False)
+    last_t = models.BigIntegerField(default=-1)
+    drift = models.SmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Authenticator of {self.account}"
+
+
+class PortalRecoveryCode(models.Model):
+    """A single-use recovery code (django-otp's static tokens), kept only as a keyed hash."""
+
+    account = models.ForeignKey(PortalAccount, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.account}"
+
+
+class PhoneVerification(models.Model):
+    """The check of one patient record's phone by a texted code: the code in flight (a keyed hash,
+    never the code) with its attempts, how many codes were sent lately, and the number once proven.
+    The record's phone counts as verified only while it still equals `verified_phone`."""
+
+    patient = models.OneToOneField(
+        "patients.Patient", on_delete=models.CASCADE, related_name="phone_verification"
+    )
+    phone = models.CharField(max_length=16, blank=True, help_text="E.164 number the code was sent to")
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sends_window_start = models.DateTimeField(null=True, blank=True)
+    sends_in_window = models.PositiveSmallIntegerField(default=0)
+    verified_phone = models.CharField(max_length=16, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Phone check of {self.patient_id}"

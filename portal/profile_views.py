@@ -13,7 +13,7 @@ from intake.errors import UploadRejected
 from patients import services as patient_services
 from patients.forms import InsuranceForm, ProfileForm
 from patients.models import PatientInsurance
-from portal import branding
+from portal import branding, phone_verification, two_factor
 from portal.forms import PortalForm
 from portal.models import ProxyLink
 from portal.sessions import ACTING_FOR_KEY, patient_required
@@ -33,11 +33,20 @@ def profile(request: HttpRequest) -> HttpResponse:
     initial = ProfileForm.initial_for(patient, patient_services.profile_of(patient))
     form = PortalProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        old_phone = patient.phone
         patient_services.update_demographics(patient, form.cleaned_data)
+        if patient.phone != old_phone:
+            phone_verification.forget_verified_phone(patient)
         messages.success(request, "Your details are saved.")
         return redirect("portal:profile")
     status = 400 if form.errors else 200
-    return render(request, "portal/profile.html", {"form": form, "patient": patient}, status=status)
+    context = {
+        "form": form,
+        "patient": patient,
+        "phone_verified": phone_verification.verified_phone_of(patient),
+        "two_factor_on": two_factor.is_enabled(request.portal_account),  # type: ignore[attr-defined]
+    }
+    return render(request, "portal/profile.html", context, status=status)
 
 
 @patient_required

@@ -4,6 +4,10 @@ A staff session is django.contrib.auth's (`request.user`); a patient session is 
 own. Neither grants the other anything: staff views look only at `request.user`, portal views only
 at these keys, and a session never holds both (signing in to the portal starts a fresh session,
 and a session carrying a staff login is not accepted as a patient's).
+
+A patient with two-factor sign-in on is first only "pending" (password right, code still owed):
+a pending session holds other keys than a signed-in one, so no portal page takes it for a
+patient's.
 """
 
 import time
@@ -28,6 +32,11 @@ ACCOUNT_KEY = "portal_account"
 SCHEMA_KEY = "portal_schema"
 SEEN_KEY = "portal_seen"
 ACTING_FOR_KEY = "portal_acting_for"  # a patient the account is a proxy of, chosen in the portal
+PENDING_ACCOUNT_KEY = "portal_pending_account"  # password checked, second factor owed
+PENDING_SCHEMA_KEY = "portal_pending_schema"
+PENDING_SINCE_KEY = "portal_pending_since"
+PENDING_NEXT_KEY = "portal_pending_next"
+PENDING_SECONDS = 5 * 60  # time to type the code; then the password is asked again
 
 View = Callable[..., HttpResponse]
 
@@ -42,6 +51,36 @@ def start_portal_session(request: HttpRequest, account: PortalAccount) -> None:
     request.session[SCHEMA_KEY] = current_schema()
     request.session[SEEN_KEY] = int(time.time())
     PortalAccount.objects.filter(pk=account.pk).update(last_login=timezone.now())
+
+
+def start_pending_sign_in(request: HttpRequest, account: PortalAccount, next_url: str) -> None:
+    request.session.flush()  # as for a full sign-in: a new key, nothing of an earlier login left
+    request.session[PENDING_ACCOUNT_KEY] = str(account.pk)
+    request.session[PENDING_SCHEMA_KEY] = current_schema()
+    request.session[PENDING_SINCE_KEY] = int(time.time())
+    request.session[PENDING_NEXT_KEY] = next_url
+
+
+def pending_sign_in(request: HttpRequest) -> tuple[PortalAccount, str] | None:
+    """The account whose code is owed at this practice and where to go after it, or None (a
+    pending step older than PENDING_SECONDS, or the idle limit if shorter, is forgotten)."""
+    account_id = request.session.get(PENDING_ACCOUNT_KEY)
+    if not account_id or getattr(request, "practice", None) is None or request.user.is_authenticated:
+        return None
+    if request.session.get(PENDING_SCHEMA_KEY) != current_schema():
+        return None  # started at another practice
+    since = int(request.session.get(PENDING_SINCE_KEY, 0))
+    if time.time() - since > min(PENDING_SECONDS, idle_seconds()):
+        end_portal_session(request)
+        return None
+    account = (
+        PortalAccount.objects.select_related("patient")
+        .filter(pk=account_id, is_active=True, email_verified_at__isnull=False)
+        .first()
+    )
+    if account is None:
+        return None
+    return account, str(request.session.get(PENDING_NEXT_KEY) or reverse("portal:home"))
 
 
 def end_portal_session(request: HttpRequest) -> None:

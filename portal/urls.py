@@ -1,6 +1,7 @@
 from django.urls import path
 
 from portal import (
+    account_views,
     backoffice_views,
     billing_views,
     intake_views,
@@ -15,6 +16,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
+    path("login/code/", account_views.login_code, name="login_code"),
     path("logout/", views.logout_view, name="logout"),
     path("register/", views.register, name="register"),
     path("verify/<str:token>/", views.verify_email, name="verify_email"),
@@ -77,9 +79,18 @@ urlpatterns = [
         backoffice_views.proxy_remove,
         name="staff_proxy_remove",
     ),
+    path(
+        "staff/patients/<uuid:patient_id>/two-factor/off/",
+        backoffice_views.two_factor_off,
+        name="staff_two_factor_off",
+    ),
     path("staff/branding/", backoffice_views.branding_edit, name="staff_branding"),
     # Patient pages: the profile, insurance, and the guardian's choice of record.
     path("profile/", profile_views.profile, name="profile"),
+    path("profile/security/", account_views.security, name="security"),
+    path("profile/security/off/", account_views.security_off, name="security_off"),
+    path("profile/phone/", account_views.phone, name="phone"),
+    path("profile/phone/send/", account_views.phone_send, name="phone_send"),
     path("profile/insurance/", profile_views.insurance, name="insurance"),
     path("profile/insurance/<str:side>/", profile_views.insurance_card, name="insurance_card"),
     path("profile/switch/", profile_views.switch_patient, name="switch"),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from portal import rules, selectors, services
+from portal import rules, selectors, services, two_factor
 from portal.errors import PortalError
 from portal.forms import (
     CancelForm,
@@ -28,7 +28,13 @@ from portal.forms import (
     ResetRequestForm,
     WaitlistForm,
 )
-from portal.sessions import end_portal_session, patient_required, session_account, start_portal_session
+from portal.sessions import (
+    end_portal_session,
+    patient_required,
+    session_account,
+    start_pending_sign_in,
+    start_portal_session,
+)
 from scheduling import waitlist
 from scheduling.errors import SchedulingError, SlotUnavailable
 from scheduling.models import Appointment, AppointmentType, Location, Provider
@@ -71,6 +77,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             target = _next_url(request)
+            if two_factor.is_enabled(account):
+                start_pending_sign_in(request, account, target)
+                return redirect("portal:login_code")
             start_portal_session(request, account)
             return redirect(target)
     return render(request, "portal/login.html", {"form": form, "next": request.GET.get("next", "")})

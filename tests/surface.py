@@ -56,6 +56,7 @@ OBJECT_URLS = [
     ObjectUrl("/patients/{patient}/insurance/"),
     ObjectUrl("/patients/{patient}/insurance/", "post"),
     ObjectUrl("/portal/staff/patients/{patient}/proxies/", "post"),
+    ObjectUrl("/portal/staff/patients/{patient}/two-factor/off/", "post"),
     ObjectUrl("/setup/locations/{location}/"),
     ObjectUrl("/setup/locations/{location}/", "post"),
     ObjectUrl("/setup/providers/{provider}/"),

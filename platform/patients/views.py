@@ -10,7 +10,8 @@ from patients import services
 from patients.forms import InsuranceForm, PatientForm, ProfileForm
 from patients.models import Patient, PatientInsurance, PatientProfile
 from patients.selectors import search_patients
-from portal.models import ProxyLink
+from portal.models import PortalTOTPDevice, ProxyLink
+from portal.phone_verification import verified_phone_of
 from portal.profile_views import card_response
 
 
@@ -35,6 +36,10 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         "insurance": PatientInsurance.objects.filter(patient=patient).first(),
         "proxy_links": ProxyLink.objects.filter(patient=patient).select_related("account__patient"),
         "acts_for": ProxyLink.objects.filter(account__patient=patient).select_related("patient"),
+        "phone_verified": verified_phone_of(patient) is not None,
+        "portal_two_factor": PortalTOTPDevice.objects.filter(
+            account__patient=patient, confirmed=True
+        ).exists(),
     }
     return render(request, "patients/detail.html", context)
 

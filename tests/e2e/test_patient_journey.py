@@ -132,6 +132,8 @@ def visit_the_other_portal_pages(page: Any, server: Server, appointment_id: str)
         f"/portal/appointments/{appointment_id}/reschedule/",
         f"/portal/appointments/{appointment_id}/cancel/",
         "/portal/waitlist/",
+        "/portal/profile/security/",
+        "/portal/profile/phone/",
     ):
         page.goto(server.base_url + path)
         page.get_by_role("heading", level=1).wait_for()

@@ -21,7 +21,7 @@ def check_page(html: str) -> None:
     for _tag, attrs in CONTROL.findall(html):
         if 'type="hidden"' in attrs:
             continue
-        control_id = re.search(r'id="([^"]+)"', attrs)
+        control_id = re.search(r'\sid="([^"]+)"', attrs)  # not aria-invalid=
         assert control_id, attrs
         assert f'<label for="{control_id.group(1)}"' in html, control_id.group(1)
 
