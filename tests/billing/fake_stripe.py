@@ -307,17 +307,23 @@ class _Handler(BaseHTTPRequestHandler):
         webhooks go out."""
         fake = self.fake
         with fake.lock:
-            session = fake.objects.get(session_id)
-            if session is None or session["object"] != "checkout.session" or session["mode"] != "payment":
-                self._page(404, "<h1>This checkout page does not exist</h1>")
-                return
-            if session["status"] != "open":
-                self._page(410, "<h1>This checkout page has expired or was already paid</h1>")
-                return
+            session = fake.objects.get(session_id) or {}
+            payable = session.get("object") == "checkout.session" and session.get("mode") == "payment"
+            is_open = session.get("status") == "open"
+        if not payable:
+            self._page(404, "<h1>This checkout page does not exist</h1>")
+            return
+        if not is_open:
+            self._page(410, "<h1>This checkout page has expired or was already paid</h1>")
+            return
         error = ""
         if method == "POST":
             if re.fullmatch(r"\d{12,19}", re.sub(r"[ -]", "", form.get("card", ""))):
-                intent = complete_payment_checkout(fake, session_id)
+                try:
+                    intent = complete_payment_checkout(fake, session_id)
+                except ValueError:  # paid by a second click meanwhile
+                    self._page(410, "<h1>This checkout page has expired or was already paid</h1>")
+                    return
                 with fake.lock:
                     account = session["_account"]
                     events = [

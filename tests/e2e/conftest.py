@@ -35,6 +35,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
 from accounts.roles import Role
+from billing.webhooks import CONNECT_EVENTS, PLATFORM_EVENTS
 from intake import services as intake_services
 from intake.models import IntakeItem
 from notifications.routing.models import PracticeDueWork
@@ -72,7 +73,6 @@ class Site:
 @dataclass
 class Server:
     base_url: str
-    public_url: str
     mail_dir: Path
     log: Path
 
@@ -155,8 +155,6 @@ def stripe_fake() -> Iterator[FakeStripe]:
 
 @pytest.fixture(scope="session")
 def server(e2e_site: Site, stripe_fake: FakeStripe, django_db_blocker: Any) -> Iterator[Server]:
-    from billing.webhooks import CONNECT_EVENTS, PLATFORM_EVENTS
-
     work = Path(tempfile.mkdtemp(prefix="practica-e2e-"))
     static_root, mail_dir, log = work / "static", work / "mail", work / "server.log"
     mail_dir.mkdir()
@@ -208,7 +206,7 @@ def server(e2e_site: Site, stripe_fake: FakeStripe, django_db_blocker: Any) -> I
     base_url = f"http://{SLUG}.practica.test:{port}"
     try:
         _wait_until_serving(port, process, log)
-        yield Server(base_url, public_url, mail_dir, log)
+        yield Server(base_url, mail_dir, log)
     finally:
         process.terminate()
         try:
