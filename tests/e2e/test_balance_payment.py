@@ -36,7 +36,6 @@ WEBHOOK_WAIT_SECONDS = 15
 @dataclass
 class Owing:
     patient_id: str
-    account_id: str
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +44,7 @@ def card_payments(
 ) -> Iterator[str]:
     """The practice connected to Stripe: its account is made through the product's onboarding call,
     and Stripe's account.updated webhook (charges enabled) reaches the server. Undone afterwards:
-    other tests count the platform's Stripe events, and expect the e2e practice without payments."""
+    other tests count the platform's Stripe events, and find the e2e practice as provisioned."""
     practice = e2e_site.practice
     with django_db_blocker.unblock():
         with override_settings(STRIPE_API_BASE=stripe_fake.base_url):
@@ -85,7 +84,7 @@ def owing(e2e_site: Site, django_db_blocker: Any) -> Owing:
             ledger.post_entry(
                 account.patient, LedgerEntry.Kind.CHARGE, OWED_CENTS, memo="Dermatology follow-up"
             )
-    return Owing(str(account.patient_id), str(account.pk))
+    return Owing(str(account.patient_id))
 
 
 def _answers(fake: FakeStripe, event_id: str) -> list[int | None]:
