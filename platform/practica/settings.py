@@ -177,6 +177,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 
+STRIPE_HOSTED_ORIGINS = [
+    "https://checkout.stripe.com",
+    "https://connect.stripe.com",
+    "https://billing.stripe.com",
+]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -185,7 +190,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'", "ws:", "wss:"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'", f"*.{BASE_DOMAIN}", BASE_DOMAIN],
+        # Chromium checks form-action on a form's redirects too: the POSTs that answer with a
+        # redirect to Stripe's hosted pages (Checkout, Connect onboarding, the billing portal).
+        "form-action": ["'self'", f"*.{BASE_DOMAIN}", BASE_DOMAIN, *STRIPE_HOSTED_ORIGINS],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }

@@ -6,20 +6,30 @@ talks to this server instead. It implements only the endpoints Practica uses, re
 Stripe's real shapes (field names and types as in Stripe's own fixtures), and records every
 request (method, path, form params, Stripe-Account and Idempotency-Key headers) so tests can
 assert exactly what the product sends.
+
+For browser tests it also stands in for Stripe's side of a payment: a minimal hosted Checkout page
+(`/c/pay/<session>`: a card field and a Pay button) and webhook delivery, signed with Stripe's
+scheme, to the endpoints registered with `add_webhook_endpoint` (as configured in Stripe's
+dashboard), in a background thread after the page has answered, as Stripe does.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import html
+import http.client
 import itertools
 import json
 import re
 import secrets
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlparse
+from urllib.parse import parse_qsl, urlparse, urlsplit
 
 
 @dataclass
@@ -29,6 +39,28 @@ class RecordedRequest:
     params: dict[str, str]
     stripe_account: str | None
     idempotency_key: str | None
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    """Where Stripe posts events, as set up in its dashboard: a Connect endpoint receives the events
+    of connected accounts, a platform endpoint those of the platform account."""
+
+    url: str
+    secret: str
+    connect: bool
+    enabled_events: frozenset[str]
+
+
+@dataclass
+class Delivery:
+    """One webhook post the fake made, and the endpoint's answer (status None: no answer)."""
+
+    event_id: str
+    event_type: str
+    url: str
+    status: int | None
+    response: str
 
 
 @dataclass
@@ -42,6 +74,11 @@ class FakeStripe:
     # Payment methods that decline when charged off-session (to test failures).
     declining_payment_methods: set[str] = field(default_factory=set)
     base_url: str = ""
+    # Configuration, kept by reset() like a dashboard's: webhook endpoints, and the addresses of
+    # host names the test network has no DNS for (like Chromium's --host-resolver-rules).
+    webhook_endpoints: list[WebhookEndpoint] = field(default_factory=list)
+    hosts: dict[str, str] = field(default_factory=dict)
+    deliveries: list[Delivery] = field(default_factory=list)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -54,6 +91,7 @@ class FakeStripe:
             self.requests.clear()
             self.idempotent.clear()
             self.declining_payment_methods.clear()
+            self.deliveries.clear()
 
     def calls(self, method: str, path_prefix: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == method and r.path.startswith(path_prefix)]
@@ -62,6 +100,77 @@ class FakeStripe:
         found = self.calls(method, path_prefix)
         assert found, f"no {method} {path_prefix} request was sent"
         return found[-1]
+
+    def add_webhook_endpoint(
+        self, url: str, secret: str, *, connect: bool, enabled_events: Iterable[str]
+    ) -> WebhookEndpoint:
+        endpoint = WebhookEndpoint(url, secret, connect, frozenset(enabled_events))
+        with self.lock:
+            self.webhook_endpoints.append(endpoint)
+        return endpoint
+
+    def emit(self, kind: str, obj: dict[str, Any], account: str | None) -> dict[str, Any]:
+        """An event as Stripe makes it: stored, and returned for `deliver`. Call with the lock held."""
+        event_id = self.new_id("evt")
+        payload: dict[str, Any] = {
+            "id": event_id,
+            "object": "event",
+            "api_version": "2025-01-27.acacia",
+            "created": _now(),
+            "data": {"object": _public(obj)},
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "type": kind,
+        }
+        if account:
+            payload["account"] = account
+        self.objects[event_id] = {**payload, "_account": account}
+        return payload
+
+    def deliver(self, events: list[dict[str, Any]]) -> None:
+        """Post each event, in order, to every endpoint that subscribed to it. Stripe retries failed
+        deliveries for days; the fake posts once and records the answer (see `deliveries`)."""
+        with self.lock:
+            endpoints = list(self.webhook_endpoints)
+        for event in events:
+            for endpoint in endpoints:
+                if endpoint.connect == ("account" in event) and event["type"] in endpoint.enabled_events:
+                    delivery = self._post(endpoint, event)
+                    with self.lock:
+                        self.deliveries.append(delivery)
+
+    def deliver_later(self, events: list[dict[str, Any]]) -> threading.Thread:
+        thread = threading.Thread(
+            target=self.deliver, args=(events,), name="fake-stripe-webhooks", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _post(self, endpoint: WebhookEndpoint, event: dict[str, Any]) -> Delivery:
+        body = json.dumps(event).encode()
+        target = urlsplit(endpoint.url)
+        host = target.hostname or ""
+        connection = http.client.HTTPConnection(self.hosts.get(host, host), target.port or 80, timeout=30)
+        try:
+            connection.request(
+                "POST",
+                target.path + (f"?{target.query}" if target.query else ""),
+                body,
+                headers={
+                    "Host": target.netloc,
+                    "Content-Type": "application/json; charset=utf-8",
+                    "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+                    "Stripe-Signature": stripe_signature(body, endpoint.secret),
+                },
+            )
+            answer = connection.getresponse()
+            status, text = answer.status, answer.read().decode(errors="replace")
+        except OSError as error:
+            status, text = None, str(error)
+        finally:
+            connection.close()
+        return Delivery(event["id"], event["type"], endpoint.url, status, text)
 
     # Test helpers that stand in for what happens on Stripe's side (hosted pages, payouts).
     def add_payout(self, account: str, amount: int, balance_transactions: list[dict[str, Any]]) -> str:
@@ -76,6 +185,13 @@ class FakeStripe:
 
 def _now() -> int:
     return int(time.time())
+
+
+def stripe_signature(body: bytes, secret: str, at: int | None = None) -> str:
+    """Stripe's scheme: t=<time>,v1=HMAC-SHA256(secret, f"{t}.{body}")."""
+    t = at or _now()
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
 
 
 def _params(body: str) -> dict[str, str]:
@@ -158,6 +274,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode() if length else ""
         params = _params(body if method == "POST" else url.query)
+        if url.path.startswith("/c/pay/"):  # the hosted page: a browser's, with no API key
+            self._hosted_checkout(method, url.path.removeprefix("/c/pay/"), params)
+            return
         account = self.headers.get("Stripe-Account")
         key = self.headers.get("Idempotency-Key")
         with fake.lock:
@@ -179,6 +298,68 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(raw)))
         self.send_header("Request-Id", "req_" + secrets.token_hex(7))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _hosted_checkout(self, method: str, session_id: str, form: dict[str, str]) -> None:
+        """Stripe's hosted Checkout page, reduced to a card number and a Pay button. Paying completes
+        the session and its PaymentIntent, then sends the browser to the success URL while the
+        webhooks go out."""
+        fake = self.fake
+        with fake.lock:
+            session = fake.objects.get(session_id) or {}
+            payable = session.get("object") == "checkout.session" and session.get("mode") == "payment"
+            is_open = session.get("status") == "open"
+        if not payable:
+            self._page(404, "<h1>This checkout page does not exist</h1>")
+            return
+        if not is_open:
+            self._page(410, "<h1>This checkout page has expired or was already paid</h1>")
+            return
+        error = ""
+        if method == "POST":
+            if re.fullmatch(r"\d{12,19}", re.sub(r"[ -]", "", form.get("card", ""))):
+                try:
+                    intent = complete_payment_checkout(fake, session_id)
+                except ValueError:  # paid by a second click meanwhile
+                    self._page(410, "<h1>This checkout page has expired or was already paid</h1>")
+                    return
+                with fake.lock:
+                    account = session["_account"]
+                    events = [
+                        fake.emit("checkout.session.completed", session, account),
+                        fake.emit("payment_intent.succeeded", fake.objects[intent["id"]], account),
+                    ]
+                fake.deliver_later(events)
+                self.send_response(303)
+                self.send_header(
+                    "Location", session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
+                )
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            error = '<p role="alert" id="card-error">Your card number is incomplete.</p>'
+        params = session["_params"]
+        name = html.escape(params.get("line_items[0][price_data][product_data][name]", "Payment"))
+        amount = f"${int(params['line_items[0][price_data][unit_amount]']) / 100:,.2f}"
+        cancel = html.escape(session["cancel_url"] or "", quote=True)
+        self._page(
+            400 if error else 200,
+            f"<h1>{name}</h1><p>Amount due: <strong>{amount}</strong></p>{error}"
+            '<form method="post"><label for="card">Card number</label> '
+            '<input id="card" name="card" inputmode="numeric" autocomplete="cc-number">'
+            f' <button type="submit">Pay {amount}</button></form>'
+            + (f'<p><a href="{cancel}">Back</a></p>' if cancel else ""),
+        )
+
+    def _page(self, status: int, content: str) -> None:
+        raw = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>Checkout (test)</title></head><body><main>{content}</main></body></html>"
+        ).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(raw)))
         self.end_headers()
         self.wfile.write(raw)
 

@@ -4,7 +4,12 @@ pytest-django's `live_server` flushes every table when it ends, which would wipe
 practices of tests/conftest.py. Instead a session fixture commits a practice of its own ("e2e") to
 the test database and starts daphne on it in a subprocess.
 The browser reaches `<slug>.practica.test` through Chromium's host resolver rules, so the tenant is
-resolved from the Host header as in production."""
+resolved from the Host header as in production.
+
+The server's Celery tasks run inline (CELERY_TASK_ALWAYS_EAGER, as in every test), after the commit
+of the request that queued them. Stripe is the fake of tests/billing/fake_stripe.py, served from
+this process: the server calls its API, the browser pays on its hosted Checkout page, and it posts
+signed webhooks to the server's public host, as Stripe does."""
 
 import datetime
 import os
@@ -22,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import override_settings
@@ -29,12 +35,15 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
 from accounts.roles import Role
+from billing.webhooks import CONNECT_EVENTS, PLATFORM_EVENTS
 from intake import services as intake_services
 from intake.models import IntakeItem
 from notifications.routing.models import PracticeDueWork
 from scheduling.models import AppointmentType, WeeklyHours
 from tenants.models import Plan, Practice
 from tenants.services import provision_practice
+from tests.billing.fake_stripe import FakeStripe, start_fake_stripe
+from tests.conftest import PUBLIC_HOST
 from tests.factories import LocationFactory, ProviderFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,13 +147,36 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(e2e_site: Site, django_db_blocker: Any) -> Iterator[Server]:
+def stripe_fake() -> Iterator[FakeStripe]:
+    fake, http_server = start_fake_stripe()
+    yield fake
+    http_server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def server(e2e_site: Site, stripe_fake: FakeStripe, django_db_blocker: Any) -> Iterator[Server]:
     work = Path(tempfile.mkdtemp(prefix="practica-e2e-"))
     static_root, mail_dir, log = work / "static", work / "mail", work / "server.log"
     mail_dir.mkdir()
     with override_settings(STATIC_ROOT=str(static_root)):
         call_command("collectstatic", interactive=False, verbosity=0)
     port = _free_port()
+    public_url = f"http://{PUBLIC_HOST}:{port}"
+    # The webhook endpoints as the platform's Stripe dashboard would list them, for the events
+    # Practica handles; the fake reaches practica.test at the server's address.
+    stripe_fake.hosts[PUBLIC_HOST] = "127.0.0.1"
+    stripe_fake.add_webhook_endpoint(
+        f"{public_url}/stripe/webhooks/platform/",
+        settings.STRIPE_WEBHOOK_SECRET,
+        connect=False,
+        enabled_events=PLATFORM_EVENTS,
+    )
+    stripe_fake.add_webhook_endpoint(
+        f"{public_url}/stripe/webhooks/connect/",
+        settings.STRIPE_CONNECT_WEBHOOK_SECRET,
+        connect=True,
+        enabled_events=CONNECT_EVENTS,
+    )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.e2e.server_settings",
@@ -155,6 +187,11 @@ def server(e2e_site: Site, django_db_blocker: Any) -> Iterator[Server]:
         "PRACTICA_E2E_MAIL_DIR": str(mail_dir),
         "PUBLIC_SCHEME": "http",
         "PUBLIC_PORT": f":{port}",
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "STRIPE_API_BASE": stripe_fake.base_url,
+        "STRIPE_SECRET_KEY": settings.STRIPE_SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": settings.STRIPE_WEBHOOK_SECRET,
+        "STRIPE_CONNECT_WEBHOOK_SECRET": settings.STRIPE_CONNECT_WEBHOOK_SECRET,
         "PYTHONPATH": f"{ROOT / 'platform'}{os.pathsep}{ROOT}",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -236,11 +273,13 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def new_context(browser: Any) -> Iterator[Any]:
     """Opens browser contexts (separate cookie jars: one per person) and closes them after the test.
-    CSP is bypassed only so that axe-core can be injected; the pages' own scripts are 'self'."""
+    The pages' Content-Security-Policy is in force, as in production (Chromium applies form-action
+    to a form's redirects too); axe-core comes as an init script, which CSP does not govern."""
     contexts: list[Any] = []
 
     def open_context() -> Any:
-        context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        context.add_init_script(path=str(axe_script()))
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context
@@ -263,7 +302,6 @@ async () => {
 
 def assert_accessible(page: Any) -> None:
     """No serious or critical axe-core violation on the page as it is now."""
-    if not page.evaluate("typeof axe !== 'undefined'"):
-        page.add_script_tag(path=str(axe_script()))
+    assert page.evaluate("typeof axe !== 'undefined'"), f"axe-core is not loaded in {page.url}"
     violations = page.evaluate(SERIOUS)
     assert violations == [], f"{page.url}:\n" + "\n".join(violations)

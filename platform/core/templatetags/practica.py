@@ -13,4 +13,5 @@ def can(role: str | None, capability: str) -> bool:
 
 @register.filter
 def dollars(cents: int) -> str:
-    return f"${cents / 100:,.2f}"
+    """-8500 -> "-$85.00": the sign before the currency symbol, as statements print it."""
+    return f"{'-' if cents < 0 else ''}${abs(cents) / 100:,.2f}"

@@ -8,7 +8,8 @@
   var delay = 1000;
   function connect() {
     var socket = new WebSocket(scheme + window.location.host + table.dataset.socket);
-    socket.onopen = function () { delay = 1000; };
+    // data-live: the updates flow (styles and browser tests can tell).
+    socket.onopen = function () { delay = 1000; table.dataset.live = "on"; };
     socket.onmessage = function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
@@ -17,6 +18,7 @@
       if (cell) cell.textContent = event.label;
     };
     socket.onclose = function (closing) {
+      delete table.dataset.live;
       if (closing.code === 4403 || closing.code === 4404) return;
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
