@@ -13,7 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from patients.models import Patient, PatientProfile
+from patients.models import Patient
+from patients.selectors import preferred_language
 
 PORTAL_PREFIX = "/portal/"
 BACK_OFFICE_PREFIX = "/portal/staff/"  # staff pages that live under the portal's URLs
@@ -28,17 +29,8 @@ def supported(language: str | None) -> str | None:
     return language if language in dict(settings.LANGUAGES) else None
 
 
-def preferred_language(patient: Patient) -> str | None:
-    """The language on the patient's profile; None when they have no profile yet."""
-    try:
-        profile = patient.profile
-    except PatientProfile.DoesNotExist:
-        return None
-    return supported(profile.preferred_language)
-
-
 def use_patient_language(request: HttpRequest, patient: Patient) -> None:
-    language = preferred_language(patient)
+    language = supported(preferred_language(patient))
     if language:
         translation.activate(language)
         request.LANGUAGE_CODE = language

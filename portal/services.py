@@ -21,10 +21,10 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from core.links import practice_host, practice_url
 from core.tenancy import current_schema
 from patients.models import Patient, PatientProfile
+from patients.selectors import preferred_language
 from portal import tokens
 from portal.calendar import appointment_ics
 from portal.errors import PortalError
-from portal.locale import preferred_language
 from portal.models import PortalAccount
 from scheduling.booking import Booking, book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.models import Appointment, AppointmentType, Location, Provider
@@ -98,12 +98,12 @@ def register_patient(
     date_of_birth: datetime.date,
     email: str,
     password: str,
-    preferred_language: str | None = None,
+    language: str | None = None,
 ) -> PortalAccount | None:
     """Self-registration: a new patient record and an unverified account, and a confirmation link
     by email. When the address already has an account, its owner is told by email instead and
     nothing is created; the page says the same either way, so it reveals no one's records.
-    `preferred_language`, the language the patient registered in, goes on their new profile."""
+    `language`, the one the patient registered in, goes on their new profile."""
     _check_password_rules(password)
     email = email.strip()
     existing = PortalAccount.objects.filter(email__iexact=email).first()
@@ -124,8 +124,8 @@ def register_patient(
                 date_of_birth=date_of_birth,
                 email=email,
             )
-            if preferred_language:
-                PatientProfile.objects.create(patient=patient, preferred_language=preferred_language)
+            if language:
+                PatientProfile.objects.create(patient=patient, preferred_language=language)
             account = PortalAccount(patient=patient, email=email, awaiting_review=True)
             account.set_password(password)
             account.save()

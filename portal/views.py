@@ -98,7 +98,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 date_of_birth=data["date_of_birth"],
                 email=data["email"],
                 password=data["password"],
-                preferred_language=request.LANGUAGE_CODE,
+                language=request.LANGUAGE_CODE,
             )
         except PortalError as error:
             form.add_error(None if error.code == "rate_limited" else "password", error.message)
