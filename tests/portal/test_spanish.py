@@ -10,7 +10,8 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from patients.models import PatientProfile
+from accounts.roles import Role
+from patients.models import Patient, PatientProfile
 from portal.models import PortalAccount
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
@@ -199,3 +200,22 @@ def test_booking_confirmation_email_is_in_the_patients_language(
     assert "de " + start.strftime("%Y") in sent.body  # "… 4 de marzo de 2026, …"
     appointment_page = client.get(response["Location"]).content.decode()
     assert "Reservada" in appointment_page  # the status, from the model's choices
+
+
+def test_an_invitation_sent_from_the_english_back_office_speaks_the_patients_language(
+    practice_a: Practice,
+) -> None:
+    with tenant_context(practice_a):
+        patient = Patient.objects.create(
+            first_name="Ina", last_name="Vos", date_of_birth="1960-06-06", email="ina@example.org"
+        )
+        PatientProfile.objects.create(patient=patient, preferred_language="es")
+    front_desk = signed_in_client(staff(practice_a, Role.FRONT_DESK), practice_a)
+    response = front_desk.post(f"/portal/staff/invite/{patient.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    (sent,) = mail.outbox
+    assert sent.subject == "Su invitación al portal de pacientes"
+    assert "le invita a su portal de pacientes" in sent.body
+    # The staff member's next page is still English.
+    page = front_desk.get(response["Location"]).content.decode()
+    assert '<html lang="en">' in page
