@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Capability, role_can
@@ -133,7 +135,9 @@ def _notify_patient_on_commit(thread: Thread, message: Message) -> None:
         try:
             notify_patient(
                 patient,
-                subject=f"New secure message from {practice.name}",
+                subject=format_lazy(
+                    gettext_lazy("New secure message from {practice}"), practice=practice.name
+                ),
                 template="messaging/email/new_message.txt",
                 context={"practice_name": practice.name, "link": link},
             )

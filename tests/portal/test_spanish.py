@@ -11,11 +11,13 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from accounts.roles import Role
+from messaging.services import post_staff_reply, start_thread
 from patients.models import Patient, PatientProfile
 from portal.models import PortalAccount
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.portal.conftest import Clinic, make_account, portal_client
+from tests.portal.test_waitlist import offers_for_a_freed_slot
 
 # Spanish pages: one phrase each that only the Spanish catalog can produce.
 SPANISH_PAGES = {
@@ -219,3 +221,30 @@ def test_an_invitation_sent_from_the_english_back_office_speaks_the_patients_lan
     # The staff member's next page is still English.
     page = front_desk.get(response["Location"]).content.decode()
     assert '<html lang="en">' in page
+
+
+def test_a_waitlist_offer_reaches_each_patient_in_their_language(
+    clinic: Clinic, practice_a: Practice, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    spanish, english = spanish_account(), make_account("eve@example.org")
+    offers_for_a_freed_slot(clinic, [spanish, english], django_capture_on_commit_callbacks)
+    by_address = {tuple(message.to): message for message in mail.outbox}
+    offer_es = by_address[("ana@example.org",)]
+    assert offer_es.subject == "Hay disponible una cita más próxima"
+    assert "Se liberó una cita en" in offer_es.body and " a las 11:00. " in offer_es.body
+    offer_en = by_address[("eve@example.org",)]
+    assert offer_en.subject == "An earlier appointment is available"
+    assert "An appointment has opened up at" in offer_en.body and "11:00 AM" in offer_en.body
+
+
+def test_a_new_message_email_speaks_the_patients_language(
+    clinic: Clinic, practice_a: Practice, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    account = spanish_account()
+    thread = start_thread(account.patient, "¿Puedo llevar mis análisis?", None)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_staff_reply(thread, staff(practice_a), Role.OWNER, "Sí, tráigalos por favor.")
+    (sent,) = mail.outbox
+    assert sent.subject == "Nuevo mensaje seguro de Alpha Clinic"
+    assert "Tiene un nuevo mensaje seguro de Alpha Clinic." in sent.body
+    assert "tráigalos" not in sent.body  # never the message itself
