@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
@@ -32,9 +33,9 @@ MAX_BODY_CHARS = 5000
 def _clean_body(body: str) -> str:
     text = (body or "").strip()
     if not text:
-        raise MessagingError("Write a message first.")
+        raise MessagingError(_("Write a message first."))
     if len(text) > MAX_BODY_CHARS:
-        raise MessagingError(f"A message can be at most {MAX_BODY_CHARS} characters.")
+        raise MessagingError(_("A message can be at most %(limit)d characters.") % {"limit": MAX_BODY_CHARS})
     return text
 
 
@@ -51,7 +52,7 @@ def _check_patient_rate(patient: Patient) -> None:
         cache.set(key, 1, timeout=window)
         sent = 1
     if sent > limit:
-        raise MessagingError("You have sent many messages in a short time. Please wait a few minutes.")
+        raise MessagingError(_("You have sent many messages in a short time. Please wait a few minutes."))
 
 
 def _require(role: str | None, capability: Capability) -> None:
@@ -79,7 +80,7 @@ def start_thread(patient: Patient, body: str, appointment: Appointment | None = 
     text = _clean_body(body)
     _check_patient_rate(patient)
     if appointment is not None and appointment.patient_id != patient.pk:
-        raise MessagingError("That appointment is not yours.")
+        raise MessagingError(_("That appointment is not yours."))
     now = timezone.now()
     thread = Thread.objects.create(
         patient=patient, appointment=appointment, last_message_at=now, patient_read_at=now

@@ -248,3 +248,10 @@ def test_a_new_message_email_speaks_the_patients_language(
     assert sent.subject == "Nuevo mensaje seguro de Alpha Clinic"
     assert "Tiene un nuevo mensaje seguro de Alpha Clinic." in sent.body
     assert "tráigalos" not in sent.body  # never the message itself
+
+
+def test_a_messaging_error_is_shown_in_spanish(clinic: Clinic, practice_a: Practice) -> None:
+    client = portal_client(spanish_account(), practice_a)
+    response = client.post("/portal/messages/new/", {"body": "   "})
+    assert response.status_code == 400
+    assert "Primero escriba un mensaje." in response.content.decode()
