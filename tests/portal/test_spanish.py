@@ -255,3 +255,10 @@ def test_a_messaging_error_is_shown_in_spanish(clinic: Clinic, practice_a: Pract
     response = client.post("/portal/messages/new/", {"body": "   "})
     assert response.status_code == 400
     assert "Primero escriba un mensaje." in response.content.decode()
+
+
+def test_a_missing_portal_page_says_so_in_spanish(clinic: Clinic, practice_a: Practice) -> None:
+    client = portal_client(spanish_account(), practice_a)
+    response = client.get("/portal/appointments/00000000-0000-0000-0000-000000000000/")
+    assert response.status_code == 404
+    assert "Página no encontrada" in response.content.decode()
