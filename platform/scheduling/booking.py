@@ -112,7 +112,7 @@ def _check_request(
     hours = working_time([provider.pk], start, end, location.pk).get((provider.pk, location.pk), [])
     if not any(work_start <= start and end <= work_end for work_start, work_end in hours):
         problems.append(
-            _("This is outside the working hours of %(provider)s.") % {"provider": provider.display_name}
+            _("This is outside %(provider)s's working hours.") % {"provider": provider.display_name}
         )
     if problems and not (by_staff and override):
         raise SchedulingError(" ".join(problems), "outside_rules")
