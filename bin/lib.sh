@@ -186,3 +186,17 @@ setup_browser() {
   fi
   export PRACTICA_AXE_JS="$axe"
 }
+
+# The portal's translations: locale/*/LC_MESSAGES/django.po compiled to .mo by Django's
+# compilemessages, which needs GNU gettext's msgfmt (installed with apt when missing). The .mo files
+# are built here rather than committed, so they always match the .po files, and msgfmt --check
+# (format placeholders, plural forms) refuses a broken translation before anything runs.
+setup_translations() {
+  if ! command -v msgfmt >/dev/null; then
+    say "Installing GNU gettext (msgfmt)"
+    apt_install gettext
+  fi
+  # (settings are read only for LOCALE_PATHS: any key will do when none is given)
+  SECRET_KEY=${SECRET_KEY:-compilemessages} LOG_LEVEL=${LOG_LEVEL:-WARNING} \
+    "$PY" manage.py compilemessages --ignore '.venv' --ignore '.local' --ignore 'node_modules' --verbosity 0
+}

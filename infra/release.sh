@@ -7,5 +7,6 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PY=${PYTHON:-$ROOT/.venv/bin/python}
 cd "$ROOT"
 "$PY" manage.py check --deploy --fail-level ERROR
+"$PY" manage.py compilemessages --ignore .venv --ignore .local --verbosity 0  # needs gettext (msgfmt)
 "$PY" manage.py migrate_practices
 "$PY" manage.py collectstatic --no-input --verbosity 0

@@ -1,31 +1,48 @@
 """What a patient's SMS to the practice does: confirm, cancel, reschedule link, opt out/in, help,
-or land in the practice's inbox. Runs in the practice's schema; replies are plain text for TwiML."""
+or land in the practice's inbox. Runs in the practice's schema; replies are plain text for TwiML,
+in the patient's language (their profile's; else Spanish for a Spanish keyword; else the
+practice's default), worded in the project's translation catalog."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import F, Func, Value
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from notifications.links import reschedule_page
 from notifications.models import InboundMessage, SmsOptOut
 from notifications.phones import to_e164
 from notifications.policy import current_policy
-from patients.models import Patient
+from patients.models import Language, Patient
+from patients.selectors import preferred_language
 from scheduling.booking import cancel_appointment, set_status
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment
 
 Handling = InboundMessage.Handling
-OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "OPTOUT", "REVOKE"}
+# Twilio itself handles its default keywords before (and besides) this webhook: STOP, STOPALL,
+# UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT block further texts; START, YES, UNSTOP lift the
+# block; HELP, INFO get Twilio's standard reply. None of the Spanish words below is one of them, so
+# Twilio lets PARAR, ALTO and BAJA through as ordinary messages: the opt-out is ours to record, and
+# sends skip opted-out numbers (SmsOptOut). CANCELAR is safe to act on for the same reason.
+SPANISH_OPT_OUT = {"PARAR", "ALTO", "BAJA"}
+SPANISH_HELP = {"AYUDA"}
+SPANISH_CONFIRM = {"SI", "CONFIRMAR"}  # SÍ and sí too: accents do not matter (see keyword)
+SPANISH_CANCEL = {"CANCELAR"}
+SPANISH_RESCHEDULE = {"CAMBIAR", "REPROGRAMAR"}
+SPANISH = SPANISH_OPT_OUT | SPANISH_HELP | SPANISH_CONFIRM | SPANISH_CANCEL | SPANISH_RESCHEDULE
+
+OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "OPTOUT", "REVOKE"} | SPANISH_OPT_OUT
 OPT_IN = {"START", "UNSTOP"}
-HELP = {"HELP", "INFO"}
-CONFIRM = {"C", "Y", "YES", "CONFIRM"}
+HELP = {"HELP", "INFO"} | SPANISH_HELP
+CONFIRM = {"C", "Y", "YES", "CONFIRM"} | SPANISH_CONFIRM
 # CANCEL acts on the appointment (a practice's Messaging Service must not treat it as an opt-out).
-CANCEL = {"X", "CANCEL"}
-RESCHEDULE = {"R", "RESCHEDULE"}
+CANCEL = {"X", "CANCEL"} | SPANISH_CANCEL
+RESCHEDULE = {"R", "RESCHEDULE"} | SPANISH_RESCHEDULE
 
 
 @dataclass(frozen=True)
@@ -35,8 +52,15 @@ class Outcome:
 
 
 def keyword(body: str) -> str:
-    """'  yes! ' -> 'YES': case, spaces and punctuation do not matter."""
-    return re.sub(r"[^A-Z]", "", body.upper())
+    """'  yes! ' -> 'YES', '¡Sí!' -> 'SI': case, accents, spaces and punctuation do not matter."""
+    unaccented = "".join(c for c in unicodedata.normalize("NFKD", body) if not unicodedata.combining(c))
+    return re.sub(r"[^A-Z]", "", unaccented.upper())
+
+
+def reply_language(patient: Patient | None, word: str, default: str) -> str:
+    """The patient's profile language; without one, Spanish for a Spanish keyword; else `default`."""
+    chosen = preferred_language(patient) if patient is not None else None
+    return chosen or (Language.SPANISH if word in SPANISH else default) or Language.ENGLISH
 
 
 def patients_with(phone: str) -> list[Patient]:
@@ -48,14 +72,22 @@ def patients_with(phone: str) -> list[Patient]:
 
 
 def handle_sms(*, from_phone: str, body: str, message_sid: str) -> Outcome:
+    patients = patients_with(to_e164(from_phone) or from_phone)
+    patient = patients[0] if len(patients) == 1 else None
+    language = reply_language(patient, keyword(body), current_policy().default_language)
+    with translation.override(language):
+        return _handle(from_phone=from_phone, body=body, message_sid=message_sid, patients=patients)
+
+
+def _handle(*, from_phone: str, body: str, message_sid: str, patients: list[Patient]) -> Outcome:
     now = timezone.now()
     phone = to_e164(from_phone) or from_phone
     word = keyword(body)
     tenant = connection.tenant  # type: ignore[attr-defined]
     policy = current_policy()
-    patients = patients_with(phone)
     patient = patients[0] if len(patients) == 1 else None
     appointment: Appointment | None = None
+    name = tenant.name
 
     def record(handling: str, reply: str) -> Outcome:
         InboundMessage.objects.create(
@@ -71,14 +103,23 @@ def handle_sms(*, from_phone: str, body: str, message_sid: str) -> Outcome:
     if word in OPT_OUT:
         SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": word[:20]})
         return record(
-            Handling.OPTED_OUT, f"{tenant.name}: you will get no more texts from us. Reply START to resume."
+            Handling.OPTED_OUT,
+            _("%(practice)s: you will get no more texts from us. Reply START to resume.")
+            % {"practice": name},
         )
     if word in OPT_IN:
         SmsOptOut.objects.filter(phone=phone).delete()
-        return record(Handling.OPTED_IN, f"{tenant.name}: texts are back on. Reply STOP to opt out.")
-    contact = policy.contact_phone or "the practice"
+        return record(
+            Handling.OPTED_IN,
+            _("%(practice)s: texts are back on. Reply STOP to opt out.") % {"practice": name},
+        )
+    contact = policy.contact_phone or _("the practice")
     if word in HELP:
-        return record(Handling.HELP, f"{tenant.name}: for help call {contact}. Reply STOP to opt out.")
+        return record(
+            Handling.HELP,
+            _("%(practice)s: for help call %(contact)s. Reply STOP to opt out.")
+            % {"practice": name, "contact": contact},
+        )
     opted_out = SmsOptOut.objects.filter(phone=phone).exists()
     if word not in CONFIRM | CANCEL | RESCHEDULE:
         return record(Handling.NEEDS_STAFF, "")  # for the inbox; nothing is echoed back
@@ -93,35 +134,41 @@ def handle_sms(*, from_phone: str, body: str, message_sid: str) -> Outcome:
     )
     if len(upcoming) != 1:
         reply = (
-            f"{tenant.name}: "
-            f"we could not find an upcoming appointment for this number. Please call {contact}."
+            _(
+                "%(practice)s: we could not find an upcoming appointment for this number. "
+                "Please call %(contact)s."
+            )
             if not upcoming
-            else f"{tenant.name}: you have more than one upcoming appointment. Please call {contact}."
-        )
+            else _("%(practice)s: you have more than one upcoming appointment. Please call %(contact)s.")
+        ) % {"practice": name, "contact": contact}
         return record(Handling.NEEDS_STAFF, "" if opted_out else reply)
     appointment = upcoming[0]
     when = _when(appointment)
     if word in CONFIRM:
         if appointment.status == Appointment.Status.BOOKED:
             set_status(appointment, Appointment.Status.CONFIRMED)
-        return record(
-            Handling.CONFIRMED, "" if opted_out else f"{tenant.name}: thank you, {when} is confirmed."
-        )
+        confirmed = _("%(practice)s: thank you, %(when)s is confirmed.") % {"practice": name, "when": when}
+        return record(Handling.CONFIRMED, "" if opted_out else confirmed)
     if word in CANCEL:
         try:
             cancel_appointment(appointment, by_patient=True, reason="Cancelled by text reply")
         except SchedulingError as error:
-            return record(Handling.NEEDS_STAFF, "" if opted_out else f"{tenant.name}: {error}")
-        return record(Handling.CANCELLED, "" if opted_out else f"{tenant.name}: {when} is cancelled.")
+            return record(Handling.NEEDS_STAFF, "" if opted_out else f"{name}: {error}")
+        cancelled = _("%(practice)s: %(when)s is cancelled.") % {"practice": name, "when": when}
+        return record(Handling.CANCELLED, "" if opted_out else cancelled)
     link = reschedule_page(appointment)
-    return record(
-        Handling.RESCHEDULE_LINK,
-        "" if opted_out else f"{tenant.name}: to choose a new time for {when}: {link}",
-    )
+    moving = _("%(practice)s: to choose a new time for %(when)s: %(link)s") % {
+        "practice": name,
+        "when": when,
+        "link": link,
+    }
+    return record(Handling.RESCHEDULE_LINK, "" if opted_out else moving)
 
 
 def _when(appointment: Appointment) -> str:
+    """'your appointment on Tuesday 3 March at 9:30 AM', in the active language."""
     local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
-    return (
-        f"your appointment on {formats.date_format(local, 'l j F')} at {formats.time_format(local, 'g:i A')}"
-    )
+    return _("your appointment on %(date)s at %(time)s") % {
+        "date": formats.date_format(local, _("l j F")),
+        "time": formats.time_format(local, _("g:i A")),
+    }

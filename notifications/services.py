@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.functional import Promise
 
 from notifications import crypto
 from notifications.models import MessageTemplate, SmsOptOut
@@ -13,14 +15,25 @@ from notifications.phones import to_e164
 from notifications.policy import current_policy
 from notifications.routing.models import PracticeSmsRoute
 from notifications.templating import SAMPLE_VALUES, Rendered, render, validate_template_text
-from patients.models import Patient
+from patients.models import Language, Patient
+from patients.selectors import preferred_language
 
 
-def notify_patient(patient: Patient, *, subject: str, template: str, context: dict[str, object]) -> bool:
-    """Email the patient if they have an address; returns whether a message was sent."""
+def patient_language(patient: Patient) -> str:
+    """The patient's profile says which language; without a profile, the practice's default."""
+    return preferred_language(patient) or current_policy().default_language or Language.ENGLISH
+
+
+def notify_patient(
+    patient: Patient, *, subject: str | Promise, template: str, context: dict[str, object]
+) -> bool:
+    """Email the patient if they have an address, in their language (a lazy `subject` is worded
+    in it too); returns whether a message was sent."""
     if not patient.email:
         return False
-    body = render_to_string(template, context)
+    with translation.override(patient_language(patient)):
+        body = render_to_string(template, context)
+        subject = str(subject)
     send_mail(
         subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[patient.email]
     )

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing import payments
 from billing.errors import BillingError
@@ -20,7 +22,7 @@ from portal.sessions import patient_required
 
 
 class BalancePaymentForm(PortalForm):
-    amount = MoneyField(label="Amount to pay (USD)")
+    amount = MoneyField(label=gettext_lazy("Amount to pay (USD)"))
 
     def __init__(self, *args: object, balance: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -29,11 +31,12 @@ class BalancePaymentForm(PortalForm):
     def clean_amount(self) -> int:
         amount: int = self.cleaned_data["amount"]
         if amount == 0:
-            raise ValidationError("Enter an amount more than $0.00.")
+            raise ValidationError(_("Enter an amount more than $0.00."))
         if amount < 0:
-            raise ValidationError("The amount cannot be negative.")
+            raise ValidationError(_("The amount cannot be negative."))
         if amount > self.balance:
-            raise ValidationError(f"That is more than the balance owed (${self.balance / 100:,.2f}).")
+            owed = f"${self.balance / 100:,.2f}"
+            raise ValidationError(_("That is more than the balance owed (%(owed)s).") % {"owed": owed})
         return amount
 
 

@@ -1,10 +1,14 @@
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from portal import selectors
 from scheduling.models import AppointmentType, Location, Provider
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class PortalForm(forms.Form):
@@ -32,56 +36,60 @@ class PortalForm(forms.Form):
             )
 
 
-def date_field(label: str, **kwargs: Any) -> forms.DateField:
+def date_field(label: "StrOrPromise", **kwargs: Any) -> forms.DateField:
     return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
 
 
-def password_field(label: str = "Password", *, new: bool = True) -> forms.CharField:
+def password_field(label: "StrOrPromise | None" = None, *, new: bool = True) -> forms.CharField:
     return forms.CharField(
-        label=label,
+        label=label or _("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password" if new else "current-password"}),
-        help_text="At least 10 characters, not a common password." if new else "",
+        help_text=_("At least 10 characters, not a common password.") if new else "",
     )
 
 
 class NewPasswordMixin(PortalForm):
     password = password_field()
-    password_again = password_field("Password again")
+    password_again = password_field(_("Password again"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
-            self.add_error("password_again", "The two passwords differ.")
+            self.add_error("password_again", _("The two passwords differ."))
         return data
 
 
 class RegisterForm(NewPasswordMixin):
-    first_name = forms.CharField(max_length=80, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(max_length=80, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
-    date_of_birth = date_field("Date of birth")
-    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    first_name = forms.CharField(
+        label=_("First name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    date_of_birth = date_field(_("Date of birth"))
+    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     field_order = ["first_name", "last_name", "date_of_birth", "email", "password", "password_again"]
 
     def clean_date_of_birth(self) -> datetime.date:
         value: datetime.date = self.cleaned_data["date_of_birth"]
         if value > datetime.date.today() or value.year < 1900:
-            raise forms.ValidationError("Enter your real date of birth.")
+            raise forms.ValidationError(_("Enter your real date of birth."))
         return value
 
 
 class InviteAcceptForm(NewPasswordMixin):
-    date_of_birth = date_field("Date of birth", help_text="To confirm it is you.")
+    date_of_birth = date_field(_("Date of birth"), help_text=_("To confirm it is you."))
     field_order = ["date_of_birth", "password", "password_again"]
 
 
 class LoginForm(PortalForm):
-    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = password_field(new=False)
 
 
 class ResetRequestForm(PortalForm):
-    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
 class ResetForm(NewPasswordMixin):
@@ -92,11 +100,14 @@ class ChooseForm(PortalForm):
     """Step 1 of booking: what, where and with whom."""
 
     appointment_type = forms.ModelChoiceField(
-        queryset=AppointmentType.objects.none(), label="Type of visit", empty_label=None
+        queryset=AppointmentType.objects.none(), label=_("Type of visit"), empty_label=None
     )
-    location = forms.ModelChoiceField(queryset=Location.objects.none(), empty_label=None)
+    location = forms.ModelChoiceField(queryset=Location.objects.none(), label=_("Location"), empty_label=None)
     provider = forms.ModelChoiceField(
-        queryset=Provider.objects.none(), required=False, empty_label="Any provider", label="Provider"
+        queryset=Provider.objects.none(),
+        required=False,
+        empty_label=_("Any provider"),
+        label=_("Provider"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -110,14 +121,16 @@ class ChooseForm(PortalForm):
         kind, location, provider = data.get("appointment_type"), data.get("location"), data.get("provider")
         if kind and location and provider and provider not in selectors.providers_offering(kind, location):
             self.add_error(
-                "provider", f"{provider.display_name} does not offer this visit at {location.name}."
+                "provider",
+                _("%(provider)s does not offer this visit at %(location)s.")
+                % {"provider": provider.display_name, "location": location.name},
             )
         return data
 
 
 class WaitlistForm(ChooseForm):
-    earliest = date_field("From")
-    latest = date_field("Until", help_text="The last day that would suit you.")
+    earliest = date_field(_("From"))
+    latest = date_field(_("Until"), help_text=_("The last day that would suit you."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -127,16 +140,18 @@ class WaitlistForm(ChooseForm):
         data = super().clean()
         kind, provider = data.get("appointment_type"), data.get("provider")
         if kind and provider and provider not in selectors.providers_offering(kind, None):
-            self.add_error("provider", f"{provider.display_name} does not offer this visit.")
+            self.add_error(
+                "provider", _("%(provider)s does not offer this visit.") % {"provider": provider.display_name}
+            )
         if data.get("earliest") and data.get("latest") and data["latest"] < data["earliest"]:
-            self.add_error("latest", "Pick a day on or after the first day.")
+            self.add_error("latest", _("Pick a day on or after the first day."))
         if data.get("latest") and data["latest"] < datetime.date.today():
-            self.add_error("latest", "That day is already past.")
+            self.add_error("latest", _("That day is already past."))
         return data
 
 
 class CancelForm(PortalForm):
-    reason = forms.CharField(max_length=200, required=False, label="Reason (optional)")
+    reason = forms.CharField(max_length=200, required=False, label=_("Reason (optional)"))
 
 
 class SignInCodeForm(PortalForm):

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from intake import selectors as intake_selectors
 from intake import services as intake_services
@@ -68,7 +69,7 @@ def fill(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
         except IntakeError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Thank you: your forms are sent to the practice for review.")
+            messages.success(request, _("Thank you: your forms are sent to the practice for review."))
             return redirect("portal:intake_fill", appointment_id=appointment.pk)
     context = {
         "appointment": appointment,

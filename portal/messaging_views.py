@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from intake.uploads import max_upload_bytes
 from messaging import events, selectors, services
@@ -43,14 +44,14 @@ def message_new(request: HttpRequest) -> HttpResponse:
         if raw:
             appointment = next((a for a in appointments if str(a.pk) == raw), None)
             if appointment is None:
-                error = "Choose one of your appointments, or none."
+                error = _("Choose one of your appointments, or none.")
         if not error:
             try:
                 thread = services.start_thread(patient, body, appointment)
             except MessagingError as problem:
                 error = str(problem)
             else:
-                messages.success(request, "Your message was sent to the care team.")
+                messages.success(request, _("Your message was sent to the care team."))
                 return redirect("portal:message_thread", thread_id=thread.pk)
     context = {"appointments": appointments, "error": error, "body": body}
     return render(request, "portal/messaging/new.html", context, status=400 if error else 200)

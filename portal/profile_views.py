@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from intake.errors import UploadRejected
@@ -37,7 +38,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         patient_services.update_demographics(patient, form.cleaned_data)
         if patient.phone != old_phone:
             phone_verification.forget_verified_phone(patient)
-        messages.success(request, "Your details are saved.")
+        messages.success(request, _("Your details are saved."))
         return redirect("portal:profile")
     status = 400 if form.errors else 200
     context = {
@@ -65,7 +66,7 @@ def insurance(request: HttpRequest) -> HttpResponse:
         except UploadRejected as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Your insurance details are saved.")
+            messages.success(request, _("Your insurance details are saved."))
             return redirect("portal:insurance")
     context = {"form": form, "insurance": current, "patient": patient}
     return render(request, "portal/profile_insurance.html", context, status=400 if form.errors else 200)

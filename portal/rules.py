@@ -3,6 +3,9 @@
 import datetime
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, SchedulingPolicy
 from scheduling.policies import current_policy, patient_change_allowed
@@ -17,16 +20,21 @@ class ChangeRule:
 
 def general_rule(policy: SchedulingPolicy) -> str:
     hours = policy.cancel_cutoff_hours
-    rule = f"You can cancel or reschedule online up to {hours} hours before your appointment."
+    rule = ngettext(
+        "You can cancel or reschedule online up to %(hours)d hour before your appointment.",
+        "You can cancel or reschedule online up to %(hours)d hours before your appointment.",
+        hours,
+    ) % {"hours": hours}
     if policy.late_cancel == SchedulingPolicy.LateCancel.REFUSE:
-        return rule + " After that, please call the practice."
-    return rule + f" Later changes are recorded as a late cancellation{_fee(policy)}."
+        return rule + " " + _("After that, please call the practice.")
+    if policy.late_cancel_fee_cents:
+        later = _("Later changes are recorded as a late cancellation, and a fee of %(fee)s may apply.")
+        return rule + " " + later % {"fee": _fee(policy)}
+    return rule + " " + _("Later changes are recorded as a late cancellation.")
 
 
 def _fee(policy: SchedulingPolicy) -> str:
-    if not policy.late_cancel_fee_cents:
-        return ""
-    return f", and a fee of ${policy.late_cancel_fee_cents / 100:.2f} may apply"
+    return f"${policy.late_cancel_fee_cents / 100:.2f}"
 
 
 def change_rule(
@@ -34,16 +42,28 @@ def change_rule(
 ) -> ChangeRule:
     policy = policy or current_policy()
     if appointment.status not in (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED):
-        return ChangeRule(False, False, "This appointment can no longer be changed online.")
+        return ChangeRule(False, False, _("This appointment can no longer be changed online."))
     try:
         late = patient_change_allowed(appointment, policy, now)
     except SchedulingError as error:
         return ChangeRule(False, False, error.message)
     if late:
-        return ChangeRule(
-            True,
-            True,
-            f"Your appointment is less than {policy.cancel_cutoff_hours} hours away: if you go ahead, "
-            f"it is recorded as a late cancellation{_fee(policy)}.",
-        )
+        hours = policy.cancel_cutoff_hours
+        if policy.late_cancel_fee_cents:
+            text = ngettext(
+                "Your appointment is less than %(hours)d hour away: if you go ahead, it is recorded as "
+                "a late cancellation, and a fee of %(fee)s may apply.",
+                "Your appointment is less than %(hours)d hours away: if you go ahead, it is recorded as "
+                "a late cancellation, and a fee of %(fee)s may apply.",
+                hours,
+            ) % {"hours": hours, "fee": _fee(policy)}
+        else:
+            text = ngettext(
+                "Your appointment is less than %(hours)d hour away: if you go ahead, it is recorded as "
+                "a late cancellation.",
+                "Your appointment is less than %(hours)d hours away: if you go ahead, it is recorded as "
+                "a late cancellation.",
+                hours,
+            ) % {"hours": hours}
+        return ChangeRule(True, True, text)
     return ChangeRule(True, False, general_rule(policy))

@@ -13,11 +13,15 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.links import practice_host, practice_url
 from core.tenancy import current_schema
-from patients.models import Patient
+from patients.models import Patient, PatientProfile
+from patients.selectors import preferred_language
 from portal import tokens
 from portal.calendar import appointment_ics
 from portal.errors import PortalError
@@ -33,7 +37,7 @@ ACCOUNT_FAILURE_LIMIT = 20
 LOCKOUT_SECONDS = 15 * 60
 # Registration and reset requests send email: cap them per network address.
 EMAIL_REQUESTS_PER_HOUR = 10
-SIGN_IN_ERROR = "That email and password do not match a portal account at this practice."
+SIGN_IN_ERROR = gettext_noop("That email and password do not match a portal account at this practice.")
 
 
 def current_practice() -> Practice:
@@ -44,10 +48,25 @@ def portal_link(path: str) -> str:
     return practice_url(current_practice().slug, path)
 
 
-def _email(to: str, subject: str, template: str, context: dict[str, object], zone: str = "UTC") -> None:
+def email_language(patient: Patient | None) -> str:
+    """A patient's email speaks their profile language; without one, the page's (the language the
+    patient is using the portal in, or English in the back office)."""
+    return (patient and preferred_language(patient)) or translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _email(
+    to: str,
+    subject: str | Promise,
+    template: str,
+    context: dict[str, object],
+    zone: str = "UTC",
+    language: str | None = None,
+) -> None:
     context = {"practice": current_practice(), **context}
-    with timezone.override(ZoneInfo(zone)):  # dates in the body read in this zone
+    # Dates in the body read in this zone; words and month names in the patient's language.
+    with timezone.override(ZoneInfo(zone)), translation.override(language or email_language(None)):
         body = render_to_string(template, context)
+        subject = str(subject)
     send_mail(subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[to])
 
 
@@ -55,7 +74,7 @@ def _check_password_rules(password: str, field: str = "password") -> None:
     try:
         validate_password(password)
     except ValidationError as error:
-        raise PortalError(" ".join(error.messages), field) from error
+        raise PortalError(" ".join(str(message) for message in error.messages), field) from error
 
 
 # --- registration and invitations -------------------------------------------------------------
@@ -63,24 +82,38 @@ def _check_password_rules(password: str, field: str = "password") -> None:
 
 def send_verification_email(account: PortalAccount) -> None:
     link = portal_link(f"/portal/verify/{tokens.make_verification_token(account)}/")
-    _email(account.email, "Confirm your email address", "portal/email/verify.txt", {"link": link})
+    _email(
+        account.email,
+        gettext_lazy("Confirm your email address"),
+        "portal/email/verify.txt",
+        {"link": link},
+        language=email_language(account.patient),
+    )
 
 
 def register_patient(
-    *, first_name: str, last_name: str, date_of_birth: datetime.date, email: str, password: str
+    *,
+    first_name: str,
+    last_name: str,
+    date_of_birth: datetime.date,
+    email: str,
+    password: str,
+    language: str | None = None,
 ) -> PortalAccount | None:
     """Self-registration: a new patient record and an unverified account, and a confirmation link
     by email. When the address already has an account, its owner is told by email instead and
-    nothing is created; the page says the same either way, so it reveals no one's records."""
+    nothing is created; the page says the same either way, so it reveals no one's records.
+    `language`, the one the patient registered in, goes on their new profile."""
     _check_password_rules(password)
     email = email.strip()
     existing = PortalAccount.objects.filter(email__iexact=email).first()
     if existing is not None:
         _email(
             existing.email,
-            "Someone tried to register with your email",
+            gettext_lazy("Someone tried to register with your email"),
             "portal/email/already_registered.txt",
             {"login": portal_link("/portal/login/"), "reset": portal_link("/portal/password-reset/")},
+            language=email_language(existing.patient),
         )
         return None
     try:
@@ -91,6 +124,8 @@ def register_patient(
                 date_of_birth=date_of_birth,
                 email=email,
             )
+            if language:
+                PatientProfile.objects.create(patient=patient, preferred_language=language)
             account = PortalAccount(patient=patient, email=email, awaiting_review=True)
             account.set_password(password)
             account.save()
@@ -104,13 +139,13 @@ def verify_email(token: str) -> PortalAccount:
     read = tokens.read_verification_token(token)
     if read is None:
         raise PortalError(
-            "This confirmation link is invalid or has expired. Sign in to get a new one.", "bad_link"
+            _("This confirmation link is invalid or has expired. Sign in to get a new one."), "bad_link"
         )
     account_id, email = read
     account = PortalAccount.objects.filter(pk=account_id, is_active=True).first()
     if account is None or account.email.lower() != email:
         raise PortalError(
-            "This confirmation link is invalid or has expired. Sign in to get a new one.", "bad_link"
+            _("This confirmation link is invalid or has expired. Sign in to get a new one."), "bad_link"
         )
     if account.email_verified_at is None:
         account.email_verified_at = timezone.now()
@@ -129,7 +164,13 @@ def invite_patient_to_portal(patient: Patient) -> str:
         raise PortalError("Another portal account already uses this email address.", "email_taken")
     token = tokens.make_invitation_token(str(patient.pk), patient.email)
     link = portal_link(f"/portal/invite/{token}/")
-    _email(patient.email, "Your patient portal invitation", "portal/email/invitation.txt", {"link": link})
+    _email(
+        patient.email,
+        gettext_lazy("Your patient portal invitation"),
+        "portal/email/invitation.txt",
+        {"link": link},
+        language=email_language(patient),
+    )
     return link
 
 
@@ -138,18 +179,18 @@ def invited_patient(token: str) -> Patient:
     patient = Patient.objects.filter(pk=read[0]).first() if read else None
     if read is None or patient is None or patient.email.lower() != read[1]:
         raise PortalError(
-            "This invitation link is invalid or has expired. Please ask the practice for a new one.",
+            _("This invitation link is invalid or has expired. Please ask the practice for a new one."),
             "bad_link",
         )
     if PortalAccount.objects.filter(patient=patient).exists():
-        raise PortalError("This invitation has already been used. Please sign in.", "used")
+        raise PortalError(_("This invitation has already been used. Please sign in."), "used")
     return patient
 
 
 def accept_invitation(token: str, *, date_of_birth: datetime.date, password: str) -> PortalAccount:
     patient = invited_patient(token)
     if patient.date_of_birth != date_of_birth:
-        raise PortalError("That date of birth does not match our records.", "date_of_birth")
+        raise PortalError(_("That date of birth does not match our records."), "date_of_birth")
     _check_password_rules(password)
     # The link reached the patient's inbox, so the address counts as confirmed.
     account = PortalAccount(patient=patient, email=patient.email, email_verified_at=timezone.now())
@@ -158,7 +199,7 @@ def accept_invitation(token: str, *, date_of_birth: datetime.date, password: str
         with transaction.atomic():
             account.save()
     except IntegrityError as error:
-        raise PortalError("This invitation has already been used. Please sign in.", "used") from error
+        raise PortalError(_("This invitation has already been used. Please sign in."), "used") from error
     return account
 
 
@@ -180,7 +221,9 @@ def _bump(key: str, window_seconds: int) -> int:
 def note_email_request(ip: str) -> None:
     """Count a request that sends an email (registration, password reset) from this address."""
     if _bump(_counter_key("email-requests", ip), 3600) > EMAIL_REQUESTS_PER_HOUR:
-        raise PortalError("Too many requests from your network. Please try again in an hour.", "rate_limited")
+        raise PortalError(
+            _("Too many requests from your network. Please try again in an hour."), "rate_limited"
+        )
 
 
 def sign_in(email: str, password: str, ip: str) -> PortalAccount:
@@ -190,8 +233,8 @@ def sign_in(email: str, password: str, ip: str) -> PortalAccount:
     here, anywhere = _counter_key("login-failures", email, ip), _counter_key("login-failures", email)
     if int(cache.get(here, 0)) >= LOGIN_FAILURE_LIMIT or int(cache.get(anywhere, 0)) >= ACCOUNT_FAILURE_LIMIT:
         raise PortalError(
-            f"Too many failed attempts. Try again in {LOCKOUT_SECONDS // 60} minutes, "
-            "or reset your password.",
+            _("Too many failed attempts. Try again in %(minutes)d minutes, or reset your password.")
+            % {"minutes": LOCKOUT_SECONDS // 60},
             "locked",
         )
     account = PortalAccount.objects.select_related("patient").filter(email__iexact=email.strip()).first()
@@ -200,12 +243,13 @@ def sign_in(email: str, password: str, ip: str) -> PortalAccount:
     if account is None or not account.check_password(password) or not account.is_active:
         _bump(here, LOCKOUT_SECONDS)
         _bump(anywhere, LOCKOUT_SECONDS)
-        raise PortalError(SIGN_IN_ERROR, "credentials")
+        raise PortalError(_(SIGN_IN_ERROR), "credentials")
     cache.delete_many([here, anywhere])
     if not account.is_verified:
         send_verification_email(account)
         raise PortalError(
-            "Please confirm your email address first. We have sent you a new confirmation link.", "unverified"
+            _("Please confirm your email address first. We have sent you a new confirmation link."),
+            "unverified",
         )
     return account
 
@@ -217,7 +261,13 @@ def request_password_reset(email: str) -> None:
         return
     token = tokens.password_reset_tokens.make_token(account)  # type: ignore[arg-type]
     link = portal_link(f"/portal/password-reset/{account.pk}/{token}/")
-    _email(account.email, "Reset your portal password", "portal/email/password_reset.txt", {"link": link})
+    _email(
+        account.email,
+        gettext_lazy("Reset your portal password"),
+        "portal/email/password_reset.txt",
+        {"link": link},
+        language=email_language(account.patient),
+    )
 
 
 def account_for_reset(account_id: str, token: str) -> PortalAccount | None:
@@ -269,9 +319,10 @@ def send_booking_confirmation(appointment: Appointment, account: PortalAccount, 
         "rescheduled": rescheduled,
         **_appointment_links(appointment),
     }
-    with timezone.override(zone):  # the date filter shows the current zone: make it the location's
+    # The date filter shows the current zone: make it the location's; the words, the patient's.
+    with timezone.override(zone), translation.override(email_language(account.patient)):
         body = render_to_string("portal/email/booked.txt", context)
-    subject = "Your appointment has been moved" if rescheduled else "Your appointment is booked"
+        subject = _("Your appointment has been moved") if rescheduled else _("Your appointment is booked")
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [account.email])
     message.attach("appointment.ics", appointment_calendar_file(appointment), "text/calendar")
     message.send()
@@ -316,7 +367,7 @@ def cancel_for_patient(account: PortalAccount, appointment: Appointment, reason:
     transaction.on_commit(
         lambda: _email(
             account.email,
-            "Your appointment is cancelled",
+            gettext_lazy("Your appointment is cancelled"),
             "portal/email/cancelled.txt",
             {
                 "local_start": appointment.start.astimezone(zone),
@@ -325,6 +376,7 @@ def cancel_for_patient(account: PortalAccount, appointment: Appointment, reason:
                 "book": portal_link("/portal/book/"),
             },
             zone=appointment.location.time_zone,
+            language=email_language(account.patient),
         )
     )
     return cancelled

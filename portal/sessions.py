@@ -23,9 +23,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.tenancy import current_schema
 from patients.models import Patient
+from portal.locale import use_patient_language
 from portal.models import PortalAccount, ProxyLink
 
 ACCOUNT_KEY = "portal_account"
@@ -101,10 +103,13 @@ def session_account(request: HttpRequest) -> PortalAccount | None:
     if time.time() - seen > idle_seconds():
         end_portal_session(request)
         minutes = idle_seconds() // 60
-        messages.info(request, f"You were signed out after {minutes} minutes without activity.")
+        messages.info(
+            request,
+            _("You were signed out after %(minutes)d minutes without activity.") % {"minutes": minutes},
+        )
         return None
     account = (
-        PortalAccount.objects.select_related("patient")
+        PortalAccount.objects.select_related("patient", "patient__profile")
         # Whether the account is anyone's proxy, in the same query: the portal menu offers the switch.
         .annotate(is_proxy=Exists(ProxyLink.objects.filter(account=OuterRef("pk"))))
         .filter(pk=account_id, is_active=True, email_verified_at__isnull=False)
@@ -127,6 +132,7 @@ def patient_required(view: View) -> View:
             return redirect(f"{reverse('portal:login')}?{query}")
         request.portal_account = account  # type: ignore[attr-defined]
         request.patient = acting_patient(request, account)  # type: ignore[attr-defined]
+        use_patient_language(request, account.patient)  # the signed-in person's, also when acting for a child
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import rules, selectors, services, two_factor
@@ -89,7 +90,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     if session_account(request) is not None:
         end_portal_session(request)
-    messages.success(request, "You are signed out.")
+    messages.success(request, _("You are signed out."))
     return redirect("portal:login")
 
 
@@ -106,6 +107,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 date_of_birth=data["date_of_birth"],
                 email=data["email"],
                 password=data["password"],
+                language=request.LANGUAGE_CODE,
             )
         except PortalError as error:
             form.add_error(None if error.code == "rate_limited" else "password", error.message)
@@ -120,7 +122,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         services.verify_email(token)
     except PortalError as error:
         return render(request, "portal/link_problem.html", {"message": error.message}, status=400)
-    messages.success(request, "Thank you, your email address is confirmed. You can sign in now.")
+    messages.success(request, _("Thank you, your email address is confirmed. You can sign in now."))
     return redirect("portal:login")
 
 
@@ -142,7 +144,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error("date_of_birth" if error.code == "date_of_birth" else "password", error.message)
         else:
             start_portal_session(request, account)
-            messages.success(request, "Welcome! Your portal account is ready.")
+            messages.success(request, _("Welcome! Your portal account is ready."))
             return redirect("portal:home")
     return render(request, "portal/invitation.html", {"form": form, "first_name": patient.first_name})
 
@@ -166,7 +168,7 @@ def password_reset_confirm(request: HttpRequest, account_id: UUID, token: str) -
     _practice_or_404(request)
     account = services.account_for_reset(str(account_id), token)
     if account is None:
-        message = "This password reset link is invalid, used or expired. Please ask for a new one."
+        message = _("This password reset link is invalid, used or expired. Please ask for a new one.")
         return render(request, "portal/link_problem.html", {"message": message, "reset": True}, status=400)
     form = ResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -175,7 +177,7 @@ def password_reset_confirm(request: HttpRequest, account_id: UUID, token: str) -
         except PortalError as error:
             form.add_error("password", error.message)
         else:
-            messages.success(request, "Your password is changed. Please sign in.")
+            messages.success(request, _("Your password is changed. Please sign in."))
             return redirect("portal:login")
     return render(request, "portal/password_reset_confirm.html", {"form": form})
 
@@ -341,7 +343,9 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
                     patient=request.patient,  # type: ignore[attr-defined]
                 )
         except SlotUnavailable:
-            messages.error(request, "Sorry, that time was just taken by someone else. Please choose another.")
+            messages.error(
+                request, _("Sorry, that time was just taken by someone else. Please choose another.")
+            )
             query = {
                 "type": appointment_type.pk,
                 "location": location.pk,
@@ -352,7 +356,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
             messages.error(request, error.message)
             status = 400
         else:
-            messages.success(request, "Your appointment is booked. We have emailed you a confirmation.")
+            messages.success(request, _("Your appointment is booked. We have emailed you a confirmation."))
             return redirect("portal:appointment", appointment_id=booking.appointment.pk)
     context = {
         "appointment_type": appointment_type,
@@ -406,7 +410,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: UUID) -> HttpRespon
             messages.error(request, error.message)
             status = 409
         else:
-            messages.success(request, "Your appointment is cancelled.")
+            messages.success(request, _("Your appointment is cancelled."))
             return redirect("portal:home")
     context = {
         "appointment": appointment,
@@ -477,14 +481,14 @@ def appointment_reschedule_confirm(request: HttpRequest, appointment_id: UUID) -
                     )
             except SlotUnavailable:
                 messages.error(
-                    request, "Sorry, that time was just taken by someone else. Please choose another."
+                    request, _("Sorry, that time was just taken by someone else. Please choose another.")
                 )
                 return redirect("portal:appointment_reschedule", appointment_id=appointment.pk)
             except SchedulingError as error:
                 messages.error(request, error.message)
                 status = 409
             else:
-                messages.success(request, "Your appointment is moved. We have emailed you the new time.")
+                messages.success(request, _("Your appointment is moved. We have emailed you the new time."))
                 return redirect("portal:appointment", appointment_id=booking.appointment.pk)
     context = {
         "appointment": appointment,
@@ -524,7 +528,7 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
         except SchedulingError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "You are on the waitlist. We will email you if a time frees up.")
+            messages.success(request, _("You are on the waitlist. We will email you if a time frees up."))
             return redirect("portal:home")
     return render(request, "portal/waitlist.html", {"form": form})
 
@@ -540,27 +544,27 @@ def waitlist_claim(request: HttpRequest, token: str) -> HttpResponse:
         try:
             booking = waitlist.claim_offer(offer)
         except SlotUnavailable:
-            context["problem"] = "Sorry, this slot is gone: someone else claimed it first."
+            context["problem"] = _("Sorry, this slot is gone: someone else claimed it first.")
         except SchedulingError as error:
             context["problem"] = (
-                "Sorry, this offer has expired." if error.code == "expired" else error.message
+                _("Sorry, this offer has expired.") if error.code == "expired" else error.message
             )
         else:
             account = request.portal_account  # type: ignore[attr-defined]
             transaction.on_commit(
                 lambda: services.send_booking_confirmation(booking.appointment, account, rescheduled=False)
             )
-            messages.success(request, "The appointment is yours. We have emailed you a confirmation.")
+            messages.success(request, _("The appointment is yours. We have emailed you a confirmation."))
             return redirect("portal:appointment", appointment_id=booking.appointment.pk)
         return render(request, "portal/claim.html", context, status=409)
     if offer.status != offer.Status.OPEN:
-        context["problem"] = "Sorry, this slot is gone: someone else claimed it first."
+        context["problem"] = _("Sorry, this slot is gone: someone else claimed it first.")
         if offer.status == offer.Status.EXPIRED:
-            context["problem"] = "Sorry, this offer has expired."
+            context["problem"] = _("Sorry, this offer has expired.")
         elif offer.status == offer.Status.CLAIMED:
-            context["problem"] = "You have already claimed this appointment."
+            context["problem"] = _("You have already claimed this appointment.")
     elif offer.expires_at <= timezone.now():
-        context["problem"] = "Sorry, this offer has expired."
+        context["problem"] = _("Sorry, this offer has expired.")
     else:
         context["local_expires"] = offer.expires_at.astimezone(zone)
     return render(request, "portal/claim.html", context)

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class LedgerEntry(models.Model):
@@ -14,11 +15,11 @@ class LedgerEntry(models.Model):
     a mistake is corrected by a new adjustment. The balance is the sum of `amount_cents`."""
 
     class Kind(models.TextChoices):
-        CHARGE = "charge", "Charge"
-        PAYMENT = "payment", "Payment"
-        ADJUSTMENT = "adjustment", "Adjustment"
-        REFUND = "refund", "Refund"
-        WRITE_OFF = "write_off", "Write-off"
+        CHARGE = "charge", _("Charge")
+        PAYMENT = "payment", _("Payment")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        REFUND = "refund", _("Refund")
+        WRITE_OFF = "write_off", _("Write-off")
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="ledger_entries")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -68,9 +69,9 @@ class Payment(models.Model):
         LATE_CANCEL_FEE = "late_cancel_fee", "Late-cancel fee"
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="payments")

@@ -5,6 +5,8 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from intake.errors import UploadRejected
 from intake.models import IntakeItem, IntakeResponse
@@ -12,7 +14,7 @@ from intake.uploads import TYPE_NAMES, check_upload
 from patients.models import Patient
 from portal.forms import PortalForm
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
 
 def _field_name(item: IntakeItem) -> str:
@@ -75,10 +77,10 @@ class PacketForm(PortalForm):
                 current = item.current_consent_text()
                 signed_current = usable and response is not None and response.consent_text == current
                 field = forms.CharField(
-                    label=f"Type your full name to sign: {item.label}",
+                    label=_("Type your full name to sign: %(consent)s") % {"consent": item.label},
                     max_length=200,
                     required=not signed_current,
-                    help_text="Already signed; type your name again only to sign anew."
+                    help_text=_("Already signed; type your name again only to sign anew.")
                     if signed_current
                     else "",
                 )
@@ -86,7 +88,8 @@ class PacketForm(PortalForm):
                 field = forms.FileField(
                     label=item.label,
                     required=item.required and not usable,
-                    help_text=f"{TYPE_NAMES}, up to 10 MB." + (" Already uploaded." if usable else ""),
+                    help_text=_("%(types)s, up to 10 MB.") % {"types": TYPE_NAMES}
+                    + (" " + _("Already uploaded.") if usable else ""),
                 )
             self.fields[_field_name(item)] = field
 
@@ -102,7 +105,7 @@ class PacketForm(PortalForm):
             value = cleaned.get(name)
             signed_as = " ".join(str(value or "").split()).casefold()
             if item.kind == IntakeItem.Kind.CONSENT and value and signed_as != expected:
-                self.add_error(name, "Type your first and last name exactly as the practice has them.")
+                self.add_error(name, _("Type your first and last name exactly as the practice has them."))
             if item.kind == IntakeItem.Kind.DOCUMENT and isinstance(value, UploadedFile):
                 try:
                     check_upload(value)

@@ -4,6 +4,7 @@ answers, signatures and documents. Everything lives in the practice schema."""
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class IntakePacket(models.Model):
@@ -96,10 +97,10 @@ class IntakeSubmission(models.Model):
     """A patient's packet for one appointment, from first answer to the practice's review."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "To fill in"
-        SUBMITTED = "submitted", "Waiting for review"
-        NEEDS_ATTENTION = "needs_attention", "Sent back to the patient"
-        COMPLETE = "complete", "Complete"
+        OPEN = "open", _("To fill in")
+        SUBMITTED = "submitted", _("Waiting for review")
+        NEEDS_ATTENTION = "needs_attention", _("Sent back to the patient")
+        COMPLETE = "complete", _("Complete")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     appointment = models.OneToOneField(

@@ -2,20 +2,21 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.links import practice_url
 from core.tenancy import current_schema
 from intake.errors import IntakeError
 from intake.models import ConsentText, IntakeItem, IntakePacket, IntakeResponse, IntakeSubmission
 from intake.uploads import check_upload
+from notifications.services import notify_patient
+from patients.models import Patient
 from scheduling.models import Appointment, AppointmentType
 from tenants.models import Practice
 
@@ -109,7 +110,7 @@ def submit_packet(
     Values are already validated by the form; a changed answer goes back to "not reviewed"."""
     submission = IntakeSubmission.objects.select_for_update().get(pk=submission.pk)
     if submission.status == IntakeSubmission.Status.COMPLETE:
-        raise IntakeError("These forms are complete; please contact the practice to change them.")
+        raise IntakeError(_("These forms are complete; please contact the practice to change them."))
     items = {
         i.pk: i for i in submission.appointment.appointment_type.intake_packet.items.filter(is_active=True)
     }
@@ -195,10 +196,10 @@ def finish_review(submission: IntakeSubmission, *, reviewer_id: int) -> IntakeSu
     submission.reviewed_by_id = reviewer_id
     if outstanding:
         submission.status = IntakeSubmission.Status.NEEDS_ATTENTION
-        email = submission.patient.email
-        if email:
+        patient = submission.patient
+        if patient.email:
             link = _portal_link(reverse("portal:intake_fill", args=[submission.appointment_id]))
-            transaction.on_commit(lambda: _send_follow_up(email, link))
+            transaction.on_commit(lambda: _send_follow_up(patient, link))
     else:
         submission.status = IntakeSubmission.Status.COMPLETE
     submission.save(update_fields=["status", "reviewed_at", "reviewed_by_id"])
@@ -209,12 +210,11 @@ def _portal_link(path: str) -> str:
     return practice_url(Practice.objects.get(schema_name=current_schema()).slug, path)
 
 
-def _send_follow_up(email: str, link: str) -> None:
+def _send_follow_up(patient: Patient, link: str) -> None:
     # No clinical detail: not the appointment type, not which item was rejected or why.
-    body = render_to_string("intake/email/follow_up.txt", {"link": link})
-    send_mail(
-        subject="Please complete your forms",
-        message=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[email],
+    notify_patient(
+        patient,
+        subject=gettext_lazy("Please complete your forms"),
+        template="intake/email/follow_up.txt",
+        context={"link": link},
     )

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from intake.errors import UploadRejected
 
@@ -36,16 +37,16 @@ def check_upload(upload: UploadedFile) -> str:
     """The file's real content type, or UploadRejected with a message the patient can act on."""
     size = upload.size or 0
     if size == 0:
-        raise UploadRejected("The file is empty.")
+        raise UploadRejected(_("The file is empty."))
     if size > max_upload_bytes():
         limit_mb = max_upload_bytes() // (1024 * 1024)
-        raise UploadRejected(f"The file is larger than {limit_mb} MB.")
+        raise UploadRejected(_("The file is larger than %(limit)s MB.") % {"limit": limit_mb})
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     content_type = sniff_content_type(head)
     if content_type is None:
-        raise UploadRejected(f"Please upload a {TYPE_NAMES} file.")
+        raise UploadRejected(_("Please upload a %(types)s file.") % {"types": TYPE_NAMES})
     import_string(settings.INTAKE_VIRUS_SCANNER)(upload)
     upload.seek(0)
     return content_type

@@ -14,6 +14,9 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Capability, role_can
@@ -42,9 +45,9 @@ def _clean_body(body: str, *, with_file: bool = False) -> str:
     """The message text; it may be empty only when a file is sent with it."""
     text = (body or "").strip()
     if not text and not with_file:
-        raise MessagingError("Write a message first.")
+        raise MessagingError(_("Write a message first."))
     if len(text) > MAX_BODY_CHARS:
-        raise MessagingError(f"A message can be at most {MAX_BODY_CHARS} characters.")
+        raise MessagingError(_("A message can be at most %(limit)d characters.") % {"limit": MAX_BODY_CHARS})
     return text
 
 
@@ -61,7 +64,7 @@ def _check_patient_rate(patient: Patient) -> None:
         cache.set(key, 1, timeout=window)
         sent = 1
     if sent > limit:
-        raise MessagingError("You have sent many messages in a short time. Please wait a few minutes.")
+        raise MessagingError(_("You have sent many messages in a short time. Please wait a few minutes."))
 
 
 def _require(role: str | None, capability: Capability) -> None:
@@ -130,7 +133,7 @@ def start_thread(patient: Patient, body: str, appointment: Appointment | None = 
     text = _clean_body(body)
     _check_patient_rate(patient)
     if appointment is not None and appointment.patient_id != patient.pk:
-        raise MessagingError("That appointment is not yours.")
+        raise MessagingError(_("That appointment is not yours."))
     now = timezone.now()
     thread = Thread.objects.create(
         patient=patient, appointment=appointment, last_message_at=now, patient_read_at=now
@@ -195,7 +198,9 @@ def _notify_patient_on_commit(thread: Thread, message: Message) -> None:
         try:
             notify_patient(
                 patient,
-                subject=f"New secure message from {practice.name}",
+                subject=format_lazy(
+                    gettext_lazy("New secure message from {practice}"), practice=practice.name
+                ),
                 template="messaging/email/new_message.txt",
                 context={"practice_name": practice.name, "link": link},
             )

@@ -1,14 +1,15 @@
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Patient(models.Model):
     class Sex(models.TextChoices):
-        FEMALE = "F", "Female"
-        MALE = "M", "Male"
-        OTHER = "X", "Other"
-        UNKNOWN = "U", "Unknown"
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+        OTHER = "X", _("Other")
+        UNKNOWN = "U", _("Unknown")
 
     # Random ids: nothing to learn from, or guess in, a patient's address.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -65,10 +66,10 @@ class PatientInsurance(models.Model):
     """The patient's (primary) insurance, with photos of both sides of the card."""
 
     class Relationship(models.TextChoices):
-        SELF = "self", "Self"
-        SPOUSE = "spouse", "Spouse"
-        CHILD = "child", "Child"
-        OTHER = "other", "Other"
+        SELF = "self", _("Self")
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        OTHER = "other", _("Other")
 
     patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="insurance")
     payer = models.CharField("Insurance company (payer)", max_length=120)

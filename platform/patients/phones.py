@@ -2,6 +2,7 @@
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 DEFAULT_REGION = "US"  # a number typed without a country code is read as a US number
 
@@ -14,7 +15,7 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as error:
-        raise ValidationError("Enter a phone number, e.g. (512) 555-0100 or +44 20 7946 0958.") from error
+        raise ValidationError(_("Enter a phone number, e.g. (512) 555-0100 or +44 20 7946 0958.")) from error
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError("This is not a valid phone number; check the digits and the country code.")
+        raise ValidationError(_("This is not a valid phone number; check the digits and the country code."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -31,6 +31,15 @@ def profile_of(patient: Patient) -> PatientProfile:
     return PatientProfile.objects.filter(patient=patient).first() or PatientProfile(patient=patient)
 
 
+def set_preferred_language(patient: Patient, language: str) -> PatientProfile:
+    """The language the practice writes to the patient in (portal, emails, texts)."""
+    profile = profile_of(patient)
+    if profile.pk is None or profile.preferred_language != language:
+        profile.preferred_language = language
+        profile.save()
+    return profile
+
+
 def update_demographics(patient: Patient, data: dict[str, Any]) -> Patient:
     """The record's own fields (name, birth date, sex, phone, email) and the profile's, at once."""
     with transaction.atomic():

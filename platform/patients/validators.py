@@ -2,11 +2,12 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def validate_date_of_birth(value: datetime.date) -> None:
     """One rule for the back office, the API and the portal."""
     if value > timezone.localdate():
-        raise ValidationError("Date of birth cannot be in the future.")
+        raise ValidationError(_("Date of birth cannot be in the future."))
     if value.year < 1900:
-        raise ValidationError("Check the year of birth: it is before 1900.")
+        raise ValidationError(_("Check the year of birth: it is before 1900."))

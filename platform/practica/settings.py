@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "core.routing.CachedTenantMiddleware",
     "tenants.middleware.PracticeStatusMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # English everywhere but the patient portal, which follows the patient (see portal.locale).
+    "portal.locale.PortalLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -168,6 +170,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = True
+# The portal's language switcher remembers a visitor's choice in this cookie (portal.locale).
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -198,7 +204,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The patient portal's languages (the back office is English only). Each named in itself, as a
+# language switcher should; the same codes as patients.models.Language.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+# Compiled by bin/test, bin/run and infra/release.sh (manage.py compilemessages), not committed.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

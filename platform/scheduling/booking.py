@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from notifications import reminders
 from patients.models import Patient
@@ -70,37 +71,49 @@ def _check_request(
     if timezone.is_naive(start):
         raise SchedulingError("Give the start time with a time zone offset.", "invalid_time_zone")
     if start <= now:
-        raise SchedulingError("That time is in the past.", "past")
+        raise SchedulingError(_("That time is in the past."), "past")
     if not appointment_type.is_active or not provider.is_active or not location.is_active:
-        raise SchedulingError("This appointment type, provider or location is not available.", "unavailable")
+        raise SchedulingError(
+            _("This appointment type, provider or location is not available."), "unavailable"
+        )
     if not provider.locations.filter(pk=location.pk).exists():
-        raise SchedulingError(f"{provider.display_name} does not work at {location.name}.", "wrong_location")
+        raise SchedulingError(
+            _("%(provider)s does not work at %(location)s.")
+            % {"provider": provider.display_name, "location": location.name},
+            "wrong_location",
+        )
     offered_by = appointment_type.providers.all()
     if offered_by.exists() and not offered_by.filter(pk=provider.pk).exists():
         raise SchedulingError(
-            f"{provider.display_name} does not offer {appointment_type.name}.", "wrong_provider"
+            _("%(provider)s does not offer %(visit)s.")
+            % {"provider": provider.display_name, "visit": appointment_type.name},
+            "wrong_provider",
         )
     if not by_staff:
         if not appointment_type.bookable_online:
-            raise SchedulingError("This appointment type cannot be booked online.", "not_bookable_online")
+            raise SchedulingError(_("This appointment type cannot be booked online."), "not_bookable_online")
         if (
             not appointment_type.new_patients_allowed
             and not Appointment.objects.filter(patient=patient, status=Status.COMPLETED).exists()
         ):
             raise SchedulingError(
-                "This appointment type is for existing patients only.", "existing_patients_only"
+                _("This appointment type is for existing patients only."), "existing_patients_only"
             )
 
     problems = []
     earliest, latest = booking_window(appointment_type, now)
     if start < earliest:
-        problems.append("This is inside the minimum notice for this appointment type.")
+        problems.append(_("This is inside the minimum notice for this appointment type."))
     if start > latest:
-        problems.append(f"This is more than {appointment_type.max_days_ahead} days ahead.")
+        problems.append(
+            _("This is more than %(days)d days ahead.") % {"days": appointment_type.max_days_ahead}
+        )
     end = start + datetime.timedelta(minutes=appointment_type.duration_minutes)
     hours = working_time([provider.pk], start, end, location.pk).get((provider.pk, location.pk), [])
     if not any(work_start <= start and end <= work_end for work_start, work_end in hours):
-        problems.append(f"This is outside {provider.display_name}'s working hours.")
+        problems.append(
+            _("This is outside %(provider)s's working hours.") % {"provider": provider.display_name}
+        )
     if problems and not (by_staff and override):
         raise SchedulingError(" ".join(problems), "outside_rules")
     return problems

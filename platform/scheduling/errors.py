@@ -1,3 +1,6 @@
+from django.utils.translation import gettext as _
+
+
 class SchedulingError(Exception):
     """A scheduling rule said no. `message` is shown to the person as is; `code` is for the API."""
 
@@ -13,10 +16,8 @@ class SchedulingError(Exception):
 class SlotUnavailable(SchedulingError):
     code = "slot_unavailable"
 
-    def __init__(
-        self, message: str = "This slot is no longer available. Please choose another time."
-    ) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("This slot is no longer available. Please choose another time."))
 
 
 class InvalidTransition(SchedulingError):

@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from scheduling.validators import validate_npi
 from tenants.models import validate_time_zone
@@ -210,15 +211,15 @@ class SchedulingPolicy(models.Model):
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
-        BOOKED = "booked", "Booked"
-        CONFIRMED = "confirmed", "Confirmed"
-        CHECKED_IN = "checked_in", "Checked in"
-        IN_ROOM = "in_room", "In room"
-        COMPLETED = "completed", "Completed"
-        NO_SHOW = "no_show", "No-show"
-        CANCELLED_BY_PATIENT = "cancelled_patient", "Cancelled by patient"
-        CANCELLED_BY_PRACTICE = "cancelled_practice", "Cancelled by practice"
-        RESCHEDULED = "rescheduled", "Rescheduled"
+        BOOKED = "booked", _("Booked")
+        CONFIRMED = "confirmed", _("Confirmed")
+        CHECKED_IN = "checked_in", _("Checked in")
+        IN_ROOM = "in_room", _("In room")
+        COMPLETED = "completed", _("Completed")
+        NO_SHOW = "no_show", _("No-show")
+        CANCELLED_BY_PATIENT = "cancelled_patient", _("Cancelled by patient")
+        CANCELLED_BY_PRACTICE = "cancelled_practice", _("Cancelled by practice")
+        RESCHEDULED = "rescheduled", _("Rescheduled")
 
     class Source(models.TextChoices):
         STAFF = "staff", "Staff"

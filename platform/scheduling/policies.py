@@ -2,6 +2,9 @@
 
 import datetime
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from scheduling.errors import InvalidTransition, SchedulingError
 from scheduling.models import Appointment, SchedulingPolicy
 
@@ -45,13 +48,15 @@ def patient_change_allowed(
     """Whether a patient may cancel or reschedule online now; True means "yes, but late" when inside the
     cutoff and the practice flags late cancels. Raises when the practice refuses."""
     if appointment.start <= now:
-        raise SchedulingError("This appointment has already started.", "too_late")
+        raise SchedulingError(_("This appointment has already started."), "too_late")
     if not is_inside_cutoff(appointment, policy, now):
         return False
     if policy.late_cancel == SchedulingPolicy.LateCancel.REFUSE:
-        raise SchedulingError(
-            f"Online changes close {policy.cancel_cutoff_hours} hours before the appointment. "
-            "Please call the practice.",
-            "inside_cutoff",
+        hours = policy.cancel_cutoff_hours
+        closed = ngettext(
+            "Online changes close %(hours)d hour before the appointment. Please call the practice.",
+            "Online changes close %(hours)d hours before the appointment. Please call the practice.",
+            hours,
         )
+        raise SchedulingError(closed % {"hours": hours}, "inside_cutoff")
     return True

@@ -17,6 +17,7 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.links import practice_url
 from core.tenancy import current_schema
@@ -165,7 +166,7 @@ def _send_offers(offers: list[WaitlistOffer], location: Location) -> None:
         with timezone.override(zone):
             notify_patient(
                 offer.entry.patient,
-                subject="An earlier appointment is available",
+                subject=gettext_lazy("An earlier appointment is available"),
                 template="scheduling/email/waitlist_offer.txt",
                 context={
                     "local_start": offer.start.astimezone(zone),
@@ -302,7 +303,7 @@ def _tell_gone(offers: list[WaitlistOffer]) -> None:
     for offer in offers:
         notify_patient(
             offer.entry.patient,
-            subject="The appointment you were offered has been taken",
+            subject=gettext_lazy("The appointment you were offered has been taken"),
             template="scheduling/email/waitlist_gone.txt",
             context={"offer": offer},
         )

@@ -8,10 +8,17 @@
     return scheme + window.location.host + path;
   }
 
-  function author(message, viewer) {
+  // A page in another language names its words in data-label-* attributes; English otherwise.
+  function label(element, name, english) {
+    return element.getAttribute("data-label-" + name) || english;
+  }
+
+  function author(message, list) {
     if (message.kind === "note") return "Internal note";
-    if (message.author === "patient") return viewer === "patient" ? "You" : "Patient";
-    return "Care team";
+    if (message.author === "patient") {
+      return list.getAttribute("data-viewer") === "patient" ? label(list, "you", "You") : "Patient";
+    }
+    return label(list, "care-team", "Care team");
   }
 
   function fileSize(bytes) {
@@ -47,7 +54,7 @@
     item.className = message.kind === "note" ? "note" : message.author;
     item.setAttribute("data-id", String(message.id));
     var who = document.createElement("strong");
-    who.textContent = author(message, list.getAttribute("data-viewer"));
+    who.textContent = author(message, list);
     var when = document.createElement("time");
     when.setAttribute("datetime", message.created_at);
     when.textContent = " " + new Date(message.created_at).toLocaleString();
@@ -87,7 +94,9 @@
         }
         if (event.type === "since") event.messages.forEach(function (m) { appendMessage(element, m); });
       } else if (event.type === "message") {
-        element.textContent = "New messages have arrived. Reload the page to see them.";
+        element.textContent = label(
+          element, "arrived", "New messages have arrived. Reload the page to see them."
+        );
       }
     };
     socket.onclose = function (close) {
