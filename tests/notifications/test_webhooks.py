@@ -260,7 +260,9 @@ def test_a_delivered_callback_is_pushed_to_the_practices_delivery_log_after_comm
     from tests.messaging.conftest import run_commit_hooks
 
     pushed: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr("notifications.live._send", lambda group, event: pushed.append((group, event)))
+    monkeypatch.setattr(
+        "notifications.live._send", lambda group, events: pushed.extend((group, e) for e in events)
+    )
     row = sent_sms(routed)
     params = {"MessageSid": "SM" + "d4" * 16, "MessageStatus": "delivered"}
     post_signed(status_url(routed), params, host=host_of(routed.practice))
