@@ -228,6 +228,9 @@ def twilio_recorder(upstream: str | None = None) -> Iterator[TwilioRecorder]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out as separate writes: with Nagle's algorithm on, the body would wait
+        # for the client's delayed ACK (40 ms) on a kept-alive connection.
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
