@@ -72,7 +72,7 @@ def send_due(now: datetime.datetime | None = None) -> int:
     its stale claims."""
     handled = 0
     while batch := claim_due(now):
-        sending = Sending(batch, now)
+        sending = Sending(batch)
         try:
             for notification in batch:
                 deliver(notification, now, sending)
@@ -91,23 +91,18 @@ class Sending:
     Opt-outs are read when the batch starts; one that arrives while the batch is being sent is
     honoured by Twilio itself (error 21610), and from the next batch on by us."""
 
-    def __init__(self, notifications: list[Notification], now: datetime.datetime | None = None) -> None:
-        self.now = now
+    def __init__(self, notifications: list[Notification]) -> None:
         self.policy = current_policy()
         self.composer = Composer([n.appointment for n in notifications], policy=self.policy)
-        phones = {to_e164(n.appointment.patient.phone) for n in notifications if n.channel == Channel.SMS} - {
-            None
-        }
+        numbers = (to_e164(n.appointment.patient.phone) for n in notifications if n.channel == Channel.SMS)
         # No query when the batch has no SMS: an empty IN matches nothing.
-        self.opted_out = set(SmsOptOut.objects.filter(phone__in=phones).values_list("phone", flat=True))
+        opted_out = SmsOptOut.objects.filter(phone__in=[number for number in numbers if number])
+        self.opted_out = set(opted_out.values_list("phone", flat=True))
         self.states: list[tuple[object, str]] = []
-        self._account: tuple[sms.SmsAccount | None] | None = None
 
-    @property
+    @cached_property
     def account(self) -> sms.SmsAccount | None:
-        if self._account is None:
-            self._account = (sms.account_for(connection.tenant.pk),)  # type: ignore[attr-defined]
-        return self._account[0]
+        return sms.account_for(connection.tenant.pk)  # type: ignore[attr-defined]
 
     @cached_property
     def status_callback(self) -> str:
@@ -152,7 +147,7 @@ def deliver(
 ) -> None:
     """Send one claimed notification, checking at the last moment that it is still wanted."""
     if sending is None:  # one message on its own: a batch of one
-        sending = Sending([notification], now)
+        sending = Sending([notification])
         try:
             deliver(notification, now, sending)
         finally:
