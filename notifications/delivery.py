@@ -3,6 +3,7 @@
 import datetime
 import logging
 import smtplib
+from functools import cached_property
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from core.links import practice_url
 from notifications import sms
-from notifications.content import compose
+from notifications.content import Composer
 from notifications.live import push_states_on_commit
 from notifications.message_notices import has_sms_consent
 from notifications.models import Channel, Kind, Notification, SmsOptOut
@@ -70,14 +71,54 @@ def claim_due(now: datetime.datetime | None = None, limit: int = BATCH) -> list[
 
 
 def send_due(now: datetime.datetime | None = None) -> int:
-    """Send everything due in this practice; returns how many rows were handled."""
+    """Send everything due in this practice; returns how many rows were handled.
+
+    Each outcome is recorded as soon as its message is sent (one UPDATE each, never one per batch):
+    if the worker dies, only the message in flight can be sent again by the worker that takes over
+    its stale claims."""
     handled = 0
     while batch := claim_due(now):
-        for notification in batch:
-            deliver(notification, now)
+        sending = Sending(batch)
+        try:
+            for notification in batch:
+                deliver(notification, now, sending)
+        finally:
+            sending.push_states()
         handled += len(batch)
     refresh_due_work()
     return handled
+
+
+class Sending:
+    """What every message of one claimed batch needs, read once for the batch: the practice's policy,
+    SMS account and wording, the patients' languages, and which of their numbers opted out. Each
+    message then costs its request to Twilio (or the mail server) and the UPDATE of its outcome.
+
+    Opt-outs are read when the batch starts; one that arrives while the batch is being sent is
+    honoured by Twilio itself (error 21610), and from the next batch on by us."""
+
+    def __init__(self, notifications: list[Notification]) -> None:
+        self.policy = current_policy()
+        self.composer = Composer([n.patient.pk for n in notifications], policy=self.policy)
+        numbers = (to_e164(n.patient.phone) for n in notifications if n.channel == Channel.SMS)
+        # No query when the batch has no SMS: an empty IN matches nothing.
+        opted_out = SmsOptOut.objects.filter(phone__in=[number for number in numbers if number])
+        self.opted_out = set(opted_out.values_list("phone", flat=True))
+        self.states: list[tuple[object, str]] = []
+
+    @cached_property
+    def account(self) -> sms.SmsAccount | None:
+        return sms.account_for(connection.tenant.pk)  # type: ignore[attr-defined]
+
+    @cached_property
+    def status_callback(self) -> str:
+        tenant = connection.tenant  # type: ignore[attr-defined]
+        return practice_url(tenant.slug, "/notifications/twilio/status/")
+
+    def push_states(self) -> None:
+        """The batch's new states to the practice's live delivery log, in one go."""
+        push_states_on_commit(self.states)
+        self.states = []
 
 
 def refresh_due_work() -> None:
@@ -97,119 +138,142 @@ def refresh_due_work() -> None:
         index.update(next_due_at=min(candidates) if candidates else None)
 
 
-def _finish(notification: Notification, state: str, **fields: object) -> None:
+def _finish(notification: Notification, state: str, sending: Sending, **fields: object) -> None:
     """Record the outcome, only if this worker still holds the claim."""
     fields.update(state=state, updated_at=timezone.now())
     changed = Notification.objects.filter(
         pk=notification.pk, state=State.SENDING, claimed_at=notification.claimed_at
     ).update(**fields)
     if changed:
-        push_states_on_commit([(notification.pk, state)])
+        sending.states.append((notification.pk, state))
 
 
-def deliver(notification: Notification, now: datetime.datetime | None = None) -> None:
+def deliver(
+    notification: Notification, now: datetime.datetime | None = None, sending: Sending | None = None
+) -> None:
     """Send one claimed notification, checking at the last moment that it is still wanted."""
+    if sending is None:  # one message on its own: a batch of one
+        sending = Sending([notification])
+        try:
+            deliver(notification, now, sending)
+        finally:
+            sending.push_states()
+        return
     now = now or timezone.now()
     if notification.kind == Kind.NEW_MESSAGE:
-        _deliver_message_notice(notification, now)
+        _deliver_message_notice(notification, now, sending)
         return
     appointment = notification.appointment
     assert appointment is not None  # every other kind is about an appointment
     if notification.kind != Kind.CANCELLED and (
         appointment.status not in REMINDED_STATUSES or appointment.start <= now
     ):
-        _finish(notification, State.CANCELLED, error_code="appointment_changed")
+        _finish(notification, State.CANCELLED, sending, error_code="appointment_changed")
         return
     if notification.channel == Channel.SMS:
-        _deliver_sms(notification, now)
+        _deliver_sms(notification, now, sending)
     else:
-        _deliver_email(notification, now)
+        _deliver_email(notification, now, sending)
 
 
-def _deliver_sms(notification: Notification, now: datetime.datetime) -> None:
+def _deliver_sms(notification: Notification, now: datetime.datetime, sending: Sending) -> None:
     appointment = notification.appointment
     assert appointment is not None
-    phone = _reachable_phone(notification, appointment.patient.phone)
+    phone = _reachable_phone(notification, appointment.patient.phone, sending)
     if phone is None:
         return
-    policy = current_policy()
+    policy = sending.policy
     if in_quiet_hours(now, policy, appointment.location.time_zone):
         later = end_of_quiet_hours(now, policy, appointment.location.time_zone)
         if later <= appointment.start - datetime.timedelta(minutes=policy.min_useful_lead_minutes):
-            _finish(notification, State.SCHEDULED, due_at=later, attempts=F("attempts") - 1)
+            _finish(notification, State.SCHEDULED, sending, due_at=later, attempts=F("attempts") - 1)
             note_due_work(later)
         else:
-            _finish(notification, State.SKIPPED, error_code="quiet_hours")
+            _finish(notification, State.SKIPPED, sending, error_code="quiet_hours")
         return
-    _send_text(notification, phone, now)
+    _send_text(notification, phone, now, sending)
 
 
-def _deliver_message_notice(notification: Notification, now: datetime.datetime) -> None:
+def _deliver_message_notice(notification: Notification, now: datetime.datetime, sending: Sending) -> None:
     """The SMS that a secure message is waiting: not sent once the patient has read the thread, nor
     without their SMS consent; held back by quiet hours (in the practice's time zone) and sent after."""
     thread = notification.thread
     assert thread is not None
     if thread.patient_read_at is not None and thread.patient_read_at >= notification.created_at:
-        _finish(notification, State.CANCELLED, error_code="already_read")
+        _finish(notification, State.CANCELLED, sending, error_code="already_read")
         return
     if not has_sms_consent(thread.patient_id):
-        _finish(notification, State.SKIPPED, error_code="no_consent", error_message="No SMS consent.")
+        _finish(
+            notification, State.SKIPPED, sending, error_code="no_consent", error_message="No SMS consent."
+        )
         return
-    phone = _reachable_phone(notification, thread.patient.phone)
+    phone = _reachable_phone(notification, thread.patient.phone, sending)
     if phone is None:
         return
-    policy = current_policy()
     time_zone = connection.tenant.time_zone  # type: ignore[attr-defined]
-    if in_quiet_hours(now, policy, time_zone):
-        later = end_of_quiet_hours(now, policy, time_zone)
-        _finish(notification, State.SCHEDULED, due_at=later, attempts=F("attempts") - 1)
+    if in_quiet_hours(now, sending.policy, time_zone):
+        later = end_of_quiet_hours(now, sending.policy, time_zone)
+        _finish(notification, State.SCHEDULED, sending, due_at=later, attempts=F("attempts") - 1)
         note_due_work(later)
         return
-    _send_text(notification, phone, now)
+    _send_text(notification, phone, now, sending)
 
 
-def _reachable_phone(notification: Notification, raw: str) -> str | None:
+def _reachable_phone(notification: Notification, raw: str, sending: Sending) -> str | None:
     """The patient's number in E.164, or None once the row is finished (invalid, or opted out)."""
     phone = to_e164(raw)
     if phone is None:
-        _finish(notification, State.FAILED, error_code="invalid_number", error_message="Not a phone number.")
+        _finish(
+            notification,
+            State.FAILED,
+            sending,
+            error_code="invalid_number",
+            error_message="Not a phone number.",
+        )
         return None
-    if SmsOptOut.objects.filter(phone=phone).exists():
-        _finish(notification, State.SKIPPED, to_address=phone, error_code="opted_out")
+    if phone in sending.opted_out:
+        _finish(notification, State.SKIPPED, sending, to_address=phone, error_code="opted_out")
         return None
     return phone
 
 
-def _send_text(notification: Notification, phone: str, now: datetime.datetime) -> None:
-    tenant = connection.tenant  # type: ignore[attr-defined]
-    account = sms.account_for(tenant.pk)
+def _send_text(notification: Notification, phone: str, now: datetime.datetime, sending: Sending) -> None:
+    account = sending.account
     if account is None:
         _finish(
-            notification, State.FAILED, error_code="no_sms_account", error_message="No SMS account set up."
+            notification,
+            State.FAILED,
+            sending,
+            error_code="no_sms_account",
+            error_message="No SMS account set up.",
         )
         return
-    body = compose(notification).text
-    callback = practice_url(tenant.slug, "/notifications/twilio/status/")
+    body = sending.composer.compose(notification).text
     try:
-        sid = sms.send_sms(account, to=phone, body=body, status_callback=callback)
+        sid = sms.send_sms(account, to=phone, body=body, status_callback=sending.status_callback)
     except sms.SmsError as error:
         if error.code == "21610":
             SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": "carrier"})
-        _retry_or_fail(notification, error.code, error.message, retry=error.retry, to_address=phone, now=now)
+            sending.opted_out.add(phone)
+        _retry_or_fail(
+            notification, sending, error.code, error.message, retry=error.retry, to_address=phone, now=now
+        )
         return
-    _finish(notification, State.SENT, to_address=phone, provider_message_id=sid, sent_at=timezone.now())
+    _finish(
+        notification, State.SENT, sending, to_address=phone, provider_message_id=sid, sent_at=timezone.now()
+    )
 
 
-def _deliver_email(notification: Notification, now: datetime.datetime) -> None:
+def _deliver_email(notification: Notification, now: datetime.datetime, sending: Sending) -> None:
     patient = notification.patient
     if not patient.email:
-        _finish(notification, State.SKIPPED, error_code="no_email")
+        _finish(notification, State.SKIPPED, sending, error_code="no_email")
         return
-    message = compose(notification)
+    message = sending.composer.compose(notification)
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.text,
-        from_email=current_policy().email_from or settings.DEFAULT_FROM_EMAIL,
+        from_email=sending.policy.email_from or settings.DEFAULT_FROM_EMAIL,
         to=[patient.email],
     )
     if message.html:
@@ -219,6 +283,7 @@ def _deliver_email(notification: Notification, now: datetime.datetime) -> None:
     except smtplib.SMTPRecipientsRefused as error:
         _retry_or_fail(
             notification,
+            sending,
             "recipient_refused",
             str(error)[:300],
             retry=False,
@@ -227,13 +292,16 @@ def _deliver_email(notification: Notification, now: datetime.datetime) -> None:
         )
         return
     except (smtplib.SMTPException, OSError) as error:
-        _retry_or_fail(notification, "smtp", str(error)[:300], retry=True, to_address=patient.email, now=now)
+        _retry_or_fail(
+            notification, sending, "smtp", str(error)[:300], retry=True, to_address=patient.email, now=now
+        )
         return
-    _finish(notification, State.SENT, to_address=patient.email, sent_at=timezone.now())
+    _finish(notification, State.SENT, sending, to_address=patient.email, sent_at=timezone.now())
 
 
 def _retry_or_fail(
     notification: Notification,
+    sending: Sending,
     code: str,
     message: str,
     *,
@@ -246,6 +314,7 @@ def _retry_or_fail(
         _finish(
             notification,
             State.SCHEDULED,
+            sending,
             due_at=due,
             error_code=code,
             error_message=message,
@@ -254,4 +323,6 @@ def _retry_or_fail(
         note_due_work(due)
         log.info("notification %s will retry: %s", notification.pk, code)
         return
-    _finish(notification, State.FAILED, error_code=code, error_message=message, to_address=to_address)
+    _finish(
+        notification, State.FAILED, sending, error_code=code, error_message=message, to_address=to_address
+    )

@@ -40,7 +40,8 @@ OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "OPTOUT", "REVOKE"} 
 OPT_IN = {"START", "UNSTOP"}
 HELP = {"HELP", "INFO"} | SPANISH_HELP
 CONFIRM = {"C", "Y", "YES", "CONFIRM"} | SPANISH_CONFIRM
-# CANCEL acts on the appointment (a practice's Messaging Service must not treat it as an opt-out).
+# CANCEL reaches us as a command only where the practice's Messaging Service has Advanced Opt-Out
+# without it: by default Twilio opts the sender out and says so with OptOutType (see handle_sms).
 CANCEL = {"X", "CANCEL"} | SPANISH_CANCEL
 RESCHEDULE = {"R", "RESCHEDULE"} | SPANISH_RESCHEDULE
 
@@ -71,15 +72,25 @@ def patients_with(phone: str) -> list[Patient]:
     return [p for p in candidates if to_e164(p.phone) == phone]
 
 
-def handle_sms(*, from_phone: str, body: str, message_sid: str) -> Outcome:
+def handle_sms(*, from_phone: str, body: str, message_sid: str, opt_out_type: str = "") -> Outcome:
+    """`opt_out_type`: Twilio's OptOutType (STOP, START or HELP) when it has already acted on the
+    message as a keyword of the Messaging Service."""
     patients = patients_with(to_e164(from_phone) or from_phone)
     patient = patients[0] if len(patients) == 1 else None
     language = reply_language(patient, keyword(body), current_policy().default_language)
     with translation.override(language):
-        return _handle(from_phone=from_phone, body=body, message_sid=message_sid, patients=patients)
+        return _handle(
+            from_phone=from_phone,
+            body=body,
+            message_sid=message_sid,
+            patients=patients,
+            opt_out_type=opt_out_type,
+        )
 
 
-def _handle(*, from_phone: str, body: str, message_sid: str, patients: list[Patient]) -> Outcome:
+def _handle(
+    *, from_phone: str, body: str, message_sid: str, patients: list[Patient], opt_out_type: str
+) -> Outcome:
     now = timezone.now()
     phone = to_e164(from_phone) or from_phone
     word = keyword(body)
@@ -100,6 +111,12 @@ def _handle(*, from_phone: str, body: str, message_sid: str, patients: list[Pati
         )
         return Outcome(handling, reply)
 
+    twilio_did = opt_out_type.upper()
+    if twilio_did in TWILIO_HANDLED:
+        handling = _mirror_twilio(twilio_did, phone, word)
+        # YES is also one of Twilio's opt-in words: once mirrored, it still confirms the appointment.
+        if twilio_did != "START" or word not in CONFIRM | CANCEL | RESCHEDULE:
+            return record(handling, "")
     if word in OPT_OUT:
         SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": word[:20]})
         return record(
@@ -163,6 +180,23 @@ def _handle(*, from_phone: str, body: str, message_sid: str, patients: list[Pati
         "link": link,
     }
     return record(Handling.RESCHEDULE_LINK, "" if opted_out else moving)
+
+
+# Twilio acted on these before we saw the message, and sent its own answer to the patient: ours
+# would be a second one (or, after STOP, refused by Twilio).
+TWILIO_HANDLED = {"STOP", "START", "HELP"}
+
+
+def _mirror_twilio(opt_out_type: str, phone: str, word: str) -> str:
+    """Record what Twilio did, whatever the word was (CANCEL is one of its default opt-out keywords):
+    after STOP, Twilio refuses to send this number anything, appointment replies included."""
+    if opt_out_type == "STOP":
+        SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": (word or "STOP")[:20]})
+        return Handling.OPTED_OUT
+    if opt_out_type == "START":
+        SmsOptOut.objects.filter(phone=phone).delete()
+        return Handling.OPTED_IN
+    return Handling.HELP
 
 
 def _when(appointment: Appointment) -> str:

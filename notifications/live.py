@@ -25,12 +25,19 @@ def deliveries_group(schema: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "-", f"{schema}.deliveries")[:99]
 
 
-def _send(group: str, event: dict[str, Any]) -> None:
+def _send(group: str, events: list[dict[str, Any]]) -> None:
+    """All the events in one trip through async_to_sync (each trip costs an event loop and a thread
+    hop, more than the group_send itself: a sending batch pushes its states at once)."""
     layer = get_channel_layer()
     if layer is None:
         return
+
+    async def send_all() -> None:
+        for event in events:
+            await layer.group_send(group, {"type": EVENT_TYPE, "event": event})
+
     try:
-        async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "event": event})
+        async_to_sync(send_all)()
     except Exception:  # a lost push costs only liveness: the state is stored
         logger.exception("delivery log push failed", extra={"group": group})
 
@@ -40,6 +47,8 @@ def push_states_on_commit(changes: list[tuple[object, str]]) -> None:
     if not changes:
         return
     group = deliveries_group(current_schema())
-    for pk, state in changes:
-        event = {"type": "state", "id": str(pk), "state": state, "label": Notification.State(state).label}
-        transaction.on_commit(lambda event=event: _send(group, event))  # type: ignore[misc]
+    events = [
+        {"type": "state", "id": str(pk), "state": state, "label": Notification.State(state).label}
+        for pk, state in changes
+    ]
+    transaction.on_commit(lambda: _send(group, events))

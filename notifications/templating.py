@@ -22,11 +22,20 @@ PLACEHOLDERS = {
     "appointment_type": "The appointment type's name, for types marked safe to name",
 }
 _TOKEN = re.compile(r"\{([^{}]*)\}")
+# CANCEL is one of Twilio's default opt-out keywords: a patient told to reply CANCEL is unsubscribed
+# from every text of the practice, unless its Messaging Service has Advanced Opt-Out without CANCEL.
+# Messages ask for X instead; a practice's own wording that asks for CANCEL gets a warning.
+_REPLY_CANCEL = re.compile(r"\bCANCEL\b|[\"'\u201c\u2018](?i:cancel)[\"'\u201d\u2019]")
 SMS_MAX_CHARS = 480  # three concatenated segments
 
 
 def placeholders_in(text: str) -> list[str]:
     return _TOKEN.findall(text)
+
+
+def asks_to_reply_cancel(text: str) -> bool:
+    """True when an SMS tells patients to reply CANCEL (as a word of its own: "X to cancel" is fine)."""
+    return bool(_REPLY_CANCEL.search(text))
 
 
 def validate_template_text(text: str, *, allow_type_name: bool) -> None:

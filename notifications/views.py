@@ -21,7 +21,7 @@ from notifications.models import (
 from notifications.policy import current_policy
 from notifications.routing.models import PracticeSmsRoute
 from notifications.services import preview, save_sms_route, save_template
-from notifications.templating import PLACEHOLDERS, default_wording
+from notifications.templating import PLACEHOLDERS, asks_to_reply_cancel, default_wording
 
 
 @capability_required(Capability.VIEW_SCHEDULE)
@@ -104,7 +104,14 @@ def template_edit(request: HttpRequest, kind: str, channel: str, language: str) 
             save_template(form.instance)
             messages.success(request, "Template saved.")
             return redirect("notification_templates")
-    context = {"form": form, "template": template, "preview": shown, "placeholders": PLACEHOLDERS}
+    text = form.data.get("body_text", template.body_text) if form.is_bound else template.body_text
+    context = {
+        "form": form,
+        "template": template,
+        "preview": shown,
+        "placeholders": PLACEHOLDERS,
+        "asks_for_cancel": template.channel == Channel.SMS and asks_to_reply_cancel(str(text)),
+    }
     return render(request, "notifications/template_edit.html", context)
 
 

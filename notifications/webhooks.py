@@ -100,5 +100,6 @@ def inbound_sms(request: HttpRequest) -> HttpResponse:
             from_phone=request.POST.get("From", ""),
             body=request.POST.get("Body", ""),
             message_sid=request.POST.get("MessageSid", ""),
+            opt_out_type=request.POST.get("OptOutType", ""),
         )
     return _twiml(outcome.reply)

@@ -62,6 +62,31 @@ def test_due_email_is_sent_with_text_and_html_and_marked_sent(alpha: Setup) -> N
     assert message.alternatives[0][1] == "text/html"
 
 
+def test_each_message_costs_one_query_beyond_a_fixed_set_per_batch(alpha: Setup) -> None:
+    """The send path's queries are pinned: policy, SMS account, wording, languages and opt-outs are
+    read once per claimed batch; a message adds only the UPDATE that records its outcome."""
+    [row] = make_due(alpha, Channel.SMS)
+
+    def queries_to_send() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            send_due(now=midday())
+        # django-tenants sets the search_path before each statement; only the statements count here.
+        return sum(not q["sql"].startswith("SET search_path") for q in queries.captured_queries)
+
+    one = queries_to_send()
+    rows = Notification.objects.bulk_create(
+        Notification(
+            appointment_id=row.appointment_id, kind=Kind.REMINDER, channel=Channel.SMS, due_at=row.due_at
+        )
+        for _ in range(4)
+    )
+    four = queries_to_send()
+    # Claim 5 (savepoints included), batch reads 6, outcome 1, empty claim 3, due-work index 6.
+    assert one == 21
+    assert four == one + 3
+    assert Notification.objects.filter(pk__in=[r.pk for r in rows], state=State.SENT).count() == 4
+
+
 def test_opted_out_numbers_get_nothing(alpha: Setup, settings: object) -> None:
     SmsOptOut.objects.create(phone="+15552010001", keyword="STOP")
     [row] = make_due(alpha, Channel.SMS)

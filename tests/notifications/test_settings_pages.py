@@ -89,6 +89,22 @@ def test_template_preview_shows_sample_data_without_saving(alpha: Setup) -> None
     assert MessageTemplate.objects.get(language="es").body_text == "{practice_name}: {date}"
 
 
+def test_sms_wording_that_asks_patients_to_reply_cancel_is_flagged(alpha: Setup) -> None:
+    client = as_role(alpha, Role.OWNER)
+    url = "/notifications/templates/reminder/sms/en/"
+    assert b"not CANCEL" not in keeping_schema(lambda: client.get(url)).content  # the default asks for X
+    response = keeping_schema(
+        lambda: client.post(url, {"body_text": "{date}: reply CANCEL to cancel", "action": "preview"})
+    )
+    assert b"ask patients to reply X to cancel, not CANCEL" in response.content
+    assert b"Advanced Opt-Out" in response.content
+
+
+def test_the_twilio_page_says_how_to_make_cancel_a_command(alpha: Setup) -> None:
+    response = keeping_schema(lambda: as_role(alpha, Role.OWNER).get("/notifications/twilio/"))
+    assert b"enable Advanced Opt-Out on your Messaging Service" in response.content
+
+
 def test_unknown_template_kinds_are_404(alpha: Setup) -> None:
     response = keeping_schema(
         lambda: as_role(alpha, Role.OWNER).get("/notifications/templates/notes/sms/en/")

@@ -7,6 +7,7 @@ from notifications.content import compose
 from notifications.models import Channel, Kind, Language, MessageTemplate, Notification
 from notifications.policy import current_policy
 from notifications.services import preview, save_template
+from notifications.templating import asks_to_reply_cancel, default_wording
 from patients.models import PatientProfile
 from tests.notifications.conftest import Setup, local
 
@@ -133,3 +134,23 @@ def test_a_cancellation_links_to_booking_again(alpha: Setup) -> None:
     appointment = alpha.book(local(5, 15))
     notice = Notification(appointment=appointment, kind=Kind.CANCELLED, channel=Channel.SMS)
     assert compose(notice).text == "https://alpha.practica.test/portal/book/"
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_default_reminders_ask_for_x_to_cancel_never_twilios_opt_out_word(language: str) -> None:
+    _, text, _ = default_wording(Kind.REMINDER, Channel.SMS, language)
+    assert " X " in text
+    assert not asks_to_reply_cancel(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Reply CANCEL to cancel.", True),
+        ('Reply "cancel" to cancel.', True),
+        ("Reply C to confirm, X to cancel.", False),
+        ("Your visit is cancelled.", False),
+    ],
+)
+def test_wording_that_asks_for_cancel_is_recognised(text: str, asks: bool) -> None:
+    assert asks_to_reply_cancel(text) is asks

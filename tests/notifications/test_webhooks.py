@@ -230,6 +230,61 @@ def test_the_practice_comes_from_the_routing_table_not_the_sender(routed: Setup,
     assert not SmsOptOut.objects.exists()
 
 
+# --- Twilio's own opt-out handling (OptOutType) ---
+
+
+@pytest.mark.parametrize("body", ["CANCEL", "cancel", "Stop", "END"])
+def test_a_reply_twilio_took_as_an_opt_out_opts_out_and_leaves_the_appointment(
+    routed: Setup, body: str
+) -> None:
+    """CANCEL is one of Twilio's default opt-out words: Twilio has unsubscribed the patient and will
+    refuse any text to them, so the reply is recorded as an opt-out, not a cancellation."""
+    appointment = routed.book(local(3, 14))
+    response = post_signed(INBOUND_URL, text(body, OptOutType="STOP"))
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert b"<Message>" not in response.content  # type: ignore[attr-defined]  # Twilio has answered
+    assert SmsOptOut.objects.get(phone=PATIENT_PHONE).keyword == body.upper()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED
+    assert InboundMessage.objects.get().handling == InboundMessage.Handling.OPTED_OUT
+
+
+def test_an_opt_in_from_twilio_is_recorded_and_yes_still_confirms(routed: Setup) -> None:
+    appointment = routed.book(local(3, 14))
+    post_signed(INBOUND_URL, text("CANCEL", OptOutType="STOP"))
+    response = post_signed(INBOUND_URL, text("yes", OptOutType="START"))
+    assert not SmsOptOut.objects.filter(phone=PATIENT_PHONE).exists()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CONFIRMED
+    assert b"is confirmed" in response.content  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("body", "opt_out_type", "handling"),
+    [("START", "START", "opted_in"), ("help", "HELP", "help"), ("INFO", "HELP", "help")],
+)
+def test_start_and_help_handled_by_twilio_are_recorded_without_a_second_answer(
+    routed: Setup, body: str, opt_out_type: str, handling: str
+) -> None:
+    SmsOptOut.objects.create(phone=PATIENT_PHONE, keyword="STOP")
+    response = post_signed(INBOUND_URL, text(body, OptOutType=opt_out_type))
+    assert b"<Message>" not in response.content  # type: ignore[attr-defined]
+    assert InboundMessage.objects.get().handling == handling
+    assert SmsOptOut.objects.filter(phone=PATIENT_PHONE).exists() is (opt_out_type != "START")
+
+
+def test_opt_out_type_is_covered_by_the_signature(routed: Setup) -> None:
+    """Added after signing, it is refused: no one can opt a patient out with a forged field."""
+    params = text("C")
+    signature = RequestValidator(TOKEN).compute_signature(INBOUND_URL, params)
+    forged = {**params, "OptOutType": "STOP"}
+    response = keeping_schema(
+        lambda: Client(HTTP_HOST=PUBLIC_HOST).post(INBOUND_URL, forged, HTTP_X_TWILIO_SIGNATURE=signature)
+    )
+    assert response.status_code == 403
+    assert not SmsOptOut.objects.exists()
+
+
 # --- delivery log ---
 
 
@@ -260,7 +315,9 @@ def test_a_delivered_callback_is_pushed_to_the_practices_delivery_log_after_comm
     from tests.messaging.conftest import run_commit_hooks
 
     pushed: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr("notifications.live._send", lambda group, event: pushed.append((group, event)))
+    monkeypatch.setattr(
+        "notifications.live._send", lambda group, events: pushed.extend((group, e) for e in events)
+    )
     row = sent_sms(routed)
     params = {"MessageSid": "SM" + "d4" * 16, "MessageStatus": "delivered"}
     post_signed(status_url(routed), params, host=host_of(routed.practice))
