@@ -35,6 +35,10 @@ MESSAGE_ENCRYPTION_KEYS = env.list("MESSAGE_ENCRYPTION_KEYS", default=[])
 # At most this many messages from one patient per MESSAGING_RATE_SECONDS (see messaging.services).
 MESSAGING_PATIENT_RATE = env.int("MESSAGING_PATIENT_RATE", default=20)
 MESSAGING_RATE_SECONDS = env.int("MESSAGING_RATE_SECONDS", default=600)
+# Database threads per web process for WebSocket work (messaging.consumers.in_practice): each keeps
+# its own connection, so calls of different sockets wait on PostgreSQL side by side. 0: the one
+# thread Channels shares with the rest of the process.
+SOCKET_DB_THREADS = env.int("SOCKET_DB_THREADS", default=4)
 
 # Empty REDIS_URL means "no Redis": in-process fallbacks, announced at start (see core.apps).
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -75,6 +79,10 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # New practices are cloned from this migrated template schema (see tenants.provisioning).
 TENANT_BASE_SCHEMA = "practice_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# `SET search_path` once after the tenant changes rather than before every query: django-tenants
+# forgets the setting when the tenant changes, the connection closes or a transaction or savepoint
+# rolls back (which would undo it), so a query never runs under a stale path.
+TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "practica.urls_public"
 ROOT_URLCONF = "practica.urls_practice"
 DEFAULT_NOT_FOUND_TENANT_VIEW = "core.views.unknown_practice"

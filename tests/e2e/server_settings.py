@@ -8,3 +8,6 @@ from tests.settings import *  # noqa: F403
 
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ["PRACTICA_E2E_MAIL_DIR"]
+
+# A real server, committed data: socket work on the pool of database threads, as in production.
+SOCKET_DB_THREADS = int(os.environ.get("SOCKET_DB_THREADS", "4"))
