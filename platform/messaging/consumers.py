@@ -86,6 +86,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
     role: str | None = None
     patient_id: Any = None
     thread_id: uuid.UUID | None = None
+    thread: Thread | None = None
     joined: list[str]
 
     async def connect(self) -> None:
@@ -146,7 +147,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         return selectors.thread_for_patient_id(self.patient_id, self.thread_id)
 
     def _may_see_thread(self) -> bool:
-        return self._thread() is not None
+        self.thread = self._thread()
+        return self.thread is not None
 
     def _groups(self) -> list[str]:
         schema = self.practice.schema_name
@@ -215,7 +217,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
                 role = role_in_practice(self.staff_user, self.practice)
                 message = services.post_staff_reply(thread, self.staff_user, role, body)
             else:
-                thread = self._thread()
+                # A thread never changes hands: the one checked at connect is still the patient's.
+                thread = self.thread
                 if thread is None:
                     return {"type": "error", "error": "No such conversation."}
                 message = services.post_patient_message(thread, thread.patient, body)

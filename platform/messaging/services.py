@@ -57,16 +57,33 @@ def _require(role: str | None, capability: Capability) -> None:
         raise NotAllowed("Your role does not allow this.")
 
 
+# A message's author has read the conversation up to it.
+_READ_BY_AUTHOR: dict[str, str] = {
+    Message.Author.PATIENT: "patient_read_at",
+    Message.Author.STAFF: "staff_read_at",
+}
+
+
 def _add_message(
-    thread: Thread, kind: str, author: str, body: str, author_user: User | None = None
+    thread: Thread,
+    kind: str,
+    author: str,
+    body: str,
+    author_user: User | None = None,
+    reopen: bool = False,
 ) -> Message:
     message = Message(thread=thread, kind=kind, author=author, author_user=author_user)
     message.body = body
     message.save()
     if kind == Message.Kind.MESSAGE:
+        # One UPDATE: the thread's last message, the author's read receipt, and (reopen) its status.
         now = message.created_at
-        Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
-        thread.last_message_at = now
+        changes: dict[str, object] = {"last_message_at": now, _READ_BY_AUTHOR[author]: now}
+        if reopen:
+            changes.update(status=Thread.Status.OPEN, closed_at=None)
+        Thread.objects.filter(pk=thread.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(thread, field, value)
     push_message_on_commit(message)
     return message
 
@@ -88,18 +105,13 @@ def start_thread(patient: Patient, body: str, appointment: Appointment | None = 
 
 @transaction.atomic
 def post_patient_message(thread: Thread, patient: Patient, body: str) -> Message:
-    """The patient replies; writing to a closed conversation opens it again for the care team."""
+    """The patient replies; writing to a closed conversation opens it again for the care team
+    (the same UPDATE as the message's time: no lock, and no re-read of the thread)."""
     if thread.patient_id != patient.pk:
         raise MessagingError("No such conversation.")
     text = _clean_body(body)
     _check_patient_rate(patient)
-    thread = Thread.objects.select_for_update().get(pk=thread.pk)
-    message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.PATIENT, text)
-    changes: dict[str, object] = {"patient_read_at": message.created_at}
-    if thread.status == Thread.Status.CLOSED:
-        changes.update(status=Thread.Status.OPEN, closed_at=None)
-    Thread.objects.filter(pk=thread.pk).update(**changes)
-    return message
+    return _add_message(thread, Message.Kind.MESSAGE, Message.Author.PATIENT, text, reopen=True)
 
 
 @transaction.atomic
@@ -110,7 +122,6 @@ def post_staff_reply(thread: Thread, user: User, role: str | None, body: str) ->
     if thread.status == Thread.Status.CLOSED:
         raise MessagingError("This conversation is closed: reopen it to reply.")
     message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.STAFF, text, user)
-    Thread.objects.filter(pk=thread.pk).update(staff_read_at=message.created_at)
     _notify_patient_on_commit(thread, message)
     return message
 
