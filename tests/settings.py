@@ -15,3 +15,8 @@ os.environ.setdefault("STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_connect_test")
 os.environ.setdefault("TENANT_ROUTING_CACHE_SECONDS", "0")
 
 from practica.settings import *  # noqa: F403
+
+# Socket tests share their transaction with the consumers' database work, which then has to run on
+# the test's own thread (see tests/messaging/conftest.py). The pool of database threads production
+# uses is tested on its own (tests/messaging/test_socket_db_threads.py) and by the browser journeys.
+SOCKET_DB_THREADS = 0

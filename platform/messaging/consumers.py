@@ -2,8 +2,8 @@
 
 django-tenants routes HTTP only, so a socket finds its practice from the Host at connect time and
 keeps it in the scope; every database access then runs inside that practice's tenant_context
-*within* the thread that database_sync_to_async uses (that thread is shared by all sockets: a
-schema set outside the call would leak into another practice's work).
+*within* the database thread that runs it (those threads are shared by all sockets: a schema set
+outside the call would leak into another practice's work).
 
 Staff sockets are signed-in users with a role at this practice that may read the inbox; patient
 sockets carry a portal session of this practice. Each joins only groups of its own practice, and a
@@ -13,10 +13,12 @@ patient only the groups of their own threads.
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_tenants.utils import schema_context, tenant_context
 
@@ -43,14 +45,34 @@ def practice_for_host(host: str) -> Practice | None:
     return domain.tenant if domain is not None else None
 
 
+_db_threads: ThreadPoolExecutor | None = None
+
+
+def _socket_db_threads() -> ThreadPoolExecutor | None:
+    """The process's pool of database threads for socket work (None: SOCKET_DB_THREADS is 0)."""
+    global _db_threads
+    if _db_threads is None and settings.SOCKET_DB_THREADS > 0:
+        _db_threads = ThreadPoolExecutor(settings.SOCKET_DB_THREADS, thread_name_prefix="socket-db")
+    return _db_threads
+
+
 async def in_practice(practice: Practice, work: Callable[[], T]) -> T:
-    """Run `work` in the database thread, inside this practice's schema and only there."""
+    """Run `work` in a database thread, inside this practice's schema and only there.
+
+    The threads are shared by every socket of the process, each with its own connection: the
+    schema is set at the start of every call and put back to public at its end (tenant_context),
+    and django-tenants issues `SET search_path` again whenever the tenant changes, so one call
+    never runs under the schema of another. Channels closes connections that are too old or broken
+    around each call; healthy ones are reused (CONN_MAX_AGE)."""
 
     def run() -> T:
         with tenant_context(practice):
             return work()
 
-    return await database_sync_to_async(run)()
+    pool = _socket_db_threads()
+    if pool is None:
+        return await database_sync_to_async(run)()
+    return await database_sync_to_async(run, thread_sensitive=False, executor=pool)()
 
 
 class MessagingConsumer(AsyncJsonWebsocketConsumer):
@@ -64,6 +86,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
     role: str | None = None
     patient_id: Any = None
     thread_id: uuid.UUID | None = None
+    thread: Thread | None = None
     joined: list[str]
 
     async def connect(self) -> None:
@@ -124,7 +147,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         return selectors.thread_for_patient_id(self.patient_id, self.thread_id)
 
     def _may_see_thread(self) -> bool:
-        return self._thread() is not None
+        self.thread = self._thread()
+        return self.thread is not None
 
     def _groups(self) -> list[str]:
         schema = self.practice.schema_name
@@ -194,7 +218,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
                 role = role_in_practice(self.staff_user, self.practice)
                 message = services.post_staff_reply(thread, self.staff_user, role, body)
             else:
-                thread = self._thread()
+                # A thread never changes hands: the one checked at connect is still the patient's.
+                thread = self.thread
                 if thread is None:
                     return {"type": "error", "error": "No such conversation."}
                 message = services.post_patient_message(thread, thread.patient, body)

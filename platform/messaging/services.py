@@ -106,6 +106,13 @@ def _attach(message: Message, checked: CheckedFile) -> Attachment:
     return attachment
 
 
+# A message's author has read the conversation up to it.
+_READ_BY_AUTHOR: dict[str, str] = {
+    Message.Author.PATIENT: "patient_read_at",
+    Message.Author.STAFF: "staff_read_at",
+}
+
+
 def _add_message(
     thread: Thread,
     kind: str,
@@ -113,6 +120,7 @@ def _add_message(
     body: str,
     author_user: User | None = None,
     attachment: CheckedFile | None = None,
+    reopen: bool = False,
 ) -> Message:
     message = Message(thread=thread, kind=kind, author=author, author_user=author_user)
     message.body = body
@@ -120,9 +128,14 @@ def _add_message(
     if attachment is not None:
         _attach(message, attachment)
     if kind == Message.Kind.MESSAGE:
+        # One UPDATE: the thread's last message, the author's read receipt, and (reopen) its status.
         now = message.created_at
-        Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
-        thread.last_message_at = now
+        changes: dict[str, object] = {"last_message_at": now, _READ_BY_AUTHOR[author]: now}
+        if reopen:
+            changes.update(status=Thread.Status.OPEN, closed_at=None)
+        Thread.objects.filter(pk=thread.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(thread, field, value)
     push_message_on_commit(message)
     return message
 
@@ -147,19 +160,15 @@ def post_patient_message(
     thread: Thread, patient: Patient, body: str, attachment: UploadedFile | None = None
 ) -> Message:
     """The patient replies, optionally with a file; writing to a closed conversation opens it again
-    for the care team."""
+    for the care team (the same UPDATE as the message's time: no lock, and no re-read of the thread)."""
     if thread.patient_id != patient.pk:
         raise MessagingError("No such conversation.")
     text = _clean_body(body, with_file=attachment is not None)
     checked = _check_attachment(attachment)
     _check_patient_rate(patient)
-    thread = Thread.objects.select_for_update().get(pk=thread.pk)
-    message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.PATIENT, text, attachment=checked)
-    changes: dict[str, object] = {"patient_read_at": message.created_at}
-    if thread.status == Thread.Status.CLOSED:
-        changes.update(status=Thread.Status.OPEN, closed_at=None)
-    Thread.objects.filter(pk=thread.pk).update(**changes)
-    return message
+    return _add_message(
+        thread, Message.Kind.MESSAGE, Message.Author.PATIENT, text, attachment=checked, reopen=True
+    )
 
 
 @transaction.atomic
@@ -173,7 +182,6 @@ def post_staff_reply(
     if thread.status == Thread.Status.CLOSED:
         raise MessagingError("This conversation is closed: reopen it to reply.")
     message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.STAFF, text, user, checked)
-    Thread.objects.filter(pk=thread.pk).update(staff_read_at=message.created_at)
     _notify_patient_on_commit(thread, message)
     # The SMS notice is a notification row in this transaction: sent by the notification workers.
     plan_new_message_notice(thread)

@@ -38,6 +38,10 @@ MESSAGING_PATIENT_RATE = env.int("MESSAGING_PATIENT_RATE", default=20)
 MESSAGING_RATE_SECONDS = env.int("MESSAGING_RATE_SECONDS", default=600)
 # No second SMS notice of new messages in a thread within this many minutes (notifications.message_notices).
 MESSAGE_SMS_NOTICE_MINUTES = env.int("MESSAGE_SMS_NOTICE_MINUTES", default=15)
+# Database threads per web process for WebSocket work (messaging.consumers.in_practice): each keeps
+# its own connection, so calls of different sockets wait on PostgreSQL side by side. 0: the one
+# thread Channels shares with the rest of the process.
+SOCKET_DB_THREADS = env.int("SOCKET_DB_THREADS", default=4)
 
 # Empty REDIS_URL means "no Redis": in-process fallbacks, announced at start (see core.apps).
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -78,6 +82,10 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # New practices are cloned from this migrated template schema (see tenants.provisioning).
 TENANT_BASE_SCHEMA = "practice_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# `SET search_path` once after the tenant changes rather than before every query: django-tenants
+# forgets the setting when the tenant changes, the connection closes or a transaction or savepoint
+# rolls back (which would undo it), so a query never runs under a stale path.
+TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "practica.urls_public"
 ROOT_URLCONF = "practica.urls_practice"
 DEFAULT_NOT_FOUND_TENANT_VIEW = "core.views.unknown_practice"
@@ -247,7 +255,12 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # The layer's receive blocks 5 s in Redis (BZPOPMIN); redis-py's default read timeout is
             # also 5 s, so under load an idle socket's read timed out and the socket died (1011).
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                # All the sockets of one web process share one inbound queue in Redis, and a push
+                # to a full queue is dropped: the default of 100 lost messages in bursts.
+                "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=5000),
+            },
         }
     }
 else:

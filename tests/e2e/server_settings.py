@@ -14,3 +14,6 @@ CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [  # noqa: F405
     *CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"],  # noqa: F405
     os.environ["STRIPE_API_BASE"],
 ]
+
+# A real server, committed data: socket work on the pool of database threads, as in production.
+SOCKET_DB_THREADS = int(os.environ.get("SOCKET_DB_THREADS", "4"))

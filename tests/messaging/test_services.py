@@ -143,8 +143,8 @@ def test_the_inbox_query_count_does_not_grow_with_threads(
     with tenant_context(side_a.practice):
         for number in range(5):
             services.start_thread(side_a.bob.patient, f"question {number}")
-        # django-tenants' SET search_path, then one query for threads, patients, assignees and counts.
-        with django_assert_num_queries(2):
+        # One query for threads, patients, assignees and counts (the search_path is already set).
+        with django_assert_num_queries(1):
             inbox = list(selectors.staff_inbox(side_a.nurse))
             rows = [(t.patient.first_name, t.unread, t.assigned_to) for t in inbox]  # type: ignore[attr-defined]
         assert len(rows) == 7
@@ -172,3 +172,23 @@ def test_the_patient_is_emailed_that_there_is_a_message_never_what_it_says(
         with django_capture_on_commit_callbacks(execute=True):  # notes never email anyone
             services.add_internal_note(thread, side_a.nurse, Role.FRONT_DESK, "note")
         assert len(mailoutbox) == 2
+
+
+def test_a_patients_message_is_stored_and_its_thread_updated_in_one_statement_each(
+    side_a: Side, django_assert_num_queries: Any
+) -> None:
+    """The hot path of live messaging: no lock, no re-read of the thread (the patient's rate is
+    counted in Redis, not here)."""
+    with tenant_context(side_a.practice):
+        side_a.ann_thread.status = Thread.Status.CLOSED
+        side_a.ann_thread.save(update_fields=["status"])
+        with django_assert_num_queries(5) as queries:
+            message = services.post_patient_message(side_a.ann_thread, side_a.ann.patient, "One more thing")
+        statements = [query["sql"].split()[0] for query in queries.captured_queries]
+        tables = [query["sql"].split('"')[1] for query in queries.captured_queries[1:4]]
+        # The message, its audit row, the thread's times and status; in a transaction.
+        assert statements == ["SAVEPOINT", "INSERT", "INSERT", "UPDATE", "RELEASE"]
+        assert tables == ["messaging_message", "audit_auditevent", "messaging_thread"]
+        thread = Thread.objects.get(pk=side_a.ann_thread.pk)
+        assert thread.status == Thread.Status.OPEN  # writing again reopened it
+        assert thread.last_message_at == thread.patient_read_at == message.created_at
