@@ -55,8 +55,13 @@ def attachment_url(attachment: Attachment, thread_id: object, viewer: str) -> st
     return reverse(name, args=[thread_id, attachment.pk], urlconf=PRACTICE_URLCONF)
 
 
-def message_payload(message: Message, viewer: str = "patient") -> dict[str, Any]:
-    """What a client shows of a message; `viewer` ("patient" or "staff") picks the download links."""
+def message_payload(
+    message: Message, viewer: str = "patient", attachments: list[Attachment] | None = None
+) -> dict[str, Any]:
+    """What a client shows of a message; `viewer` ("patient" or "staff") picks the download links.
+    `attachments`: the message's files when the caller has them already (saves a query)."""
+    if attachments is None:
+        attachments = list(message.attachments.all())
     return {
         "id": message.pk,
         "thread": str(message.thread_id),
@@ -72,7 +77,7 @@ def message_payload(message: Message, viewer: str = "patient") -> dict[str, Any]
                 "content_type": attachment.content_type,
                 "url": attachment_url(attachment, message.thread_id, viewer),
             }
-            for attachment in message.attachments.all()
+            for attachment in attachments
         ],
     }
 
@@ -96,14 +101,17 @@ def _send(groups: list[str], event: dict[str, Any]) -> None:
             logger.error("messaging push failed", exc_info=result, extra={"group": group})
 
 
-def push_message_on_commit(message: Message) -> None:
+def push_message_on_commit(message: Message, attachments: list[Attachment] | None = None) -> None:
+    """`attachments`: the message's files, when the caller just stored them (or knows there are none)."""
     schema = current_schema()
     thread = message.thread
-    staff_event = {"type": "message", "message": message_payload(message, viewer="staff")}
+    if attachments is None:
+        attachments = list(message.attachments.all())
+    staff_event = {"type": "message", "message": message_payload(message, "staff", attachments)}
     staff_groups = [staff_inbox_group(schema), thread_staff_group(schema, thread.pk)]
     transaction.on_commit(lambda: _send(staff_groups, staff_event))
     if not message.is_note:
-        patient_event = {"type": "message", "message": message_payload(message, viewer="patient")}
+        patient_event = {"type": "message", "message": message_payload(message, "patient", attachments)}
         patient_groups = [thread_group(schema, thread.pk), patient_group(schema, thread.patient_id)]
         transaction.on_commit(lambda: _send(patient_groups, patient_event))
 

@@ -125,8 +125,7 @@ def _add_message(
     message = Message(thread=thread, kind=kind, author=author, author_user=author_user)
     message.body = body
     message.save()
-    if attachment is not None:
-        _attach(message, attachment)
+    stored = [_attach(message, attachment)] if attachment is not None else []
     if kind == Message.Kind.MESSAGE:
         # One UPDATE: the thread's last message, the author's read receipt, and (reopen) its status.
         now = message.created_at
@@ -136,7 +135,7 @@ def _add_message(
         Thread.objects.filter(pk=thread.pk).update(**changes)
         for field, value in changes.items():
             setattr(thread, field, value)
-    push_message_on_commit(message)
+    push_message_on_commit(message, stored)
     return message
 
 

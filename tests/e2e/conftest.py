@@ -277,8 +277,8 @@ def new_context(browser: Any) -> Iterator[Any]:
     to a form's redirects too); axe-core comes as an init script, which CSP does not govern."""
     contexts: list[Any] = []
 
-    def open_context() -> Any:
-        context = browser.new_context(viewport={"width": 390, "height": 844})
+    def open_context(**options: Any) -> Any:
+        context = browser.new_context(**{"viewport": {"width": 390, "height": 844}, **options})
         context.add_init_script(path=str(axe_script()))
         context.set_default_timeout(10_000)
         contexts.append(context)
