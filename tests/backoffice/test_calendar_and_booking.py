@@ -77,9 +77,9 @@ def test_free_cell_links_to_a_prefilled_booking_form(as_role: Any, clinic: Clini
     assert list(form.fields["patient"].queryset) == [clinic.patient]
 
 
-# Pinned: request plumbing (tenant, session, user, role; each query after a `SET search_path`),
+# Pinned: request plumbing (tenant, session, user, role; one `SET search_path` per tenant change),
 # locations, policy, appointments, audit insert, the pickers, and for a provider its working hours.
-@pytest.mark.parametrize(("scope", "pinned"), [("location", 28), ("provider", 42)])
+@pytest.mark.parametrize(("scope", "pinned"), [("location", 16), ("provider", 23)])
 def test_calendar_week_query_count_does_not_grow_with_appointments(
     as_role: Any, clinic: Clinic, scope: str, pinned: int
 ) -> None:
