@@ -23,14 +23,15 @@ pytestmark = pytest.mark.usefixtures("use_twilio")
 
 
 def make_due(alpha: Setup, channel: str | None = None) -> list[Notification]:
-    """Book an appointment for tomorrow afternoon and make its SMS confirmation due now."""
+    """Book an appointment for tomorrow afternoon and make its confirmation due just before midday
+    (the moment the tests send at, whatever the wall clock says)."""
     appointment = alpha.book(local(1, 14))
     rows = Notification.objects.filter(appointment=appointment, kind=Kind.CONFIRMATION)
     if channel:
         rows.exclude(channel=channel).update(state=State.CANCELLED)
         rows = rows.filter(channel=channel)
     Notification.objects.filter(appointment=appointment, kind=Kind.REMINDER).update(state=State.CANCELLED)
-    rows.update(due_at=timezone.now() - datetime.timedelta(minutes=1))
+    rows.update(due_at=midday() - datetime.timedelta(minutes=1))
     return list(rows)
 
 
