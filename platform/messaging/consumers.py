@@ -34,6 +34,8 @@ from tenants.models import Domain, Practice
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+# A socket's "typing" signals are passed on at most this often; clients send one every few seconds.
+TYPING_INTERVAL_SECONDS = 2.0
 
 T = TypeVar("T")
 
@@ -79,7 +81,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
     """`/ws/messaging/`: the staff inbox or the patient's list; `/ws/messaging/<thread>/`: one thread.
 
     Clients may send, on a thread socket, {"type": "send", "body": ...}, {"type": "read"} (a read
-    receipt) and {"type": "since", "after": <message id>} to fetch what they missed while offline."""
+    receipt), {"type": "typing"} (passed on to the other side only, never stored) and
+    {"type": "since", "after": <message id>} to fetch what they missed while offline."""
 
     practice: Practice
     staff_user: Any = None
@@ -88,6 +91,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
     thread_id: uuid.UUID | None = None
     thread: Thread | None = None
     joined: list[str]
+    last_typing: float = 0.0
 
     async def connect(self) -> None:
         self.joined = []
@@ -183,8 +187,27 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "read" and self.thread_id is not None:
             # The page showed a live message: the read receipt moves on without a reload.
             await in_practice(self.practice, self._mark_read)
+        elif kind == "typing" and self.thread_id is not None:
+            await self._pass_on_typing()
         else:
             await self.send_json({"type": "error", "error": "Unknown request."})
+
+    async def _pass_on_typing(self) -> None:
+        """Tell the other side of the thread that someone is writing: a live hint, never stored
+        (lost pushes lose nothing). It names a side, not a person; staff who may only read send none."""
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_INTERVAL_SECONDS:
+            return
+        if self.staff_user is not None and not role_can(self.role, Capability.EDIT_PATIENTS):
+            return
+        self.last_typing = now
+        schema = self.practice.schema_name
+        if self.staff_user is not None:
+            group, side = events.thread_group(schema, self.thread_id), "staff"
+        else:
+            group, side = events.thread_staff_group(schema, self.thread_id), "patient"
+        event = {"type": "typing", "thread": str(self.thread_id), "author": side}
+        await self.channel_layer.group_send(group, {"type": events.EVENT_TYPE, "event": event})
 
     def _since(self, after: int) -> list[dict[str, Any]]:
         thread = self._thread()

@@ -247,3 +247,37 @@ def test_the_channel_layer_reads_redis_longer_than_it_blocks() -> None:
     layer = get_channel_layer()
     assert layer is not None
     assert all(host["socket_timeout"] > layer.brpop_timeout for host in layer.hosts)
+
+
+def test_typing_reaches_only_the_other_side_of_that_thread_and_is_throttled(side_a: Side) -> None:
+    thread = side_a.ann_thread
+    biller = staff(side_a.practice, Role.BILLER)
+
+    async def scenario() -> None:
+        staff_thread = await _open(f"/ws/messaging/{thread.pk}/", await _staff(side_a.nurse, side_a.practice))
+        patient = await _open(f"/ws/messaging/{thread.pk}/", await _patient(side_a.ann, side_a.practice))
+        inbox = await _open("/ws/messaging/", await _staff(side_a.nurse, side_a.practice))
+        bob_list = await _open("/ws/messaging/", await _patient(side_a.bob, side_a.practice))
+        reader = await _open(f"/ws/messaging/{thread.pk}/", await _staff(biller, side_a.practice))
+
+        await patient.send_json_to({"type": "typing"})
+        hint = await staff_thread.receive_json_from(timeout=1)
+        assert hint == {"type": "typing", "thread": str(thread.pk), "author": "patient"}
+        assert (await reader.receive_json_from(timeout=1))["author"] == "patient"
+        # A second signal straight away is dropped; nobody else hears any of it.
+        await patient.send_json_to({"type": "typing"})
+        assert await staff_thread.receive_nothing(timeout=0.3)
+        for socket in (patient, inbox, bob_list):
+            assert await socket.receive_nothing(timeout=0.1)
+
+        await staff_thread.send_json_to({"type": "typing"})
+        assert (await patient.receive_json_from(timeout=1))["author"] == "staff"
+        # Staff who may only read (a biller) send no hints.
+        await reader.send_json_to({"type": "typing"})
+        assert await patient.receive_nothing(timeout=0.3)
+        for socket in (staff_thread, patient, inbox, bob_list, reader):
+            await socket.disconnect()
+
+    _scenario(scenario)
+    with tenant_context(side_a.practice):
+        assert thread.messages.count() == 1  # hints are never stored

@@ -7,7 +7,6 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from notifications.delivery import MAX_ATTEMPTS, claim_due, send_due

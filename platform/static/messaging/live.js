@@ -71,9 +71,47 @@
     if (message.id > last) list.setAttribute("data-last-id", String(message.id));
   }
 
+  // "Someone is writing" hints: sent at most every few seconds while the reply box changes, shown
+  // for a few seconds when the other side's arrive, cleared when their message does.
+  var TYPING_SEND_MS = 3000;
+  var TYPING_SHOW_MS = 5000;
+
+  function typingStatus(element) {
+    return document.getElementById(element.getAttribute("data-typing-status") || "");
+  }
+
+  function showTyping(element) {
+    var status = typingStatus(element);
+    if (!status) return;
+    status.textContent = label(element, "typing", "Writing…");
+    window.clearTimeout(status.typingTimer);
+    status.typingTimer = window.setTimeout(function () { status.textContent = ""; }, TYPING_SHOW_MS);
+  }
+
+  function clearTyping(element) {
+    var status = typingStatus(element);
+    if (!status) return;
+    window.clearTimeout(status.typingTimer);
+    status.textContent = "";
+  }
+
+  function watchTyping(element) {
+    var input = document.getElementById(element.getAttribute("data-typing-input") || "");
+    if (!input) return;
+    var lastSent = 0;
+    input.addEventListener("input", function () {
+      var socket = element.liveSocket;
+      var now = Date.now();
+      if (!socket || socket.readyState !== WebSocket.OPEN || now - lastSent < TYPING_SEND_MS) return;
+      lastSent = now;
+      socket.send(JSON.stringify({ type: "typing" }));
+    });
+  }
+
   function connect(element, delay) {
     var mode = element.getAttribute("data-live-mode");
     var socket = new WebSocket(socketUrl(element.getAttribute("data-live-socket")));
+    element.liveSocket = socket;
     socket.onopen = function () {
       delay = 1000;
       if (mode === "thread") {
@@ -88,9 +126,13 @@
         if (event.type === "message") {
           appendMessage(element, event.message);
           var fromOtherSide = event.message.author !== element.getAttribute("data-viewer");
+          if (fromOtherSide) clearTyping(element);
           if (fromOtherSide && event.message.kind === "message" && !document.hidden) {
             socket.send(JSON.stringify({ type: "read" }));
           }
+        }
+        if (event.type === "typing" && event.author !== element.getAttribute("data-viewer")) {
+          showTyping(element);
         }
         if (event.type === "since") event.messages.forEach(function (m) { appendMessage(element, m); });
       } else if (event.type === "message") {
@@ -107,6 +149,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var live = document.querySelectorAll("[data-live-socket]");
-    for (var i = 0; i < live.length; i++) connect(live[i], 1000);
+    for (var i = 0; i < live.length; i++) {
+      connect(live[i], 1000);
+      if (live[i].getAttribute("data-live-mode") === "thread") watchTyping(live[i]);
+    }
   });
 })();
