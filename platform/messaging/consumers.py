@@ -10,6 +10,7 @@ sockets carry a portal session of this practice. Each joins only groups of its o
 patient only the groups of their own threads.
 """
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -67,8 +68,10 @@ async def in_practice(practice: Practice, work: Callable[[], T]) -> T:
     never runs under the schema of another. Channels closes connections that are too old or broken
     around each call; healthy ones are reused (CONN_MAX_AGE)."""
 
+    loop = asyncio.get_running_loop()
+
     def run() -> T:
-        with tenant_context(practice):
+        with events.pushes_without_waiting(loop), tenant_context(practice):
             return work()
 
     pool = _socket_db_threads()

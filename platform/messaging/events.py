@@ -8,6 +8,10 @@ they (re)connect, so nothing is lost with it.
 import asyncio
 import logging
 import re
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -82,23 +86,62 @@ def message_payload(
     }
 
 
-def _send(groups: list[str], event: dict[str, Any]) -> None:
+_socket_call = threading.local()
+
+
+@contextmanager
+def pushes_without_waiting(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """Within a socket's database call (messaging.consumers.in_practice): pushes after commit are
+    handed to the server's event loop and the database thread goes on at once. Nothing waits for
+    a push anyway (they are at-most-once, the message is stored), and a thread blocked on the busy
+    loop is a thread that stores no message."""
+    _socket_call.loop = loop
+    try:
+        yield
+    finally:
+        _socket_call.loop = None
+
+
+def _log_failures(targets: list[tuple[str, dict[str, Any]]], results: list[Any]) -> None:
+    for (group, _event), result in zip(targets, results, strict=True):
+        if isinstance(result, BaseException):
+            logger.error("messaging push failed", exc_info=result, extra={"group": group})
+
+
+def _send(pushes: list[tuple[list[str], dict[str, Any]]]) -> None:
+    """Each (groups, event): the event to each of its groups, all side by side in one trip to the
+    event loop."""
     layer = get_channel_layer()
     if layer is None:
         return
+    targets = [(group, event) for groups, event in pushes for group in groups]
 
     async def send_to_all() -> list[Any]:
-        # Side by side, in one trip to the event loop: each group costs Redis round trips.
-        sends = (layer.group_send(group, {"type": EVENT_TYPE, "event": event}) for group in groups)
+        sends = (layer.group_send(group, {"type": EVENT_TYPE, "event": event}) for group, event in targets)
         return await asyncio.gather(*sends, return_exceptions=True)
 
+    loop: asyncio.AbstractEventLoop | None = getattr(_socket_call, "loop", None)
+    if loop is not None and loop.is_running():
+        many = getattr(layer, "group_send_many", None)
+
+        async def publish_together() -> list[Any]:
+            # The server's own loop lives as long as the process: its publisher is kept (core.channel_layer).
+            assert many is not None
+            await many([(group, {"type": EVENT_TYPE, "event": event}) for group, event in targets])
+            return [None] * len(targets)
+
+        def done(future: Future[list[Any]]) -> None:
+            error = future.exception()
+            _log_failures(targets, [error] * len(targets) if error else future.result())
+
+        work = publish_together() if many is not None else send_to_all()
+        asyncio.run_coroutine_threadsafe(work, loop).add_done_callback(done)
+        return
     try:
         results = async_to_sync(send_to_all)()
     except Exception as error:  # a lost push costs only liveness: the message is stored
-        results = [error] * len(groups)
-    for group, result in zip(groups, results, strict=True):
-        if isinstance(result, BaseException):
-            logger.error("messaging push failed", exc_info=result, extra={"group": group})
+        results = [error] * len(targets)
+    _log_failures(targets, results)
 
 
 def push_message_on_commit(message: Message, attachments: list[Attachment] | None = None) -> None:
@@ -108,12 +151,13 @@ def push_message_on_commit(message: Message, attachments: list[Attachment] | Non
     if attachments is None:
         attachments = list(message.attachments.all())
     staff_event = {"type": "message", "message": message_payload(message, "staff", attachments)}
-    staff_groups = [staff_inbox_group(schema), thread_staff_group(schema, thread.pk)]
-    transaction.on_commit(lambda: _send(staff_groups, staff_event))
+    pushes = [([staff_inbox_group(schema), thread_staff_group(schema, thread.pk)], staff_event)]
     if not message.is_note:
         patient_event = {"type": "message", "message": message_payload(message, "patient", attachments)}
-        patient_groups = [thread_group(schema, thread.pk), patient_group(schema, thread.patient_id)]
-        transaction.on_commit(lambda: _send(patient_groups, patient_event))
+        pushes.append(
+            ([thread_group(schema, thread.pk), patient_group(schema, thread.patient_id)], patient_event)
+        )
+    transaction.on_commit(lambda: _send(pushes))
 
 
 def push_thread_change_on_commit(thread: Thread) -> None:
@@ -133,4 +177,4 @@ def push_thread_change_on_commit(thread: Thread) -> None:
         thread_group(schema, thread.pk),
         patient_group(schema, thread.patient_id),
     ]
-    transaction.on_commit(lambda: _send(groups, event))
+    transaction.on_commit(lambda: _send([(groups, event)]))

@@ -250,17 +250,11 @@ if REDIS_URL:
             "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         }
     }
+    # Redis pub/sub: see core.channel_layer for why.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # The layer's receive blocks 5 s in Redis (BZPOPMIN); redis-py's default read timeout is
-            # also 5 s, so under load an idle socket's read timed out and the socket died (1011).
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                # All the sockets of one web process share one inbound queue in Redis, and a push
-                # to a full queue is dropped: the default of 100 lost messages in bursts.
-                "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=5000),
-            },
+            "BACKEND": "core.channel_layer.RedisPubSubLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL}]},
         }
     }
 else:

@@ -3,9 +3,11 @@
 Each scenario runs in one event loop (async_to_sync); the consumers' database work comes back to
 the test's thread and transaction (see conftest), and `run_commit_hooks` plays the commit."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
@@ -14,7 +16,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.roles import Role
 from core.tenancy import current_schema
-from messaging import services
+from messaging import events, services
 from messaging.models import Message
 from practica.asgi import application
 from tests.conftest import staff
@@ -242,11 +244,45 @@ def test_a_read_receipt_over_the_socket_reaches_the_other_side(side_a: Side) -> 
     _scenario(scenario)
 
 
-def test_the_channel_layer_reads_redis_longer_than_it_blocks() -> None:
-    """Otherwise an idle socket's blocking read times out under load and the socket is closed."""
-    layer = get_channel_layer()
-    assert layer is not None
-    assert all(host["socket_timeout"] > layer.brpop_timeout for host in layer.hosts)
+def test_group_send_many_publishes_each_message_to_its_own_group_in_one_go() -> None:
+    async def scenario() -> None:
+        layer = get_channel_layer()
+        assert layer is not None
+        first, second = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("test.one", first)
+        await layer.group_add("test.two", second)
+        await layer.group_send_many(
+            [("test.one", {"type": "x", "n": 1}), ("test.two", {"type": "x", "n": 2})]
+        )
+        assert await asyncio.wait_for(layer.receive(first), 1) == {"type": "x", "n": 1}
+        assert await asyncio.wait_for(layer.receive(second), 1) == {"type": "x", "n": 2}
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(layer.receive(first), 0.3)
+        await layer.group_discard("test.one", first)
+        await layer.group_discard("test.two", second)
+
+    _scenario(scenario)
+
+
+def test_a_socket_calls_pushes_go_out_through_the_server_loop(side_a: Side) -> None:
+    """Inside a socket's database call the pushes are handed to the event loop, not awaited."""
+    thread = side_a.ann_thread
+
+    async def scenario() -> None:
+        patient = await _open(f"/ws/messaging/{thread.pk}/", await _patient(side_a.ann, side_a.practice))
+        loop = asyncio.get_running_loop()
+
+        def reply_as_a_socket_call_would() -> None:
+            with events.pushes_without_waiting(loop), tenant_context(side_a.practice):
+                services.post_staff_reply(thread, side_a.nurse, Role.FRONT_DESK, "from the pool")
+                run_commit_hooks()
+
+        await sync_to_async(reply_as_a_socket_call_would)()
+        event = await patient.receive_json_from(timeout=1)
+        assert event["message"]["body"] == "from the pool"
+        await patient.disconnect()
+
+    _scenario(scenario)
 
 
 def test_typing_reaches_only_the_other_side_of_that_thread_and_is_throttled(side_a: Side) -> None:

@@ -3,15 +3,16 @@
 Run (after `bin/test` or `bin/run` has set up .venv, the database and Redis; REDIS_URL must be set):
 
     REDIS_URL=redis://127.0.0.1:<port>/0 .venv/bin/python tests/perf/bench_messaging.py \\
-        [--practices 10] [--clients 1000] [--rate 200] [--seconds 20]
+        [--practices 10] [--clients 1000] [--rate 200] [--seconds 20] [--processes N]
 
 Method: the benchmark practices get one patient (with a portal session) per client and one thread
-each; daphne serves the production ASGI application on loopback in its own process (one process,
-as deployed per core). Every client opens its thread socket as its patient, and each practice's
-care-team inbox socket is open too. Clients then send messages over their sockets at a fixed
-total rate ("send" requests, spread evenly); the server stores each message (encrypted, in the
-practice's schema), commits, and pushes it through the Redis channel layer to the thread's
-sockets and the practice's inbox. Latency is measured from the moment a client sends to the
+each; daphne serves the production ASGI application on loopback, one process per core as deployed
+(infra/systemd/practica-web@.service; --processes to change it), and sockets are spread over the
+processes in turn, as nginx's upstream does. Every client opens its thread socket as its patient,
+and each practice's care-team inbox socket is open too. Clients then send messages over their
+sockets at a fixed total rate ("send" requests, spread evenly); the server stores each message
+(encrypted, in the practice's schema), commits, and pushes it through the Redis channel layer to
+the thread's sockets and the practice's inbox. Latency is measured from the moment a client sends to the
 moment the same client receives the push of its own message (the full path: consumer, database,
 commit, channel layer, delivery). Delivered messages per second are counted over the run.
 Everything the benchmark creates is removed at the end.
@@ -21,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -59,7 +61,7 @@ from tenants.models import Plan  # noqa: E402
 from tenants.services import provision_practice  # noqa: E402
 
 EMAIL_DOMAIN = "perfbench-msg.example"
-PORT = 8788
+FIRST_PORT = 8788
 
 
 def prepare(practices: int, clients: int) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
@@ -109,11 +111,11 @@ def prepare(practices: int, clients: int) -> tuple[list[tuple[str, str]], list[t
     return inboxes, sockets
 
 
-async def connect(host: str, cookie: str, path: str) -> Any:
+async def connect(host: str, cookie: str, path: str, port: int) -> Any:
     return await websockets.connect(
-        f"ws://{host}:{PORT}{path}",
+        f"ws://{host}:{port}{path}",
         host="127.0.0.1",  # the socket goes to loopback; the Host header names the practice
-        port=PORT,
+        port=port,
         additional_headers={
             "Origin": f"http://{host}",
             "Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}",
@@ -124,7 +126,11 @@ async def connect(host: str, cookie: str, path: str) -> Any:
 
 
 async def run(
-    inboxes: list[tuple[str, str]], sockets: list[tuple[str, str, str]], rate: float, seconds: float
+    inboxes: list[tuple[str, str]],
+    sockets: list[tuple[str, str, str]],
+    rate: float,
+    seconds: float,
+    ports: list[int],
 ) -> None:
     latencies: list[float] = []
     inbox_received = 0
@@ -155,11 +161,16 @@ async def run(
             inbox_closed.append(f"inbox {number}: {closed}")
 
     started = time.perf_counter()
-    inbox_sockets = [await connect(host, cookie, "/ws/messaging/") for host, cookie in inboxes]
+    inbox_sockets = [
+        await connect(host, cookie, "/ws/messaging/", ports[n % len(ports)])
+        for n, (host, cookie) in enumerate(inboxes)
+    ]
     client_sockets = []
     for batch_start in range(0, len(sockets), 50):
         batch = sockets[batch_start : batch_start + 50]
-        client_sockets += await asyncio.gather(*(connect(*entry) for entry in batch))
+        client_sockets += await asyncio.gather(
+            *(connect(*entry, ports[(batch_start + n) % len(ports)]) for n, entry in enumerate(batch))
+        )
     print(
         f"{len(client_sockets)} client sockets and {len(inbox_sockets)} inbox sockets open "
         f"in {time.perf_counter() - started:.1f} s"
@@ -213,30 +224,49 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="daphne processes")
     args = parser.parse_args()
     if not settings.REDIS_URL:
         sys.exit("REDIS_URL must point at a Redis: the benchmark measures the Redis channel layer.")
     print(f"Messaging benchmark: {machine()}")
     migrate_project()
     remove_bench_practices(EMAIL_DOMAIN)
-    server = None
+    servers: list[subprocess.Popen[bytes]] = []
+    ports = [FIRST_PORT + n for n in range(args.processes)]
+    for port in ports:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                # Sockets would reach whatever holds it (an old server, old code): no figures then.
+                sys.exit(f"Port {port} is taken: stop what listens there (an earlier run's daphne?).")
     try:
         started = time.perf_counter()
         inboxes, sockets = prepare(args.practices, args.clients)
         took = time.perf_counter() - started
         print(f"prepared {args.practices} practices and {len(sockets)} patients in {took:.0f} s")
         env = dict(os.environ, ALLOWED_HOSTS=".localhost", SECURE_COOKIES="false", LOG_LEVEL="ERROR")
-        server = subprocess.Popen(  # noqa: S603  (our own daphne, fixed arguments)
-            [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(PORT), "practica.asgi:application"],
-            env=dict(env, PYTHONPATH=f"{ROOT / 'platform'}:{ROOT}"),
-            stdout=subprocess.DEVNULL,
-            stderr=open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "w"),  # noqa: SIM115
-        )
+        for port in ports:
+            servers.append(
+                subprocess.Popen(  # noqa: S603  (our own daphne, fixed arguments)
+                    [
+                        str(ROOT / ".venv/bin/daphne"),
+                        "-b",
+                        "127.0.0.1",
+                        "-p",
+                        str(port),
+                        "practica.asgi:application",
+                    ],
+                    env=dict(env, PYTHONPATH=f"{ROOT / 'platform'}:{ROOT}"),
+                    stdout=subprocess.DEVNULL,
+                    stderr=open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "a"),  # noqa: SIM115
+                )
+            )
+        print(f"{len(servers)} daphne process(es) on ports {ports[0]}-{ports[-1]}")
         time.sleep(4)
-        asyncio.run(run(inboxes, sockets, args.rate, args.seconds))
+        asyncio.run(run(inboxes, sockets, args.rate, args.seconds, ports))
     finally:
-        if server is not None:
+        for server in servers:
             server.terminate()
+        for server in servers:
             server.wait()
         remove_bench_practices(EMAIL_DOMAIN)
 
