@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import Client, TestCase
 
 from tenants.models import Practice
-from tests.billing.fake_stripe import FakeStripe, enable_charges, start_fake_stripe
+from tests.billing.fake_stripe import FakeStripe, enable_charges, event_payload, start_fake_stripe
 from tests.conftest import PUBLIC_HOST, signed_in_client, staff
 
 
@@ -46,20 +46,9 @@ _counter = iter(range(1, 10**9))
 def event(
     kind: str, obj: dict[str, Any], *, account: str | None = None, created: int | None = None
 ) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "id": f"evt_test_{next(_counter):08d}",
-        "object": "event",
-        "api_version": "2025-01-27.acacia",
-        "created": created or int(time.time()),
-        "data": {"object": obj},
-        "livemode": False,
-        "pending_webhooks": 1,
-        "request": {"id": None, "idempotency_key": None},
-        "type": kind,
-    }
-    if account:
-        payload["account"] = account
-    return payload
+    return event_payload(
+        f"evt_test_{next(_counter):08d}", kind, obj, account=account, created=created or int(time.time())
+    )
 
 
 def send(payload: dict[str, Any], *, connect: bool = False, secret: str | None = None) -> Any:

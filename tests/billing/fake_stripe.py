@@ -63,6 +63,26 @@ class Delivery:
     response: str
 
 
+def event_payload(
+    event_id: str, kind: str, obj: dict[str, Any], *, account: str | None, created: int
+) -> dict[str, Any]:
+    """An Event object in Stripe's shape (a Connect event names its account)."""
+    payload: dict[str, Any] = {
+        "id": event_id,
+        "object": "event",
+        "api_version": "2025-01-27.acacia",
+        "created": created,
+        "data": {"object": obj},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": kind,
+    }
+    if account:
+        payload["account"] = account
+    return payload
+
+
 @dataclass
 class FakeStripe:
     """State of the fake: objects by id, and every request received, in order."""
@@ -111,21 +131,8 @@ class FakeStripe:
 
     def emit(self, kind: str, obj: dict[str, Any], account: str | None) -> dict[str, Any]:
         """An event as Stripe makes it: stored, and returned for `deliver`. Call with the lock held."""
-        event_id = self.new_id("evt")
-        payload: dict[str, Any] = {
-            "id": event_id,
-            "object": "event",
-            "api_version": "2025-01-27.acacia",
-            "created": _now(),
-            "data": {"object": _public(obj)},
-            "livemode": False,
-            "pending_webhooks": 1,
-            "request": {"id": None, "idempotency_key": None},
-            "type": kind,
-        }
-        if account:
-            payload["account"] = account
-        self.objects[event_id] = {**payload, "_account": account}
+        payload = event_payload(self.new_id("evt"), kind, _public(obj), account=account, created=_now())
+        self.objects[payload["id"]] = {**payload, "_account": account}
         return payload
 
     def deliver(self, events: list[dict[str, Any]]) -> None:
