@@ -7,6 +7,7 @@ session cookie with any cross-site WebSocket, so a foreign page must not be able
 A path no consumer claims is refused at the handshake instead of raising in the server.
 """
 
+import gc
 import os
 from typing import Any
 from urllib.parse import urlsplit
@@ -79,3 +80,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded so far (Django, the apps, their modules) lives as long as the process: keep it
+# out of the garbage collector's full passes, which otherwise walk it all and stall every socket.
+gc.freeze()
