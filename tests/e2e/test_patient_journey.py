@@ -115,7 +115,7 @@ def talk_to_the_care_team(page: Any, server: Server, new_context: Any, site: Sit
     staff.goto(f"{server.base_url}/messages/")
     staff.get_by_role("link", name="June Park").click()
     staff.get_by_text("Can I bring my own blood test results?").wait_for()
-    staff.wait_for_function("document.getElementById('thread-messages').liveSocket.readyState === 1")
+    staff.locator("#thread-messages[data-live]").wait_for()  # its socket is open
     staff.get_by_label("Reply to the patient").fill("Yes, please bring them along.")
     typing = page.get_by_role("status").filter(has_text="The care team is writing…")
     typing.wait_for(timeout=5_000)

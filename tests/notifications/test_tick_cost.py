@@ -10,28 +10,9 @@ from django_tenants.utils import schema_context
 
 from notifications.routing.models import PracticeDueWork
 from notifications.tasks import due_practices
-from tenants.models import Practice
+from tests.notifications.due_index import add_index_only_practices
 
 DUE_PER_TICK = 20
-
-
-def add_practices(start: int, count: int, due: int) -> None:
-    """Practice rows without schemas (bulk_create skips schema creation): enough for the index."""
-    now = timezone.now()
-    practices = Practice.objects.bulk_create(
-        Practice(name=f"Bench {i}", slug=f"bench-{i}", schema_name=f"bench_{i}")
-        for i in range(start, start + count)
-    )
-    PracticeDueWork.objects.bulk_create(
-        PracticeDueWork(
-            practice=practice,
-            schema_name=practice.schema_name,
-            next_due_at=now - datetime.timedelta(seconds=5)
-            if n < due
-            else now + datetime.timedelta(hours=1 + n),
-        )
-        for n, practice in enumerate(practices)
-    )
 
 
 def tick_statements() -> tuple[list[str], int]:
@@ -47,9 +28,9 @@ def tick_statements() -> tuple[list[str], int]:
 
 def test_a_tick_is_one_statement_on_an_indexed_column_with_200_or_2000_practices(db: None) -> None:
     with schema_context("public"):
-        add_practices(0, 200, DUE_PER_TICK)
+        add_index_only_practices("bench", 0, 200, DUE_PER_TICK)
         small, found_small = tick_statements()
-        add_practices(200, 1800, 0)
+        add_index_only_practices("bench", 200, 1800, 0)
         large, found_large = tick_statements()
         with connection.cursor() as cursor:
             cursor.execute(

@@ -30,26 +30,13 @@ from psycopg import sql  # noqa: E402
 from notifications.routing.models import PracticeDueWork  # noqa: E402
 from notifications.tasks import due_practices  # noqa: E402
 from tenants.models import Practice  # noqa: E402
+from tests.notifications.due_index import add_index_only_practices  # noqa: E402
 
 PREFIX = "perftick"
 
 
 def add_practices(start: int, count: int, due: int) -> None:
-    now = timezone.now()
-    practices = Practice.objects.bulk_create(
-        Practice(name=f"Tick {i}", slug=f"{PREFIX}-{i}", schema_name=f"{PREFIX}_{i}")
-        for i in range(start, start + count)
-    )
-    PracticeDueWork.objects.bulk_create(
-        PracticeDueWork(
-            practice=practice,
-            schema_name=practice.schema_name,
-            next_due_at=now - datetime.timedelta(seconds=5)
-            if n < due
-            else now + datetime.timedelta(hours=1 + n),
-        )
-        for n, practice in enumerate(practices)
-    )
+    add_index_only_practices(PREFIX, start, count, due)
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {PracticeDueWork._meta.db_table}")
 

@@ -114,6 +114,7 @@
     element.liveSocket = socket;
     socket.onopen = function () {
       delay = 1000;
+      element.setAttribute("data-live", "on"); // the updates flow (styles and browser tests can tell)
       if (mode === "thread") {
         // Whatever was sent while this page was offline.
         var after = parseInt(element.getAttribute("data-last-id") || "0", 10);
@@ -142,6 +143,7 @@
       }
     };
     socket.onclose = function (close) {
+      element.removeAttribute("data-live");
       if (close.code === 4403 || close.code === 4404) return; // not allowed: do not insist
       window.setTimeout(function () { connect(element, Math.min(delay * 2, 30000)); }, delay);
     };
