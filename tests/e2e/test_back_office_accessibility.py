@@ -1,0 +1,78 @@
+"""The staff back office in a real browser: no serious or critical axe-core violation on its main
+pages, for the practice's owner (who sees every page) with the Content-Security-Policy in force."""
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from accounts.models import Membership, User
+from accounts.roles import Role
+from patients.models import Patient
+from scheduling.models import Location, Provider
+from tests.e2e.conftest import SERIOUS, Server, Site
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
+
+OWNER_EMAIL = "owner@e2e.example"
+
+
+@pytest.fixture(scope="module")
+def owner(e2e_site: Site, django_db_blocker: Any) -> Iterator[User]:
+    with django_db_blocker.unblock():
+        user = UserFactory.create(email=OWNER_EMAIL, full_name="Olive Owner")
+        Membership.objects.create(user=user, practice=e2e_site.practice, role=Role.OWNER)
+    yield user
+    with django_db_blocker.unblock():
+        Membership.objects.filter(user=user).delete()
+
+
+def back_office_pages(site: Site) -> list[str]:
+    with tenant_context(site.practice):
+        location = Location.objects.get(name="Main clinic")
+        provider = Provider.objects.get(display_name=site.provider_name)
+        patient = Patient.objects.order_by("last_name").first()
+    pages = [
+        "/",
+        "/patients/",
+        "/patients/new/",
+        "/setup/",
+        f"/setup/locations/{location.pk}/",
+        f"/setup/providers/{provider.pk}/",
+        "/setup/policy/",
+        f"/schedule/?scope=location&id={location.pk}",
+        f"/schedule/?scope=provider&id={provider.pk}&view=day",
+        "/schedule/today/",
+        "/schedule/waitlist/",
+        "/schedule/book/",
+        "/messages/",
+        "/audit/",
+        "/staff/",
+        "/settings/security/",
+        "/billing/",
+        "/notifications/log/",
+    ]
+    if patient is not None:
+        pages += [f"/patients/{patient.pk}/", f"/billing/patients/{patient.pk}/"]
+    return pages
+
+
+def test_back_office_pages_have_no_serious_accessibility_violations(
+    e2e_site: Site, server: Server, owner: User, new_context: Any
+) -> None:
+    page = new_context().new_page()
+    page.goto(f"{server.base_url}/login/")
+    page.get_by_label("Email").fill(OWNER_EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$|/dashboard"))
+    found: list[str] = []
+    for path in back_office_pages(e2e_site):
+        response = page.goto(f"{server.base_url}{path}")
+        assert response is not None and response.status == 200, (path, response and response.status)
+        assert page.evaluate("typeof axe !== 'undefined'"), f"axe-core is not loaded in {path}"
+        found += [f"{path}: {violation}" for violation in page.evaluate(SERIOUS)]
+    assert found == [], "\n".join(found)
