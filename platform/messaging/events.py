@@ -102,46 +102,40 @@ def pushes_without_waiting(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
         _socket_call.loop = None
 
 
-def _log_failures(targets: list[tuple[str, dict[str, Any]]], results: list[Any]) -> None:
-    for (group, _event), result in zip(targets, results, strict=True):
-        if isinstance(result, BaseException):
-            logger.error("messaging push failed", exc_info=result, extra={"group": group})
+async def _publish(layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> None:
+    many = getattr(layer, "group_send_many", None)  # core.channel_layer: one round trip
+    if many is not None:
+        await many(messages)
+    else:
+        await asyncio.gather(*(layer.group_send(group, message) for group, message in messages))
 
 
 def _send(pushes: list[tuple[list[str], dict[str, Any]]]) -> None:
-    """Each (groups, event): the event to each of its groups, all side by side in one trip to the
-    event loop."""
+    """Each (groups, event): the event to each of its groups, in one trip to the event loop. A lost
+    push costs only liveness (the message is stored): failures are logged, never raised."""
     layer = get_channel_layer()
     if layer is None:
         return
-    targets = [(group, event) for groups, event in pushes for group in groups]
+    messages = [(group, {"type": EVENT_TYPE, "event": event}) for groups, event in pushes for group in groups]
+    groups = [group for group, _message in messages]
 
-    async def send_to_all() -> list[Any]:
-        sends = (layer.group_send(group, {"type": EVENT_TYPE, "event": event}) for group, event in targets)
-        return await asyncio.gather(*sends, return_exceptions=True)
+    def log_failure(error: BaseException) -> None:
+        logger.error("messaging push failed", exc_info=error, extra={"groups": groups})
 
     loop: asyncio.AbstractEventLoop | None = getattr(_socket_call, "loop", None)
     if loop is not None and loop.is_running():
-        many = getattr(layer, "group_send_many", None)
 
-        async def publish_together() -> list[Any]:
-            # The server's own loop lives as long as the process: its publisher is kept (core.channel_layer).
-            assert many is not None
-            await many([(group, {"type": EVENT_TYPE, "event": event}) for group, event in targets])
-            return [None] * len(targets)
+        def log_if_failed(done: Future[None]) -> None:
+            error = done.exception()
+            if error is not None:
+                log_failure(error)
 
-        def done(future: Future[list[Any]]) -> None:
-            error = future.exception()
-            _log_failures(targets, [error] * len(targets) if error else future.result())
-
-        work = publish_together() if many is not None else send_to_all()
-        asyncio.run_coroutine_threadsafe(work, loop).add_done_callback(done)
+        asyncio.run_coroutine_threadsafe(_publish(layer, messages), loop).add_done_callback(log_if_failed)
         return
     try:
-        results = async_to_sync(send_to_all)()
-    except Exception as error:  # a lost push costs only liveness: the message is stored
-        results = [error] * len(targets)
-    _log_failures(targets, results)
+        async_to_sync(_publish)(layer, messages)
+    except Exception as error:
+        log_failure(error)
 
 
 def push_message_on_commit(message: Message, attachments: list[Attachment] | None = None) -> None:

@@ -264,6 +264,14 @@ def test_group_send_many_publishes_each_message_to_its_own_group_in_one_go() -> 
     _scenario(scenario)
 
 
+def test_a_publish_from_a_plain_thread_closes_its_connection_with_its_event_loop() -> None:
+    """Celery workers and sync views push through async_to_sync, a new event loop per call."""
+    layer = get_channel_layer()
+    assert layer is not None
+    async_to_sync(layer.group_send_many)([("test.nobody", {"type": "x"})])
+    assert layer._publishers == {}
+
+
 def test_a_socket_calls_pushes_go_out_through_the_server_loop(side_a: Side) -> None:
     """Inside a socket's database call the pushes are handed to the event loop, not awaited."""
     thread = side_a.ann_thread
