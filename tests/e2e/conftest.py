@@ -44,7 +44,7 @@ from tenants.models import Plan, Practice
 from tenants.services import provision_practice
 from tests.billing.fake_stripe import FakeStripe, start_fake_stripe
 from tests.conftest import PUBLIC_HOST
-from tests.factories import LocationFactory, ProviderFactory, UserFactory
+from tests.factories import PASSWORD, LocationFactory, ProviderFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -305,3 +305,12 @@ def assert_accessible(page: Any) -> None:
     assert page.evaluate("typeof axe !== 'undefined'"), f"axe-core is not loaded in {page.url}"
     violations = page.evaluate(SERIOUS)
     assert violations == [], f"{page.url}:\n" + "\n".join(violations)
+
+
+def sign_in_staff(page: Any, server: Server, email: str) -> None:
+    """Sign a member of staff in to the back office through its login page."""
+    page.goto(f"{server.base_url}/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$|/dashboard"))

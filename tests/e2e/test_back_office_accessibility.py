@@ -1,7 +1,6 @@
 """The staff back office in a real browser: no serious or critical axe-core violation on its main
 pages, for the practice's owner (who sees every page) with the Content-Security-Policy in force."""
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,8 +11,8 @@ from accounts.models import Membership, User
 from accounts.roles import Role
 from patients.models import Patient
 from scheduling.models import Location, Provider
-from tests.e2e.conftest import SERIOUS, Server, Site
-from tests.factories import PASSWORD, UserFactory
+from tests.e2e.conftest import SERIOUS, Server, Site, sign_in_staff
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
@@ -64,11 +63,7 @@ def test_back_office_pages_have_no_serious_accessibility_violations(
     e2e_site: Site, server: Server, owner: User, new_context: Any
 ) -> None:
     page = new_context().new_page()
-    page.goto(f"{server.base_url}/login/")
-    page.get_by_label("Email").fill(OWNER_EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$|/dashboard"))
+    sign_in_staff(page, server, OWNER_EMAIL)
     found: list[str] = []
     for path in back_office_pages(e2e_site):
         response = page.goto(f"{server.base_url}{path}")

@@ -20,8 +20,8 @@ from billing import ledger, payments
 from billing.models import LedgerEntry, Payment
 from tenants.models import Practice, StripeEvent
 from tests.billing.fake_stripe import FakeStripe, enable_charges
-from tests.e2e.conftest import Server, Site, assert_accessible
-from tests.factories import PASSWORD, UserFactory
+from tests.e2e.conftest import Server, Site, assert_accessible, sign_in_staff
+from tests.factories import UserFactory
 from tests.portal.conftest import PATIENT_PASSWORD, make_account
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
@@ -155,11 +155,7 @@ def test_patient_pays_the_balance_through_checkout_and_the_ledger_shows_it(
     assert_accessible(page)
 
     staff = new_context().new_page()
-    staff.goto(f"{server.base_url}/login/")
-    staff.get_by_label("Email").fill(BILLER_EMAIL)
-    staff.get_by_label("Password").fill(PASSWORD)
-    staff.get_by_role("button", name="Sign in").click()
-    staff.wait_for_url(re.compile(r"/$|/dashboard"))
+    sign_in_staff(staff, server, BILLER_EMAIL)
     staff.goto(f"{server.base_url}/billing/patients/{owing.patient_id}/")
     staff.get_by_role("heading", name="Account of Voss, Rhea").wait_for()
     assert staff.locator("#balance").inner_text() == "$0.00"

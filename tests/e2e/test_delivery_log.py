@@ -3,7 +3,6 @@ reports (a signed status callback to the practice's host) that a text was delive
 says so without a reload."""
 
 import datetime
-import re
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -21,8 +20,8 @@ from notifications.services import save_sms_route
 from patients.models import Patient
 from scheduling.booking import book_appointment
 from scheduling.models import Appointment, AppointmentType, Location, Provider
-from tests.e2e.conftest import Server, Site
-from tests.factories import PASSWORD, PatientFactory
+from tests.e2e.conftest import Server, Site, sign_in_staff
+from tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
@@ -88,11 +87,7 @@ def test_a_delivery_report_updates_the_open_log_without_a_reload(
     e2e_site: Site, server: Server, sent_text: Notification, new_context: Any
 ) -> None:
     page = new_context().new_page()
-    page.goto(f"{server.base_url}/login/")
-    page.get_by_label("Email").fill(e2e_site.staff_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$|/dashboard"))
+    sign_in_staff(page, server, e2e_site.staff_email)
     page.goto(f"{server.base_url}/notifications/log/")
     state = page.locator(f'[data-state-of="{sent_text.pk}"]')
     expect(state).to_have_text("Sent")

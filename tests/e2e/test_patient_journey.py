@@ -14,8 +14,7 @@ from intake.models import IntakeSubmission
 from messaging.models import Thread
 from portal.models import PortalAccount
 from scheduling.models import Appointment
-from tests.e2e.conftest import CONSENT_BODY, Server, Site, assert_accessible
-from tests.factories import PASSWORD
+from tests.e2e.conftest import CONSENT_BODY, Server, Site, assert_accessible, sign_in_staff
 
 # django_db: pytest-django only creates the test database for sessions with a test that asks for it.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
@@ -107,11 +106,7 @@ def talk_to_the_care_team(page: Any, server: Server, new_context: Any, site: Sit
     page.evaluate("window.stillTheSamePage = true")
 
     staff = new_context().new_page()
-    staff.goto(f"{server.base_url}/login/")
-    staff.get_by_label("Email").fill(site.staff_email)
-    staff.get_by_label("Password").fill(PASSWORD)
-    staff.get_by_role("button", name="Sign in").click()
-    staff.wait_for_url(re.compile(r"/$|/dashboard"))
+    sign_in_staff(staff, server, site.staff_email)
     staff.goto(f"{server.base_url}/messages/")
     staff.get_by_role("link", name="June Park").click()
     staff.get_by_text("Can I bring my own blood test results?").wait_for()
