@@ -12,9 +12,9 @@ processes in turn, as nginx's upstream does. Every client opens its thread socke
 and each practice's care-team inbox socket is open too. Clients then send messages over their
 sockets at a fixed total rate ("send" requests, spread evenly); the server stores each message
 (encrypted, in the practice's schema), commits, and pushes it through the Redis channel layer to
-the thread's sockets and the practice's inbox. Latency is measured from the moment a client sends to the
-moment the same client receives the push of its own message (the full path: consumer, database,
-commit, channel layer, delivery). Delivered messages per second are counted over the run.
+the thread's sockets and the practice's inbox. Latency is measured from the moment a client sends
+to the moment the same client receives the push of its own message (the full path: consumer,
+database, commit, channel layer, delivery). Delivered messages per second are counted over the run.
 Everything the benchmark creates is removed at the end.
 """
 
