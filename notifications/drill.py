@@ -233,7 +233,12 @@ def twilio_recorder(upstream: str | None = None) -> Iterator[TwilioRecorder]:
         disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            length = int(self.headers.get("Content-Length", 0))
+            body = self.rfile.read(length)
+            if len(body) < length:
+                # The sender died mid-request (a SIGKILLed worker): Twilio would get no message.
+                self.close_connection = True
+                return
             if self.path.endswith("/Messages.json"):
                 form = parse_qs(body.decode())
                 key = (form.get("To", [""])[0], form.get("Body", [""])[0])
