@@ -3,7 +3,7 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from accounts.roles import Capability, role_can
+from practica.accounts.roles import Capability, role_can
 
 
 class IsPracticeStaff(BasePermission):

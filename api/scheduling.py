@@ -19,14 +19,19 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.roles import Capability
 from api.permissions import HasCapability
-from patients.models import Patient
-from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment, set_status
-from scheduling.errors import SchedulingError, SlotUnavailable
-from scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WaitlistEntry
-from scheduling.slots import open_slots, validate_search_window
-from scheduling.waitlist import join_waitlist
+from practica.accounts.roles import Capability
+from practica.patients.models import Patient
+from practica.scheduling.booking import (
+    book_appointment,
+    cancel_appointment,
+    reschedule_appointment,
+    set_status,
+)
+from practica.scheduling.errors import SchedulingError, SlotUnavailable
+from practica.scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WaitlistEntry
+from practica.scheduling.slots import open_slots, validate_search_window
+from practica.scheduling.waitlist import join_waitlist
 
 Status = Appointment.Status
 

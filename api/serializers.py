@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
-from accounts.models import Membership
-from audit.models import AuditEvent
-from patients.models import Patient
-from patients.validators import validate_date_of_birth
-from scheduling.models import Location, Provider
+from practica.accounts.models import Membership
+from practica.audit.models import AuditEvent
+from practica.patients.models import Patient
+from practica.patients.validators import validate_date_of_birth
+from practica.scheduling.models import Location, Provider
 
 
 class PatientSerializer(serializers.ModelSerializer[Patient]):

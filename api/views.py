@@ -7,15 +7,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Membership
-from accounts.roles import Capability
 from api import serializers
 from api.permissions import HasCapability
-from audit.models import AuditEvent
-from audit.services import record_view, record_views
-from patients.models import Patient
-from patients.selectors import search_patients
-from scheduling.models import Location, Provider
+from practica.accounts.models import Membership
+from practica.accounts.roles import Capability
+from practica.audit.models import AuditEvent
+from practica.audit.services import record_view, record_views
+from practica.patients.models import Patient
+from practica.patients.selectors import search_patients
+from practica.scheduling.models import Location, Provider
 
 
 class PatientViewSet(

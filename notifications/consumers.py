@@ -1,6 +1,6 @@
 """`/ws/notifications/log/`: the delivery log's live state changes, for staff who may view it.
 
-The practice comes from the Host (see messaging.consumers); the socket joins only that practice's
+The practice comes from the Host (see practica.messaging.consumers); the socket joins only that practice's
 group, so a state change of practice A never reaches practice B's staff.
 """
 
@@ -10,11 +10,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from accounts.roles import Capability, role_can
-from accounts.selectors import role_in_practice
-from accounts.sessions import SESSION_PRACTICE_KEY
-from messaging.consumers import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, in_practice, practice_for_host
 from notifications.live import deliveries_group
+from practica.accounts.roles import Capability, role_can
+from practica.accounts.selectors import role_in_practice
+from practica.accounts.sessions import SESSION_PRACTICE_KEY
+from practica.messaging.consumers import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, in_practice, practice_for_host
 from tenants.models import Practice
 
 

@@ -11,8 +11,8 @@ from notifications.links import appointment_page, booking_page, message_thread_p
 from notifications.models import Channel, Kind, MessageTemplate, Notification, ReminderPolicy
 from notifications.policy import current_policy
 from notifications.templating import Rendered, default_wording, render
-from patients.models import Language, PatientProfile
-from scheduling.models import Appointment
+from practica.patients.models import Language, PatientProfile
+from practica.scheduling.models import Appointment
 
 GENERIC_VISIT = {"en": "appointment", "es": "cita"}
 

@@ -6,7 +6,7 @@ so a new key can be put first and old tokens re-encrypted at leisure (`rotate`).
 from cryptography.fernet import MultiFernet
 from django.conf import settings
 
-from core.crypto import key_ring
+from practica.core.crypto import key_ring
 
 
 def _fernet() -> MultiFernet:

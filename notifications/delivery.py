@@ -11,7 +11,6 @@ from django.db import connection, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from core.links import practice_url
 from notifications import sms
 from notifications.content import Composer
 from notifications.live import push_states_on_commit
@@ -21,6 +20,7 @@ from notifications.phones import to_e164
 from notifications.policy import current_policy, end_of_quiet_hours, in_quiet_hours
 from notifications.reminders import REMINDED_STATUSES, note_due_work
 from notifications.routing.models import PracticeDueWork
+from practica.core.links import practice_url
 
 log = logging.getLogger(__name__)
 State = Notification.State

@@ -40,8 +40,8 @@ from psycopg import sql
 from notifications.models import Notification, ReminderPolicy
 from notifications.routing.models import PracticeDueWork
 from notifications.tasks import due_practices, hand_out
-from patients.models import Patient
-from scheduling.models import Appointment, AppointmentType, Location, Provider
+from practica.patients.models import Patient
+from practica.scheduling.models import Appointment, AppointmentType, Location, Provider
 from tenants.models import Practice
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,8 +137,8 @@ def drop_practices(practices: Sequence[Practice]) -> None:
 
     The audit receiver is off meanwhile: a practice's audit trail lives in its schema, which goes
     first, so there is nowhere to record these deletions."""
-    from audit import signals as audit_signals
-    from core.tenancy import use_public_schema
+    from practica.audit import signals as audit_signals
+    from practica.core.tenancy import use_public_schema
 
     use_public_schema()
     post_delete.disconnect(dispatch_uid="audit_post_delete")

@@ -17,11 +17,11 @@ from notifications.links import reschedule_page
 from notifications.models import InboundMessage, SmsOptOut
 from notifications.phones import to_e164
 from notifications.policy import current_policy
-from patients.models import Language, Patient
-from patients.selectors import preferred_language
-from scheduling.booking import cancel_appointment, set_status
-from scheduling.errors import SchedulingError
-from scheduling.models import Appointment
+from practica.patients.models import Language, Patient
+from practica.patients.selectors import preferred_language
+from practica.scheduling.booking import cancel_appointment, set_status
+from practica.scheduling.errors import SchedulingError
+from practica.scheduling.models import Appointment
 
 Handling = InboundMessage.Handling
 # Twilio itself handles its default keywords before (and besides) this webhook: STOP, STOPALL,

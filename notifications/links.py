@@ -3,8 +3,8 @@
 from django.db import connection
 from django.urls import reverse
 
-from core.links import practice_url
-from scheduling.models import Appointment
+from practica.core.links import practice_url
+from practica.scheduling.models import Appointment
 
 # Messages are built in Celery and webhooks too, where the request's urlconf is not set.
 PRACTICE_URLCONF = "practica.urls_practice"

@@ -12,8 +12,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from core.tenancy import current_schema
 from notifications.models import Notification
+from practica.core.tenancy import current_schema
 
 logger = logging.getLogger(__name__)
 

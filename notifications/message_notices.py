@@ -11,11 +11,11 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from messaging.models import Thread
 from notifications.models import Channel, Kind, Notification
 from notifications.policy import current_policy, end_of_quiet_hours, in_quiet_hours
 from notifications.reminders import note_due_work
-from patients.models import PatientProfile
+from practica.messaging.models import Thread
+from practica.patients.models import PatientProfile
 
 State = Notification.State
 

@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 if TYPE_CHECKING:
-    from patients.models import Patient
+    from practica.patients.models import Patient
 
 
 class Channel(models.TextChoices):

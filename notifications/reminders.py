@@ -1,6 +1,6 @@
 """Planning notifications when appointments are booked, moved or cancelled.
 
-`appointment_changed` is called by scheduling.booking inside the transaction that changes the
+`appointment_changed` is called by practica.scheduling.booking inside the transaction that changes the
 appointment, so the plan and the appointment always agree: either both commit or neither does."""
 
 import datetime
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from notifications.models import Channel, Kind, Notification
 from notifications.policy import current_policy, end_of_quiet_hours, in_quiet_hours, rules_for
-from scheduling.models import Appointment
+from practica.scheduling.models import Appointment
 
 State = Notification.State
 CANCELLED_STATUSES = {Appointment.Status.CANCELLED_BY_PATIENT, Appointment.Status.CANCELLED_BY_PRACTICE}

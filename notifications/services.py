@@ -15,8 +15,8 @@ from notifications.phones import to_e164
 from notifications.policy import current_policy
 from notifications.routing.models import PracticeSmsRoute
 from notifications.templating import SAMPLE_VALUES, Rendered, render, validate_template_text
-from patients.models import Language, Patient
-from patients.selectors import preferred_language
+from practica.patients.models import Language, Patient
+from practica.patients.selectors import preferred_language
 
 
 def patient_language(patient: Patient) -> str:

@@ -6,8 +6,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.decorators import capability_required
-from accounts.roles import Capability
 from notifications.forms import MessageTemplateForm, ReminderPolicyForm, ReminderRuleForm, TwilioSettingsForm
 from notifications.models import (
     EDITABLE_KINDS,
@@ -22,6 +20,8 @@ from notifications.policy import current_policy
 from notifications.routing.models import PracticeSmsRoute
 from notifications.services import preview, save_sms_route, save_template
 from notifications.templating import PLACEHOLDERS, asks_to_reply_cancel, default_wording
+from practica.accounts.decorators import capability_required
+from practica.accounts.roles import Capability
 
 
 @capability_required(Capability.VIEW_SCHEDULE)

@@ -9,14 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import capability_required
-from accounts.roles import Capability, role_can
-from audit.services import record_views
-from intake.errors import UploadRejected
-from patients.errors import PatientError
-from patients.models import Patient
 from portal import branding, review, two_factor
 from portal.models import PortalAccount, PracticeBranding, ProxyLink
+from practica.accounts.decorators import capability_required
+from practica.accounts.roles import Capability, role_can
+from practica.audit.services import record_views
+from practica.intake.errors import UploadRejected
+from practica.patients.errors import PatientError
+from practica.patients.models import Patient
 
 
 @capability_required(Capability.VIEW_PATIENTS)

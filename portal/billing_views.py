@@ -11,14 +11,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from billing import payments
-from billing.errors import BillingError
-from billing.forms import MoneyField
-from billing.models import Payment
-from billing.selectors import balance_cents, ledger_for
-from core.links import practice_url
 from portal.forms import PortalForm
 from portal.sessions import patient_required
+from practica.core.links import practice_url
+from practica.patient_billing import payments
+from practica.patient_billing.errors import BillingError
+from practica.patient_billing.forms import MoneyField
+from practica.patient_billing.models import Payment
+from practica.patient_billing.selectors import balance_cents, ledger_for
 
 
 class BalancePaymentForm(PortalForm):

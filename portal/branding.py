@@ -5,10 +5,10 @@ import re
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 
-from core.tenancy import current_schema
-from intake.errors import UploadRejected
-from intake.uploads import check_upload
 from portal.models import PracticeBranding
+from practica.core.tenancy import current_schema
+from practica.intake.errors import UploadRejected
+from practica.intake.uploads import check_upload
 
 DEFAULT_COLOUR = "#1f5f8b"
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")

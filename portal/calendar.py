@@ -5,7 +5,7 @@ import datetime
 
 from icalendar import Calendar, Event
 
-from scheduling.models import Appointment
+from practica.scheduling.models import Appointment
 
 
 def appointment_ics(appointment: Appointment, *, practice_name: str, manage_url: str, host: str) -> bytes:

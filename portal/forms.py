@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal import selectors
-from scheduling.models import AppointmentType, Location, Provider
+from practica.scheduling.models import AppointmentType, Location, Provider
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

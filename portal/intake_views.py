@@ -9,15 +9,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from intake import selectors as intake_selectors
-from intake import services as intake_services
-from intake.documents import signed_consents_pdf
-from intake.errors import IntakeError
-from intake.forms import PacketForm
-from intake.models import IntakeResponse, IntakeSubmission
 from portal import selectors
 from portal.sessions import patient_required
-from scheduling.models import Appointment
+from practica.intake import selectors as intake_selectors
+from practica.intake import services as intake_services
+from practica.intake.documents import signed_consents_pdf
+from practica.intake.errors import IntakeError
+from practica.intake.forms import PacketForm
+from practica.intake.models import IntakeResponse, IntakeSubmission
+from practica.scheduling.models import Appointment
 
 
 @patient_required

@@ -4,9 +4,9 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from patients import services as patient_services
 from portal.locale import supported
 from portal.sessions import session_account
+from practica.patients import services as patient_services
 
 
 @require_POST

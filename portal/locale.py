@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from patients.models import Patient
-from patients.selectors import preferred_language
+from practica.patients.models import Patient
+from practica.patients.selectors import preferred_language
 
 PORTAL_PREFIX = "/portal/"
 BACK_OFFICE_PREFIX = "/portal/staff/"  # staff pages that live under the portal's URLs

@@ -8,14 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from intake.uploads import max_upload_bytes
-from messaging import events, selectors, services
-from messaging.downloads import attachment_response
-from messaging.errors import MessagingError
-from messaging.models import Thread
 from portal import selectors as portal_selectors
 from portal.sessions import patient_required
-from scheduling.models import Appointment
+from practica.intake.uploads import max_upload_bytes
+from practica.messaging import events, selectors, services
+from practica.messaging.downloads import attachment_response
+from practica.messaging.errors import MessagingError
+from practica.messaging.models import Thread
+from practica.scheduling.models import Appointment
 
 
 def _own_thread(request: HttpRequest, thread_id: UUID) -> Thread:

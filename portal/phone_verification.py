@@ -17,9 +17,9 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from notifications import sms
 from notifications.models import SmsOptOut
 from notifications.phones import to_e164
-from patients.models import Patient
 from portal.errors import PortalError
 from portal.models import PhoneVerification
+from practica.patients.models import Patient
 
 CODE_TTL = datetime.timedelta(minutes=10)
 MAX_ATTEMPTS = 5

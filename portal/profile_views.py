@@ -10,14 +10,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from intake.errors import UploadRejected
-from patients import services as patient_services
-from patients.forms import InsuranceForm, ProfileForm
-from patients.models import PatientInsurance
 from portal import branding, phone_verification, two_factor
 from portal.forms import PortalForm
 from portal.models import ProxyLink
 from portal.sessions import ACTING_FOR_KEY, patient_required
+from practica.intake.errors import UploadRejected
+from practica.patients import services as patient_services
+from practica.patients.forms import InsuranceForm, ProfileForm
+from practica.patients.models import PatientInsurance
 
 
 class PortalProfileForm(PortalForm, ProfileForm):

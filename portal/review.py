@@ -6,9 +6,9 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import QuerySet
 
-from patients.errors import PatientError
-from patients.models import Patient, PatientInsurance, PatientProfile
 from portal.models import PortalAccount, ProxyLink
+from practica.patients.errors import PatientError
+from practica.patients.models import Patient, PatientInsurance, PatientProfile
 
 # Rows that belong to a fresh registration and move or go with it; anything else means the new
 # record already holds the patient's data (a booking, a form) and is not "empty".

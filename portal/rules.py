@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from scheduling.errors import SchedulingError
-from scheduling.models import Appointment, SchedulingPolicy
-from scheduling.policies import current_policy, patient_change_allowed
+from practica.scheduling.errors import SchedulingError
+from practica.scheduling.models import Appointment, SchedulingPolicy
+from practica.scheduling.policies import current_policy, patient_change_allowed
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import Http404
 
-from patients.models import Patient
-from scheduling.models import Appointment, AppointmentType, Location, Provider, WaitlistEntry
-from scheduling.slots import providers_for
+from practica.patients.models import Patient
+from practica.scheduling.models import Appointment, AppointmentType, Location, Provider, WaitlistEntry
+from practica.scheduling.slots import providers_for
 
 
 def _patient_appointments(patient: Patient) -> QuerySet[Appointment]:

@@ -18,16 +18,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from core.links import practice_host, practice_url
-from core.tenancy import current_schema
-from patients.models import Patient, PatientProfile
-from patients.selectors import preferred_language
 from portal import tokens
 from portal.calendar import appointment_ics
 from portal.errors import PortalError
 from portal.models import PortalAccount
-from scheduling.booking import Booking, book_appointment, cancel_appointment, reschedule_appointment
-from scheduling.models import Appointment, AppointmentType, Location, Provider
+from practica.core.links import practice_host, practice_url
+from practica.core.tenancy import current_schema
+from practica.patients.models import Patient, PatientProfile
+from practica.patients.selectors import preferred_language
+from practica.scheduling.booking import Booking, book_appointment, cancel_appointment, reschedule_appointment
+from practica.scheduling.models import Appointment, AppointmentType, Location, Provider
 from tenants.models import Practice
 
 LOGIN_FAILURE_LIMIT = 5  # per email and network address

@@ -25,10 +25,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.tenancy import current_schema
-from patients.models import Patient
 from portal.locale import use_patient_language
 from portal.models import PortalAccount, ProxyLink
+from practica.core.tenancy import current_schema
+from practica.patients.models import Patient
 
 ACCOUNT_KEY = "portal_account"
 SCHEMA_KEY = "portal_schema"

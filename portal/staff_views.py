@@ -7,11 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import capability_required
-from accounts.roles import Capability
-from patients.models import Patient
 from portal import services
 from portal.errors import PortalError
+from practica.accounts.decorators import capability_required
+from practica.accounts.roles import Capability
+from practica.patients.models import Patient
 
 
 @require_POST

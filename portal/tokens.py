@@ -6,8 +6,8 @@ from typing import Any
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 
-from core.tenancy import current_schema
 from portal.models import PortalAccount
+from practica.core.tenancy import current_schema
 
 VERIFY_SALT = "practica.portal.verify-email"
 INVITE_SALT = "practica.portal.invite"

@@ -36,11 +36,11 @@ from portal.sessions import (
     start_pending_sign_in,
     start_portal_session,
 )
-from scheduling import waitlist
-from scheduling.errors import SchedulingError, SlotUnavailable
-from scheduling.models import Appointment, AppointmentType, Location, Provider
-from scheduling.policies import current_policy
-from scheduling.slots import open_slots
+from practica.scheduling import waitlist
+from practica.scheduling.errors import SchedulingError, SlotUnavailable
+from practica.scheduling.models import Appointment, AppointmentType, Location, Provider
+from practica.scheduling.policies import current_policy
+from practica.scheduling.slots import open_slots
 
 DAYS_SHOWN = 7
 

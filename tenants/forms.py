@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 
-from accounts.models import User
+from practica.accounts.models import User
 from tenants.models import Domain, Plan, Practice
 from tenants.slugs import normalise_slug, validate_slug
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import schema_exists
 
-from core.tenancy import use_public_schema
+from practica.core.tenancy import use_public_schema
 from tenants.models import Practice
 
 

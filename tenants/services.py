@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from accounts.models import Membership, User
-from accounts.roles import Role
+from practica.accounts.models import Membership, User
+from practica.accounts.roles import Role
 from tenants.models import Domain, Plan, Practice
 from tenants.slugs import schema_name_for
 

@@ -17,8 +17,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from accounts.models import Membership
-from accounts.roles import Role
+from practica.accounts.models import Membership
+from practica.accounts.roles import Role
 from tenants.models import Practice
 from tenants.services import activate_practice, mark_past_due, suspend_practice
 from tenants.stripe_gateway import stripe_client, stripe_configured
@@ -32,7 +32,7 @@ class SubscriptionError(Exception):
 
 def active_provider_count(practice: Practice) -> int:
     """The seat count: active providers, at least one (a practice always has its first seat)."""
-    from scheduling.models import Provider
+    from practica.scheduling.models import Provider
 
     with tenant_context(practice):
         return max(1, Provider.objects.filter(is_active=True).count())
@@ -161,7 +161,7 @@ def _owner_emails(practice: Practice) -> list[str]:
 
 
 def handle_platform_event(event: dict[str, Any]) -> None:
-    """Apply one verified platform event. Called once per event id (see billing.tasks)."""
+    """Apply one verified platform event. Called once per event id (see practica.patient_billing.tasks)."""
     data: dict[str, Any] = event["data"]["object"]
     practice = _practice_for(data)
     if practice is None:
@@ -281,6 +281,6 @@ def on_commit_sync_seats(practice: Practice) -> None:
 
 
 def _sync_seats_later(practice_id: int) -> None:
-    from billing.tasks import sync_subscription_seats
+    from practica.patient_billing.tasks import sync_subscription_seats
 
     sync_subscription_seats.delay(practice_id)

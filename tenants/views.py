@@ -1,8 +1,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.sessions import start_session
-from accounts.views import handoff_url
+from practica.accounts.sessions import start_session
+from practica.accounts.views import handoff_url
 from tenants.forms import SignupForm
 from tenants.models import Plan
 from tenants.services import SignupError, sign_up_practice

@@ -8,10 +8,10 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 
-from accounts.models import Membership, User
-from accounts.roles import Role
-from accounts.sessions import SESSION_PRACTICE_KEY
-from core.tenancy import use_public_schema
+from practica.accounts.models import Membership, User
+from practica.accounts.roles import Role
+from practica.accounts.sessions import SESSION_PRACTICE_KEY
+from practica.core.tenancy import use_public_schema
 from tenants.models import Plan, Practice
 from tenants.provisioning import ensure_template_schema
 from tenants.services import ensure_public_site, provision_practice

@@ -3,11 +3,11 @@ import datetime
 import factory
 from django.contrib.auth.hashers import make_password
 
-from accounts.models import BillingCompany, BillingCompanyMember, Membership, User
-from accounts.roles import Role
-from patients.models import Patient
-from scheduling.models import Location, Provider
-from scheduling.validators import with_check_digit
+from practica.accounts.models import BillingCompany, BillingCompanyMember, Membership, User
+from practica.accounts.roles import Role
+from practica.patients.models import Patient
+from practica.scheduling.models import Location, Provider
+from practica.scheduling.validators import with_check_digit
 
 PASSWORD = "correct horse battery staple"
 # Hashed once (argon2 is deliberately slow); every factory user shares it.

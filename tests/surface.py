@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from accounts.models import Membership
-from audit.models import AuditEvent
-from core.tenancy import use_public_schema, use_schema_of
+from practica.accounts.models import Membership
+from practica.audit.models import AuditEvent
+from practica.core.tenancy import use_public_schema, use_schema_of
 from tenants.models import Practice
 from tests.conftest import staff
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory

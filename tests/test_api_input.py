@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.roles import Role
-from core.tenancy import use_public_schema, use_schema_of
-from patients.models import Patient
+from practica.accounts.roles import Role
+from practica.core.tenancy import use_public_schema, use_schema_of
+from practica.patients.models import Patient
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.factories import PatientFactory
@@ -129,7 +129,7 @@ GARBAGE_GETS = [
 def test_garbage_posts_never_cause_a_server_error(
     practice_a: Practice, path: str, data: dict[str, Any]
 ) -> None:
-    from accounts.models import Membership
+    from practica.accounts.models import Membership
 
     owner = staff(practice_a, Role.OWNER)
     member = Membership.objects.get(user=staff(practice_a, Role.CLINICIAN), practice=practice_a)

@@ -9,12 +9,12 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Membership, User
-from accounts.roles import Role
-from audit.context import Actor, current_actor
-from audit.models import AuditEvent
-from core.tenancy import use_public_schema, use_schema_of
-from patients.models import Patient
+from practica.accounts.models import Membership, User
+from practica.accounts.roles import Role
+from practica.audit.context import Actor, current_actor
+from practica.audit.models import AuditEvent
+from practica.core.tenancy import use_public_schema, use_schema_of
+from practica.patients.models import Patient
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.factories import PatientFactory
@@ -263,7 +263,7 @@ def test_the_lockout_counts_the_visitors_address_behind_a_proxy(practice_a: Prac
 def test_changing_links_between_records_is_audited(
     practice_a: Practice, owner: User, browser: Client
 ) -> None:
-    from scheduling.models import Location, Provider
+    from practica.scheduling.models import Location, Provider
     from tests.factories import LocationFactory, ProviderFactory
 
     use_schema_of(practice_a)

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import BillingCompany, BillingCompanyAccess, BillingCompanyMember
-from accounts.roles import Role
-from accounts.services import grant_billing_company
+from practica.accounts.models import BillingCompany, BillingCompanyAccess, BillingCompanyMember
+from practica.accounts.roles import Role
+from practica.accounts.services import grant_billing_company
 from tenants.models import Practice
 from tests.conftest import PUBLIC_HOST, host_of, signed_in_client, staff
 from tests.factories import PASSWORD, BillingCompanyMemberFactory

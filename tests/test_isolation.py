@@ -15,10 +15,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import BillingCompanyAccess
-from accounts.roles import Role
-from accounts.services import grant_billing_company, revoke_billing_company
-from core.tenancy import use_public_schema, use_schema_of
+from practica.accounts.models import BillingCompanyAccess
+from practica.accounts.roles import Role
+from practica.accounts.services import grant_billing_company, revoke_billing_company
+from practica.core.tenancy import use_public_schema, use_schema_of
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.factories import BillingCompanyMemberFactory, LocationFactory, PatientFactory
@@ -58,15 +58,15 @@ def b_ids(practice_a: Practice, practice_b: Practice) -> dict[str, str]:
 
 
 def b_rows_unchanged(practice_b: Practice) -> None:
-    from patients.models import Patient
-    from scheduling.models import Location, Provider
+    from practica.patients.models import Patient
+    from practica.scheduling.models import Location, Provider
 
     use_schema_of(practice_b)
     assert Patient.objects.filter(last_name=B_MARKERS["patient"]).exists()
     assert Location.objects.filter(name=B_MARKERS["location"]).exists()
     assert Provider.objects.filter(display_name=B_MARKERS["provider"]).exists()
     use_public_schema()
-    from accounts.models import Membership
+    from practica.accounts.models import Membership
 
     assert Membership.objects.filter(
         practice=practice_b, user__full_name=B_MARKERS["staff"], is_active=True
@@ -178,7 +178,7 @@ def test_a_session_of_a_is_worth_nothing_on_bs_host(
 ) -> None:
     # Someone who works at both practices, signed in at A, replays A's session cookie on B's host.
     person = staff(practice_a, Role.OWNER)
-    from accounts.models import Membership
+    from practica.accounts.models import Membership
 
     Membership.objects.create(user=person, practice=practice_b, role=Role.OWNER)
     client = signed_in_client(person, practice_a)
@@ -190,11 +190,12 @@ def test_a_session_of_a_is_worth_nothing_on_bs_host(
 
 
 def tenant_models() -> list[Any]:
+    tenant_only = {name for name in settings.TENANT_APPS if name not in settings.SHARED_APPS}
     return [
         model
-        for app in settings.TENANT_APPS
-        if app not in settings.SHARED_APPS
-        for model in apps.get_app_config(app.rsplit(".", 1)[-1]).get_models()
+        for config in apps.get_app_configs()
+        if config.name in tenant_only
+        for model in config.get_models()
     ]
 
 
@@ -215,9 +216,9 @@ def test_every_practice_model_has_its_table_in_each_practice_schema_and_not_in_p
 
 
 def test_rows_written_in_a_are_invisible_in_b(practice_a: Practice, practice_b: Practice) -> None:
-    from audit.models import AuditEvent
-    from patients.models import Patient
-    from scheduling.models import Location
+    from practica.audit.models import AuditEvent
+    from practica.patients.models import Patient
+    from practica.scheduling.models import Location
 
     use_schema_of(practice_a)
     patient = PatientFactory.create()
@@ -231,7 +232,7 @@ def test_rows_written_in_a_are_invisible_in_b(practice_a: Practice, practice_b: 
 
 def test_b_ids_cannot_be_linked_to_a_records(practice_a: Practice, b_ids: dict[str, str]) -> None:
     """Guessed ids in a relation (a provider's locations) are refused like guessed URLs."""
-    from scheduling.models import Provider
+    from practica.scheduling.models import Provider
 
     client = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
     page = client.post(

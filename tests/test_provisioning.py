@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_exists
 
-from core.tenancy import use_public_schema
+from practica.core.tenancy import use_public_schema
 from tenants.models import Practice
 from tenants.provisioning import migrate_schema_from_scratch, template_schema
 from tenants.services import provision_practice
@@ -138,7 +138,7 @@ def test_the_template_schema_holds_no_data(db: None) -> None:
 def test_a_practice_row_left_without_its_schema_gets_one_before_migrations_run(db: None) -> None:
     from django_tenants.utils import tenant_context
 
-    from patients.models import Patient
+    from practica.patients.models import Patient
     from tenants.provisioning import recreate_missing_schemas
 
     # bulk_create skips save(), so no schema is made: as if provisioning had been cut off.

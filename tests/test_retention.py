@@ -17,9 +17,9 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
-from accounts.models import BillingCompanyAccess, Membership
-from accounts.roles import Role
-from patients.models import Patient
+from practica.accounts.models import BillingCompanyAccess, Membership
+from practica.accounts.roles import Role
+from practica.patients.models import Patient
 from tenants.models import Domain, Practice
 from tenants.retention import PurgeRefused, purge_date, purge_expired_practices, purge_practice
 from tenants.services import activate_practice, provision_practice, suspend_practice

@@ -1,6 +1,6 @@
 """Role enforcement, server-side, on every back-office area and API endpoint.
 
-The table below is written out by hand (not derived from accounts.roles), so a change to a
+The table below is written out by hand (not derived from practica.accounts.roles), so a change to a
 role's capabilities has to be made, and reviewed, twice.
 """
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from accounts.models import Membership
-from accounts.roles import Role
-from core.tenancy import use_public_schema, use_schema_of
+from practica.accounts.models import Membership
+from practica.accounts.roles import Role
+from practica.core.tenancy import use_public_schema, use_schema_of
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory
@@ -144,7 +144,7 @@ def test_role_table(area: Area, role: str, practice_a: Practice, ids: dict[str, 
 
 
 def test_billing_company_users_get_the_role_of_their_grant(practice_a: Practice, ids: dict[str, str]) -> None:
-    from accounts.services import grant_billing_company
+    from practica.accounts.services import grant_billing_company
     from tests.factories import BillingCompanyMemberFactory
 
     member = BillingCompanyMemberFactory.create()

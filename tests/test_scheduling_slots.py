@@ -4,10 +4,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling.booking import book_appointment, cancel_appointment
-from scheduling.errors import SchedulingError, SlotUnavailable
-from scheduling.models import Appointment, AppointmentType, Holiday, TimeOff, WeeklyHours
-from scheduling.slots import open_slots
+from practica.scheduling.booking import book_appointment, cancel_appointment
+from practica.scheduling.errors import SchedulingError, SlotUnavailable
+from practica.scheduling.models import Appointment, AppointmentType, Holiday, TimeOff, WeeklyHours
+from practica.scheduling.slots import open_slots
 from tenants.models import Practice
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
-from accounts.roles import Role
+from practica.accounts.models import User
+from practica.accounts.roles import Role
 from tenants.models import Practice
 from tests.conftest import PUBLIC_HOST, host_of, signed_in_client, staff
 from tests.factories import PASSWORD

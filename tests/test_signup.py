@@ -9,8 +9,8 @@ from django.conf import settings
 from django.test import Client
 from django_tenants.utils import schema_exists
 
-from accounts.models import Membership, User
-from accounts.roles import Role
+from practica.accounts.models import Membership, User
+from practica.accounts.roles import Role
 from tenants.models import Domain, Plan, Practice
 from tests.conftest import PUBLIC_HOST
 from tests.factories import UserFactory
@@ -90,7 +90,7 @@ def test_signup_creates_the_practice_and_signs_the_owner_in_on_its_subdomain(db:
 
 
 def test_checklist_ticks_off_steps_and_goes_away_when_done(practice_a: Practice) -> None:
-    from core.tenancy import use_public_schema, use_schema_of
+    from practica.core.tenancy import use_public_schema, use_schema_of
     from tests.conftest import signed_in_client, staff
     from tests.factories import LocationFactory, ProviderFactory
 

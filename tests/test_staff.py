@@ -8,9 +8,9 @@ import pytest
 from django.core import mail, signing
 from django.test import Client
 
-from accounts.models import Invitation, Membership, User
-from accounts.roles import Role
-from accounts.tokens import make_invitation_token
+from practica.accounts.models import Invitation, Membership, User
+from practica.accounts.roles import Role
+from practica.accounts.tokens import make_invitation_token
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.factories import PASSWORD, UserFactory
@@ -224,8 +224,8 @@ def test_the_last_owner_can_be_neither_demoted_nor_deactivated(practice_a: Pract
 
 
 def test_the_last_active_owner_cannot_be_deactivated_by_a_service_call(practice_a: Practice) -> None:
-    from accounts.errors import AccessError
-    from accounts.services import set_member_active
+    from practica.accounts.errors import AccessError
+    from practica.accounts.services import set_member_active
 
     only_owner = staff(practice_a, Role.OWNER)
     other = UserFactory.create()

@@ -14,11 +14,11 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from tenant_schemas_celery.task import headers_with_schema
 
-from core.groups import practice_group
-from core.logging import TenantContextFilter
-from core.tenancy import current_schema, use_public_schema, use_schema_of
-from patients.models import Patient
 from practica.celery import app
+from practica.core.groups import practice_group
+from practica.core.logging import TenantContextFilter
+from practica.core.tenancy import current_schema, use_public_schema, use_schema_of
+from practica.patients.models import Patient
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.factories import PatientFactory
@@ -177,7 +177,7 @@ def test_log_records_carry_the_schema(
 def test_log_lines_of_a_request_carry_its_schema_and_request_id(
     practice_a: Practice, log_records: list[logging.LogRecord], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from patients import views
+    from practica.patients import views
 
     original = views.search_patients
 

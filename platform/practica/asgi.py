@@ -23,8 +23,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import URLPattern, re_path  # noqa: E402
 
-from messaging.routing import websocket_urlpatterns as messaging_sockets  # noqa: E402
 from notifications.sockets import websocket_urlpatterns as notification_sockets  # noqa: E402
+from practica.messaging.routing import websocket_urlpatterns as messaging_sockets  # noqa: E402
 
 Scope = dict[str, Any]
 ASGIApp = Any

@@ -13,7 +13,7 @@ from celery import Task
 from celery.signals import before_task_publish, task_postrun, task_prerun
 from tenant_schemas_celery.app import CeleryApp
 
-from core.context import request_id_var
+from practica.core.context import request_id_var
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practica.settings")
 

@@ -30,27 +30,27 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
-# Fernet keys for message bodies and attachments, newest first (see messaging.crypto); empty:
+# Fernet keys for message bodies and attachments, newest first (see practica.messaging.crypto); empty:
 # derived from SECRET_KEY.
 MESSAGE_ENCRYPTION_KEYS = env.list("MESSAGE_ENCRYPTION_KEYS", default=[])
-# At most this many messages from one patient per MESSAGING_RATE_SECONDS (see messaging.services).
+# At most this many messages from one patient per MESSAGING_RATE_SECONDS (see practica.messaging.services).
 MESSAGING_PATIENT_RATE = env.int("MESSAGING_PATIENT_RATE", default=20)
 MESSAGING_RATE_SECONDS = env.int("MESSAGING_RATE_SECONDS", default=600)
 # No second SMS notice of new messages in a thread within this many minutes (notifications.message_notices).
 MESSAGE_SMS_NOTICE_MINUTES = env.int("MESSAGE_SMS_NOTICE_MINUTES", default=15)
-# Database threads per web process for WebSocket work (messaging.consumers.in_practice): each keeps
+# Database threads per web process for WebSocket work (practica.messaging.consumers.in_practice): each keeps
 # its own connection, so calls of different sockets wait on PostgreSQL side by side. 0: the one
 # thread Channels shares with the rest of the process.
 SOCKET_DB_THREADS = env.int("SOCKET_DB_THREADS", default=4)
 
-# Empty REDIS_URL means "no Redis": in-process fallbacks, announced at start (see core.apps).
+# Empty REDIS_URL means "no Redis": in-process fallbacks, announced at start (see practica.core.apps).
 REDIS_URL = env.str("REDIS_URL", default="")
 
 SHARED_APPS = [
     "django_tenants",
     "tenants",
-    "accounts",
-    "core",
+    "practica.accounts",
+    "practica.core",
     "notifications.routing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -66,13 +66,13 @@ SHARED_APPS = [
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
-    "audit",
-    "patients",
-    "scheduling",
+    "practica.audit",
+    "practica.patients",
+    "practica.scheduling",
     "portal",
-    "billing",
-    "intake",
-    "messaging",
+    "practica.patient_billing",
+    "practica.intake",
+    "practica.messaging",
     "notifications",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -88,21 +88,21 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "practica.urls_public"
 ROOT_URLCONF = "practica.urls_practice"
-DEFAULT_NOT_FOUND_TENANT_VIEW = "core.views.unknown_practice"
-# How long a process routes a known host from memory (see core.routing); 0 turns it off.
+DEFAULT_NOT_FOUND_TENANT_VIEW = "practica.core.views.unknown_practice"
+# How long a process routes a known host from memory (see practica.core.routing); 0 turns it off.
 TENANT_ROUTING_CACHE_SECONDS = env.int("TENANT_ROUTING_CACHE_SECONDS", default=5)
 
 MIDDLEWARE = [
-    "core.middleware.RequestIdMiddleware",
-    "core.health.HealthCheckMiddleware",
-    "core.middleware.RejectNulBytesMiddleware",
+    "practica.core.middleware.RequestIdMiddleware",
+    "practica.core.health.HealthCheckMiddleware",
+    "practica.core.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before the tenant middleware, whose "no such practice" page returns early: every page
     # gets the frame and content-security headers.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "core.routing.CachedTenantMiddleware",
+    "practica.core.routing.CachedTenantMiddleware",
     "tenants.middleware.PracticeStatusMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # English everywhere but the patient portal, which follows the patient (see portal.locale).
@@ -111,10 +111,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "accounts.middleware.PracticeAccessMiddleware",
+    "practica.accounts.middleware.PracticeAccessMiddleware",
     "tenants.subscriptions.ReadOnlyAfterGraceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "audit.middleware.AuditContextMiddleware",
+    "practica.audit.middleware.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -128,7 +128,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.practice",
+                "practica.core.context_processors.practice",
             ],
         },
     },
@@ -165,9 +165,9 @@ AXES_USERNAME_FORM_FIELD = "email"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # How many proxies of ours stand in front of the app (nginx: 1); the visitor's address for the
-# audit trail and the lockout is then read from X-Forwarded-For (see core.net.client_ip).
+# audit trail and the lockout is then read from X-Forwarded-For (see practica.core.net.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+AXES_CLIENT_IP_CALLABLE = "practica.core.net.client_ip"
 
 # Sessions: host-only cookies (each practice subdomain has its own), idle timeout of 30 minutes.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
@@ -214,7 +214,7 @@ CONTENT_SECURITY_POLICY = {
 
 LANGUAGE_CODE = "en"
 # The patient portal's languages (the back office is English only). Each named in itself, as a
-# language switcher should; the same codes as patients.models.Language.
+# language switcher should; the same codes as practica.patients.models.Language.
 LANGUAGES = [("en", "English"), ("es", "Español")]
 # Compiled by bin/test, bin/run and infra/release.sh (manage.py compilemessages), not committed.
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -234,9 +234,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Intake uploads: the largest file a patient may send, and the dotted path of a callable
-# `scan(file) -> None` that raises intake.errors.UploadRejected for an infected file.
+# `scan(file) -> None` that raises practica.intake.errors.UploadRejected for an infected file.
 INTAKE_MAX_UPLOAD_BYTES = env.int("INTAKE_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
-INTAKE_VIRUS_SCANNER = env.str("INTAKE_VIRUS_SCANNER", default="intake.uploads.no_virus_scan")
+INTAKE_VIRUS_SCANNER = env.str("INTAKE_VIRUS_SCANNER", default="practica.intake.uploads.no_virus_scan")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -250,10 +250,10 @@ if REDIS_URL:
             "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         }
     }
-    # Redis pub/sub: see core.channel_layer for why.
+    # Redis pub/sub: see practica.core.channel_layer for why.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "core.channel_layer.RedisPubSubLayer",
+            "BACKEND": "practica.core.channel_layer.RedisPubSubLayer",
             "CONFIG": {"hosts": [{"address": REDIS_URL}]},
         }
     }
@@ -322,7 +322,7 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"tenant": {"()": "core.logging.TenantContextFilter"}},
+    "filters": {"tenant": {"()": "practica.core.logging.TenantContextFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -358,8 +358,14 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders that have come due are handed to workers.
     "notifications-tick": {"task": "notifications.tick", "schedule": NOTIFICATIONS_TICK_SECONDS},
     # Stripe events stored but left unprocessed (a worker died) are picked up by this sweep.
-    "stripe-events-sweep": {"task": "billing.tasks.process_pending_stripe_events", "schedule": 300.0},
-    "deposit-holds": {"task": "billing.tasks.release_expired_deposit_holds", "schedule": 60.0},
+    "stripe-events-sweep": {
+        "task": "practica.patient_billing.tasks.process_pending_stripe_events",
+        "schedule": 300.0,
+    },
+    "deposit-holds": {
+        "task": "practica.patient_billing.tasks.release_expired_deposit_holds",
+        "schedule": 60.0,
+    },
     # Practices whose subscription ended more than PRACTICE_DATA_RETENTION_DAYS ago are purged.
     "practice-data-retention": {"task": "tenants.tasks.purge_expired_practices", "schedule": 3600.0},
 }

@@ -2,14 +2,14 @@
 
 from django.urls import include, path
 
-from accounts import views as accounts
-from audit import views as audit
-from billing import views as billing
-from core import views as core
-from messaging import views as messaging
-from patients import views as patients
 from portal import views as portal
-from scheduling import views as scheduling
+from practica.accounts import views as accounts
+from practica.audit import views as audit
+from practica.core import views as core
+from practica.messaging import views as messaging
+from practica.patient_billing import views as billing
+from practica.patients import views as patients
+from practica.scheduling import views as scheduling
 
 urlpatterns = [
     path("", core.dashboard, name="dashboard"),
@@ -88,7 +88,7 @@ urlpatterns = [
     path("messages/<uuid:thread_id>/<slug:action>/", messaging.thread_action, name="messaging_action"),
     path("api/", include("api.urls")),
     path("portal/", include("portal.urls")),
-    path("intake/", include("intake.urls")),
+    path("intake/", include("practica.intake.urls")),
     # The scheduling engine's waitlist emails link here; the claim page lives in the portal.
     path("book/waitlist/<str:token>/", portal.waitlist_claim_link, name="waitlist_claim_link"),
     path("health/", core.health, name="health"),

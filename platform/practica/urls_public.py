@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from accounts import views as accounts
-from billing import webhooks as stripe_webhooks
-from core import views as core
 from notifications import webhooks as notification_webhooks
+from practica.accounts import views as accounts
+from practica.core import views as core
+from practica.patient_billing import webhooks as stripe_webhooks
 from tenants import views as tenants
 
 urlpatterns = [

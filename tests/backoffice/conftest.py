@@ -11,10 +11,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.roles import Role
-from patients.models import Patient
-from scheduling.booking import book_appointment
-from scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WeeklyHours
+from practica.accounts.roles import Role
+from practica.patients.models import Patient
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WeeklyHours
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory

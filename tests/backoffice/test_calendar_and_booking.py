@@ -8,9 +8,9 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.roles import Role
-from scheduling import calendar
-from scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
+from practica.accounts.roles import Role
+from practica.scheduling import calendar
+from practica.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
 from tests.backoffice.conftest import Clinic
 from tests.factories import PatientFactory
 
@@ -219,7 +219,7 @@ def test_cancel_needs_a_reason(as_role: Any, clinic: Clinic) -> None:
 def test_staff_record_a_late_patient_cancellation_even_when_online_changes_are_refused(
     as_role: Any, clinic: Clinic
 ) -> None:
-    from scheduling.models import SchedulingPolicy
+    from practica.scheduling.models import SchedulingPolicy
 
     SchedulingPolicy.objects.update_or_create(
         singleton=True, defaults={"cancel_cutoff_hours": 24 * 30, "late_cancel": "refuse"}

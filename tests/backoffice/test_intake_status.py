@@ -7,11 +7,11 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.roles import Role
-from intake import services as intake
-from intake.models import IntakeItem, IntakeSubmission
-from scheduling import calendar
-from scheduling.models import Appointment, AppointmentType
+from practica.accounts.roles import Role
+from practica.intake import services as intake
+from practica.intake.models import IntakeItem, IntakeSubmission
+from practica.scheduling import calendar
+from practica.scheduling.models import Appointment, AppointmentType
 from tests.backoffice.conftest import Clinic
 from tests.factories import PatientFactory
 

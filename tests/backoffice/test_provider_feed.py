@@ -9,11 +9,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 
-from accounts.roles import Role
-from audit.models import AuditEvent
-from scheduling.booking import cancel_appointment
-from scheduling.feeds import provider_for_feed_token, rotate_feed_token
-from scheduling.models import Provider
+from practica.accounts.roles import Role
+from practica.audit.models import AuditEvent
+from practica.scheduling.booking import cancel_appointment
+from practica.scheduling.feeds import provider_for_feed_token, rotate_feed_token
+from practica.scheduling.models import Provider
 from tenants.models import Practice
 from tests.backoffice.conftest import Clinic
 from tests.conftest import host_of, signed_in_client, staff

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from scheduling.models import Appointment, ExtraHours, Holiday, TimeOff, WeeklyHours
+from practica.accounts.roles import Role
+from practica.scheduling.models import Appointment, ExtraHours, Holiday, TimeOff, WeeklyHours
 from tenants.models import Practice
 from tests.backoffice.conftest import Clinic, make_clinic
 from tests.conftest import signed_in_client, staff

@@ -3,8 +3,8 @@ from typing import Any
 
 import pytest
 
-from accounts.roles import Role
-from scheduling.models import (
+from practica.accounts.roles import Role
+from practica.scheduling.models import (
     AppointmentType,
     ExtraHours,
     Holiday,
@@ -13,7 +13,7 @@ from scheduling.models import (
     TimeOff,
     WeeklyHours,
 )
-from scheduling.policies import current_policy
+from practica.scheduling.policies import current_policy
 from tests.backoffice.conftest import NY, Clinic
 
 KINDS = ["locations", "providers", "rooms", "types", "hours", "time-off", "extra-hours", "holidays"]

@@ -4,10 +4,10 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from billing.deposits import hold_for_deposit, release_expired_holds
-from billing.models import DepositHold, LedgerEntry
-from billing.selectors import balance_cents
-from scheduling.models import Appointment, AppointmentType
+from practica.patient_billing.deposits import hold_for_deposit, release_expired_holds
+from practica.patient_billing.models import DepositHold, LedgerEntry
+from practica.patient_billing.selectors import balance_cents
+from practica.scheduling.models import Appointment, AppointmentType
 from tenants.models import Practice
 from tests.billing.conftest import event, send
 from tests.billing.fake_stripe import FakeStripe, complete_payment_checkout

@@ -10,13 +10,13 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from billing import ledger, paylinks, payments
-from billing.errors import BillingError
-from billing.models import LedgerEntry, PayLink, Payment, StripeCustomer
-from billing.selectors import balance_cents
-from patients.models import Patient
-from scheduling.models import AppointmentType
+from practica.accounts.roles import Role
+from practica.patient_billing import ledger, paylinks, payments
+from practica.patient_billing.errors import BillingError
+from practica.patient_billing.models import LedgerEntry, PayLink, Payment, StripeCustomer
+from practica.patient_billing.selectors import balance_cents
+from practica.patients.models import Patient
+from practica.scheduling.models import AppointmentType
 from tenants.models import Practice
 from tests.billing.conftest import event, send
 from tests.billing.fake_stripe import FakeStripe, complete_payment_checkout, enable_charges
@@ -257,7 +257,7 @@ def _events_for(practice: Practice, intent: dict[str, Any], t0: int) -> list[dic
 
 
 def _ledger_shape(practice: Practice, patient: Patient) -> tuple[Counter[tuple[str, int]], int, str]:
-    from billing.models import Dispute
+    from practica.patient_billing.models import Dispute
 
     with tenant_context(practice):
         shape = Counter((e.kind, e.amount_cents) for e in LedgerEntry.objects.filter(patient=patient))

@@ -3,11 +3,11 @@
 import pytest
 from django_tenants.utils import tenant_context
 
-from billing import ledger
-from billing.models import LedgerEntry, Payment
-from billing.selectors import balance_cents
 from portal.models import PortalAccount, ProxyLink
 from portal.sessions import ACTING_FOR_KEY
+from practica.patient_billing import ledger
+from practica.patient_billing.models import LedgerEntry, Payment
+from practica.patient_billing.selectors import balance_cents
 from tenants.models import Practice
 from tests.billing.conftest import event, send
 from tests.billing.fake_stripe import FakeStripe, complete_payment_checkout

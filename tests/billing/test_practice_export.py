@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from audit.models import AuditEvent
-from billing import ledger
-from billing.models import LedgerEntry
-from messaging.models import Message, Thread
+from practica.accounts.roles import Role
+from practica.audit.models import AuditEvent
+from practica.messaging.models import Message, Thread
+from practica.patient_billing import ledger
+from practica.patient_billing.models import LedgerEntry
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.factories import PatientFactory

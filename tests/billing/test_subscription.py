@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from scheduling.models import Provider
+from practica.scheduling.models import Provider
 from tenants.models import Plan, Practice, StripeEvent
 from tenants.subscriptions import start_subscription_checkout, sync_seats
 from tests.billing.conftest import event, send

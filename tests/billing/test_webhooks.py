@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from billing.tasks import process_pending_stripe_events, process_stripe_event
+from practica.patient_billing.tasks import process_pending_stripe_events, process_stripe_event
 from tenants.models import Practice, StripeEvent
 from tests.billing.conftest import event, send, signed
 from tests.conftest import PUBLIC_HOST

@@ -33,13 +33,13 @@ from django.db import connection, connections
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
-from accounts.models import Membership
-from accounts.roles import Role
-from billing.webhooks import CONNECT_EVENTS, PLATFORM_EVENTS
-from intake import services as intake_services
-from intake.models import IntakeItem
 from notifications.routing.models import PracticeDueWork
-from scheduling.models import AppointmentType, WeeklyHours
+from practica.accounts.models import Membership
+from practica.accounts.roles import Role
+from practica.intake import services as intake_services
+from practica.intake.models import IntakeItem
+from practica.patient_billing.webhooks import CONNECT_EVENTS, PLATFORM_EVENTS
+from practica.scheduling.models import AppointmentType, WeeklyHours
 from tenants.models import Plan, Practice
 from tenants.services import provision_practice
 from tests.billing.fake_stripe import FakeStripe, start_fake_stripe

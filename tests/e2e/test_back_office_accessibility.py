@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from django_tenants.utils import tenant_context
 
-from accounts.models import Membership, User
-from accounts.roles import Role
-from patients.models import Patient
-from scheduling.models import Location, Provider
+from practica.accounts.models import Membership, User
+from practica.accounts.roles import Role
+from practica.patients.models import Patient
+from practica.scheduling.models import Location, Provider
 from tests.e2e.conftest import SERIOUS, Server, Site, sign_in_staff
 from tests.factories import UserFactory
 

@@ -14,10 +14,10 @@ import pytest
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
-from accounts.models import Membership
-from accounts.roles import Role
-from billing import ledger, payments
-from billing.models import LedgerEntry, Payment
+from practica.accounts.models import Membership
+from practica.accounts.roles import Role
+from practica.patient_billing import ledger, payments
+from practica.patient_billing.models import LedgerEntry, Payment
 from tenants.models import Practice, StripeEvent
 from tests.billing.fake_stripe import FakeStripe, enable_charges
 from tests.e2e.conftest import Server, Site, assert_accessible, sign_in_staff

@@ -17,9 +17,9 @@ from twilio.request_validator import RequestValidator
 from notifications.models import Channel, Kind, Notification
 from notifications.routing.models import PracticeSmsRoute
 from notifications.services import save_sms_route
-from patients.models import Patient
-from scheduling.booking import book_appointment
-from scheduling.models import Appointment, AppointmentType, Location, Provider
+from practica.patients.models import Patient
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.models import Appointment, AppointmentType, Location, Provider
 from tests.e2e.conftest import Server, Site, sign_in_staff
 from tests.factories import PatientFactory
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django_tenants.utils import tenant_context
 
-from intake.models import IntakeSubmission
-from messaging.models import Thread
 from portal.models import PortalAccount
-from scheduling.models import Appointment
+from practica.intake.models import IntakeSubmission
+from practica.messaging.models import Thread
+from practica.scheduling.models import Appointment
 from tests.e2e.conftest import CONSENT_BODY, Server, Site, assert_accessible, sign_in_staff
 
 # django_db: pytest-django only creates the test database for sessions with a test that asks for it.

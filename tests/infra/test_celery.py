@@ -42,8 +42,8 @@ def test_every_periodic_job_of_the_product_is_scheduled_and_names_a_registered_t
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert {
         "notifications.tick",
-        "billing.tasks.process_pending_stripe_events",
-        "billing.tasks.release_expired_deposit_holds",
+        "practica.patient_billing.tasks.process_pending_stripe_events",
+        "practica.patient_billing.tasks.release_expired_deposit_holds",
         "tenants.tasks.purge_expired_practices",
     } <= scheduled
     unknown = scheduled - set(app.tasks)

@@ -9,7 +9,7 @@ import pytest
 from django.db import connections
 from django.test import Client, override_settings
 
-from core import health
+from practica.core import health
 from tenants.models import Practice
 from tenants.services import suspend_practice
 from tests.conftest import PUBLIC_HOST, host_of

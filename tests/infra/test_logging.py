@@ -12,10 +12,10 @@ from celery import shared_task
 from celery.signals import before_task_publish, task_postrun, task_prerun
 from django.test import Client
 
-from core import views as core_views
-from core.context import request_id_var
-from core.logging import TenantContextFilter
 from practica.celery import REQUEST_ID_HEADER
+from practica.core import views as core_views
+from practica.core.context import request_id_var
+from practica.core.logging import TenantContextFilter
 from tenants.models import Practice
 from tests.conftest import PUBLIC_HOST, signed_in_client, staff
 

@@ -1,4 +1,4 @@
-"""Routing from memory (core.routing): known hosts skip the Domain lookup, changes to practices
+"""Routing from memory (practica.core.routing): known hosts skip the Domain lookup, changes to practices
 and domains are seen at once, unknown hosts are never remembered, practices stay apart."""
 
 from collections.abc import Callable, Iterator
@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client, override_settings
 
-from core import routing
+from practica.core import routing
 from tenants.models import Domain, Practice
 from tenants.services import suspend_practice
 from tests.conftest import host_of

@@ -10,11 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
-from intake import services
-from intake.models import IntakeItem, IntakePacket
 from portal.models import PortalAccount
-from scheduling.booking import book_appointment
-from scheduling.models import Appointment
+from practica.intake import services
+from practica.intake.models import IntakeItem, IntakePacket
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.models import Appointment
 from tenants.models import Practice
 from tests.portal.conftest import Clinic, _forget_login_failures, clinic, make_account  # noqa: F401
 

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 from pypdf import PdfReader
 
-from intake.models import IntakeResponse, IntakeSubmission
-from scheduling.models import Appointment
+from practica.intake.models import IntakeResponse, IntakeSubmission
+from practica.scheduling.models import Appointment
 from tenants.models import Practice
 from tests.conftest import host_of
 from tests.intake.conftest import CONSENT_BODY, Booked, Packet, field, valid_post

@@ -12,11 +12,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from intake import selectors, services
-from intake.models import IntakeResponse, IntakeSubmission
-from scheduling.booking import book_appointment
-from scheduling.models import Appointment, AppointmentType
+from practica.accounts.roles import Role
+from practica.intake import selectors, services
+from practica.intake.models import IntakeResponse, IntakeSubmission
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.models import Appointment, AppointmentType
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.intake.conftest import PDF_BYTES, Booked, Packet, field, valid_post

@@ -5,9 +5,9 @@ import re
 import pytest
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from intake import services
-from intake.models import ConsentText, IntakeItem, IntakeResponse, IntakeSubmission
+from practica.accounts.roles import Role
+from practica.intake import services
+from practica.intake.models import ConsentText, IntakeItem, IntakeResponse, IntakeSubmission
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.intake.conftest import CONSENT_BODY, Booked, Packet, valid_post

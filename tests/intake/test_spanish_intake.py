@@ -6,9 +6,9 @@ from typing import Any
 from django.core import mail
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from intake.models import IntakeSubmission
-from patients.models import PatientProfile
+from practica.accounts.roles import Role
+from practica.intake.models import IntakeSubmission
+from practica.patients.models import PatientProfile
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.intake.conftest import Booked, Packet, field, valid_post

@@ -3,8 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from intake.errors import UploadRejected
-from intake.uploads import check_upload, sniff_content_type
+from practica.intake.errors import UploadRejected
+from practica.intake.uploads import check_upload, sniff_content_type
 from tests.intake.conftest import PDF_BYTES, PNG_BYTES
 
 JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 32

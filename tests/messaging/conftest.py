@@ -9,11 +9,11 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from accounts.models import User
-from accounts.roles import Role
-from messaging import services
-from messaging.models import Thread
 from portal.models import PortalAccount
+from practica.accounts.models import User
+from practica.accounts.roles import Role
+from practica.messaging import services
+from practica.messaging.models import Thread
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.portal.conftest import make_account, portal_client

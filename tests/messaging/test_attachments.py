@@ -15,14 +15,14 @@ from django.core.management import call_command
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from intake.errors import UploadRejected
-from messaging import crypto, events, selectors, services
-from messaging.errors import MessagingError
-from messaging.models import Attachment, Message
 from portal.models import ProxyLink
 from portal.sessions import ACTING_FOR_KEY
+from practica.accounts.roles import Role
 from practica.asgi import application
+from practica.intake.errors import UploadRejected
+from practica.messaging import crypto, events, selectors, services
+from practica.messaging.errors import MessagingError
+from practica.messaging.models import Attachment, Message
 from tests.conftest import signed_in_client
 from tests.messaging.conftest import Side, patient_headers, run_commit_hooks, staff_headers
 from tests.portal.conftest import make_account, portal_client

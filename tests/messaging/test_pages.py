@@ -4,9 +4,9 @@ between practices and between patients (404, never someone else's conversation).
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from messaging import services
-from messaging.models import Message, Thread
+from practica.accounts.roles import Role
+from practica.messaging import services
+from practica.messaging.models import Message, Thread
 from tests.conftest import host_of, signed_in_client, staff
 from tests.messaging.conftest import Side
 from tests.portal.conftest import portal_client

@@ -11,10 +11,10 @@ from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from messaging import crypto, selectors, services
-from messaging.errors import MessagingError, NotAllowed
-from messaging.models import Message, Thread
+from practica.accounts.roles import Role
+from practica.messaging import crypto, selectors, services
+from practica.messaging.errors import MessagingError, NotAllowed
+from practica.messaging.models import Message, Thread
 from tests.conftest import staff
 from tests.messaging.conftest import Side
 

@@ -1,4 +1,4 @@
-"""The pool of database threads that socket work runs on (messaging.consumers.in_practice).
+"""The pool of database threads that socket work runs on (practica.messaging.consumers.in_practice).
 
 Production runs every socket's database call on a few shared threads, each with its own
 connection. Calls of practices A and B are interleaved here: on two threads at the same moment,
@@ -16,7 +16,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection, connections, transaction
 
-from messaging import consumers
+from practica.messaging import consumers
 from tenants.models import Practice
 from tests.factories import PatientFactory
 

@@ -14,11 +14,11 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from core.tenancy import current_schema
-from messaging import events, services
-from messaging.models import Message
+from practica.accounts.roles import Role
 from practica.asgi import application
+from practica.core.tenancy import current_schema
+from practica.messaging import events, services
+from practica.messaging.models import Message
 from tests.conftest import staff
 from tests.messaging.conftest import Side, patient_headers, run_commit_hooks, socket_headers, staff_headers
 

@@ -13,9 +13,9 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from patients.models import Patient
-from scheduling.booking import book_appointment
-from scheduling.models import Appointment, AppointmentType, Location, Provider
+from practica.patients.models import Patient
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.models import Appointment, AppointmentType, Location, Provider
 from tenants.models import Practice
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory
 

@@ -11,9 +11,9 @@ from django_tenants.utils import tenant_context
 
 from notifications.delivery import claim_due
 from notifications.models import Notification
-from patients.models import Patient
-from scheduling.models import Appointment, AppointmentType, Location, Provider
-from scheduling.validators import with_check_digit
+from practica.patients.models import Patient
+from practica.scheduling.models import Appointment, AppointmentType, Location, Provider
+from practica.scheduling.validators import with_check_digit
 from tenants.models import Practice
 
 

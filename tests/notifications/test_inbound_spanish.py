@@ -10,8 +10,8 @@ from django.utils import timezone
 from notifications.inbound import CANCEL, CONFIRM, HELP, OPT_IN, OPT_OUT, RESCHEDULE, keyword
 from notifications.models import InboundMessage, SmsOptOut
 from notifications.policy import current_policy
-from patients.models import PatientProfile
-from scheduling.models import Appointment, SchedulingPolicy
+from practica.patients.models import PatientProfile
+from practica.scheduling.models import Appointment, SchedulingPolicy
 from tests.notifications.conftest import Setup, local
 from tests.notifications.test_webhooks import INBOUND_URL, PATIENT_PHONE, post_signed, routed, text
 

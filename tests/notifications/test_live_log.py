@@ -10,9 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
 from notifications.delivery import deliver
 from notifications.models import Channel, Kind, Notification
+from practica.accounts.roles import Role
 from practica.asgi import application
 from tenants.models import Practice
 from tests.conftest import staff

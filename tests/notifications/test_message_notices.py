@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from accounts.models import User
-from accounts.roles import Role
-from core.links import practice_url
-from messaging import services
-from messaging.models import Thread
 from notifications.content import compose
 from notifications.delivery import send_due
 from notifications.message_notices import plan_new_message_notice
 from notifications.models import Kind, Notification, SmsOptOut
 from notifications.policy import current_policy
-from patients.models import PatientProfile
+from practica.accounts.models import User
+from practica.accounts.roles import Role
+from practica.core.links import practice_url
+from practica.messaging import services
+from practica.messaging.models import Thread
+from practica.patients.models import PatientProfile
 from tests.conftest import signed_in_client, staff
 from tests.notifications.conftest import NEW_YORK, Setup, local
 from tests.notifications.fake_twilio import fake_twilio

@@ -11,8 +11,8 @@ from notifications.models import Channel, Kind, Notification, ReminderRule
 from notifications.policy import current_policy
 from notifications.reminders import appointment_changed
 from notifications.routing.models import PracticeDueWork
-from scheduling.booking import cancel_appointment, reschedule_appointment
-from scheduling.models import Appointment, AppointmentType
+from practica.scheduling.booking import cancel_appointment, reschedule_appointment
+from practica.scheduling.models import Appointment, AppointmentType
 from tenants.models import Practice
 from tests.notifications.conftest import Setup, local
 

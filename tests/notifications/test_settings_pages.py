@@ -7,11 +7,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from accounts.roles import Role
 from notifications.crypto import decrypt
 from notifications.models import MessageTemplate, ReminderRule
 from notifications.policy import current_policy
 from notifications.routing.models import PracticeSmsRoute
+from practica.accounts.roles import Role
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.notifications.conftest import Setup

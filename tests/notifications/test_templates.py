@@ -8,7 +8,7 @@ from notifications.models import Channel, Kind, Language, MessageTemplate, Notif
 from notifications.policy import current_policy
 from notifications.services import preview, save_template
 from notifications.templating import asks_to_reply_cancel, default_wording
-from patients.models import PatientProfile
+from practica.patients.models import PatientProfile
 from tests.notifications.conftest import Setup, local
 
 

@@ -10,12 +10,12 @@ from django.test import Client
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from accounts.roles import Role
 from notifications.models import Channel, InboundMessage, Kind, Notification, SmsOptOut
 from notifications.policy import current_policy
 from notifications.routing.models import PracticeSmsRoute
 from notifications.services import save_sms_route
-from scheduling.models import Appointment, SchedulingPolicy
+from practica.accounts.roles import Role
+from practica.scheduling.models import Appointment, SchedulingPolicy
 from tests.conftest import PUBLIC_HOST, host_of, signed_in_client, staff
 from tests.notifications.conftest import Setup, local
 

@@ -50,13 +50,13 @@ from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from accounts.models import Membership, User  # noqa: E402
-from accounts.roles import Role  # noqa: E402
-from accounts.sessions import SESSION_PRACTICE_KEY  # noqa: E402
-from messaging import services  # noqa: E402
-from patients.models import Patient  # noqa: E402
 from portal.models import PortalAccount  # noqa: E402
 from portal.sessions import ACCOUNT_KEY, SCHEMA_KEY, SEEN_KEY  # noqa: E402
+from practica.accounts.models import Membership, User  # noqa: E402
+from practica.accounts.roles import Role  # noqa: E402
+from practica.accounts.sessions import SESSION_PRACTICE_KEY  # noqa: E402
+from practica.messaging import services  # noqa: E402
+from practica.patients.models import Patient  # noqa: E402
 from tenants.models import Plan  # noqa: E402
 from tenants.services import provision_practice  # noqa: E402
 

@@ -11,11 +11,11 @@ Two endpoints of one benchmark practice (cleaned up at the end):
   * `/bench/locations/`: a tiny anonymous JSON view that counts the practice's locations;
   * `/api/v1/me/`: the DRF endpoint, signed in as the practice owner.
 Each is served three ways, in alternating rounds of a fixed number of requests:
-  * routed   - the production middleware (core.routing): the Host is resolved to the practice
-               (from the per-process memory after the first request, see core.routing) and the
+  * routed   - the production middleware (practica.core.routing): the Host is resolved to the practice
+               (from the per-process memory after the first request, see practica.core.routing) and the
                connection pointed at its schema, on every request;
   * uncached - django-tenants' own middleware: a schema switch to public and a Domain lookup
-               on every request (what core.routing saves; shown for comparison);
+               on every request (what practica.core.routing saves; shown for comparison);
   * unrouted - the same stack and view with the tenant middleware replaced by one that hands
                every request the already-loaded practice, the connection's schema set once.
 Overhead is the extra time per request that routing costs: unrouted rps / routed rps - 1. The
@@ -52,17 +52,17 @@ from django.test import Client, RequestFactory, override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from accounts.models import Membership, User  # noqa: E402
-from accounts.roles import Role  # noqa: E402
-from accounts.sessions import SESSION_PRACTICE_KEY  # noqa: E402
-from core.tenancy import use_public_schema  # noqa: E402
-from scheduling.models import Location  # noqa: E402
+from practica.accounts.models import Membership, User  # noqa: E402
+from practica.accounts.roles import Role  # noqa: E402
+from practica.accounts.sessions import SESSION_PRACTICE_KEY  # noqa: E402
+from practica.core.tenancy import use_public_schema  # noqa: E402
+from practica.scheduling.models import Location  # noqa: E402
 from tenants.models import Practice  # noqa: E402
 from tenants.services import provision_practice  # noqa: E402
 
 BENCH_EMAIL_DOMAIN = "perfbench.invalid"
 GOAL_OVERHEAD_PERCENT = 15.0
-TENANT_MIDDLEWARE = "core.routing.CachedTenantMiddleware"
+TENANT_MIDDLEWARE = "practica.core.routing.CachedTenantMiddleware"
 UNCACHED_MIDDLEWARE = "django_tenants.middleware.main.TenantMainMiddleware"
 URLCONF = "perfbench_urls"
 FIXED_MIDDLEWARE = f"{URLCONF}.FixedPracticeMiddleware"
@@ -186,7 +186,7 @@ def measure_endpoint(
 def routing_cost_microseconds(host: str, repeat: int = 5000) -> float:
     """The routing middleware alone on a remembered host, without database or view: CPU time
     per request, a figure the shared machine's noise barely moves."""
-    from core.routing import CachedTenantMiddleware
+    from practica.core.routing import CachedTenantMiddleware
 
     factory = RequestFactory()
     middleware = CachedTenantMiddleware(lambda request: HttpResponse())

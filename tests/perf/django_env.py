@@ -75,9 +75,9 @@ def remove_bench_practices(email_domain: str | None = None) -> int:
     from django.db.models.signals import post_delete
     from psycopg import sql
 
-    from accounts.models import User
-    from audit import signals as audit_signals
-    from core.tenancy import use_public_schema
+    from practica.accounts.models import User
+    from practica.audit import signals as audit_signals
+    from practica.core.tenancy import use_public_schema
     from tenants.models import Practice
 
     use_public_schema()

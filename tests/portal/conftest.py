@@ -15,7 +15,7 @@ from django_tenants.utils import tenant_context
 
 from portal.models import PortalAccount
 from portal.sessions import ACCOUNT_KEY, SCHEMA_KEY, SEEN_KEY
-from scheduling.models import AppointmentType, Location, Provider, WeeklyHours
+from practica.scheduling.models import AppointmentType, Location, Provider, WeeklyHours
 from tenants.models import Practice
 from tests.conftest import host_of
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory

@@ -7,11 +7,11 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from patients.models import Patient
 from portal import services, tokens
 from portal.models import PortalAccount
 from portal.sessions import SEEN_KEY
+from practica.accounts.roles import Role
+from practica.patients.models import Patient
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.portal.conftest import PATIENT_PASSWORD, make_account, portal_client

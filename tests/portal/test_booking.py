@@ -12,9 +12,9 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from portal.models import PortalAccount
-from scheduling.booking import book_appointment
-from scheduling.models import Appointment, SchedulingPolicy
-from scheduling.policies import current_policy
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.models import Appointment, SchedulingPolicy
+from practica.scheduling.policies import current_policy
 from tenants.models import Practice
 from tests.factories import PatientFactory
 from tests.portal.conftest import Clinic, make_account, portal_client

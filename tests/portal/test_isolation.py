@@ -6,11 +6,11 @@ import datetime
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
 from portal.models import PortalAccount
 from portal.sessions import ACCOUNT_KEY
-from scheduling.booking import book_appointment
-from scheduling.models import Appointment
+from practica.accounts.roles import Role
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.models import Appointment
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.portal.conftest import PATIENT_PASSWORD, Clinic, make_account, portal_client

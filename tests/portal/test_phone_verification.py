@@ -15,13 +15,13 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
 from notifications import sms
 from notifications.models import SmsOptOut
-from patients import services as patient_services
-from patients.forms import ProfileForm
 from portal import phone_verification
 from portal.models import PhoneVerification, PortalAccount
+from practica.accounts.roles import Role
+from practica.patients import services as patient_services
+from practica.patients.forms import ProfileForm
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.notifications.conftest import twilio_mock, use_twilio  # noqa: F401 - fixtures

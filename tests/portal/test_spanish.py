@@ -10,10 +10,10 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from messaging.services import post_staff_reply, start_thread
-from patients.models import Patient, PatientProfile
 from portal.models import PortalAccount
+from practica.accounts.roles import Role
+from practica.messaging.services import post_staff_reply, start_thread
+from practica.patients.models import Patient, PatientProfile
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.portal.conftest import Clinic, make_account, portal_client

@@ -12,11 +12,11 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
 from portal import two_factor
 from portal.errors import PortalError
 from portal.models import PortalAccount, PortalRecoveryCode, PortalTOTPDevice
 from portal.sessions import ACCOUNT_KEY, PENDING_SINCE_KEY
+from practica.accounts.roles import Role
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.portal.conftest import PATIENT_PASSWORD, make_account, portal_client

@@ -7,9 +7,9 @@ from django.core import mail
 from django.utils import timezone
 
 from portal.models import PortalAccount
-from scheduling.booking import book_appointment, cancel_appointment
-from scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
-from scheduling.waitlist import claim_token, join_waitlist
+from practica.scheduling.booking import book_appointment, cancel_appointment
+from practica.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
+from practica.scheduling.waitlist import claim_token, join_waitlist
 from tenants.models import Practice
 from tests.factories import PatientFactory, ProviderFactory
 from tests.portal.conftest import Clinic, make_account, portal_client

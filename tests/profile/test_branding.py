@@ -4,8 +4,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
 from portal.models import PracticeBranding
+from practica.accounts.roles import Role
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.portal.conftest import Clinic

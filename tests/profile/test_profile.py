@@ -5,10 +5,10 @@ from django.db import transaction
 from django.test import TestCase
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from audit.models import AuditEvent
-from patients.models import PatientInsurance, PatientProfile
-from patients.services import save_insurance
+from practica.accounts.roles import Role
+from practica.audit.models import AuditEvent
+from practica.patients.models import PatientInsurance, PatientProfile
+from practica.patients.services import save_insurance
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.portal.conftest import Clinic, make_account, portal_client

@@ -4,12 +4,12 @@ import datetime
 
 from django_tenants.utils import tenant_context
 
-from accounts.roles import Role
-from patients.models import Patient
 from portal import services
 from portal.models import PortalAccount
-from scheduling.booking import book_appointment
-from scheduling.models import Appointment
+from practica.accounts.roles import Role
+from practica.patients.models import Patient
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.models import Appointment
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.factories import PatientFactory

@@ -16,11 +16,11 @@ from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.test.utils import CaptureQueriesContext
 
-from scheduling.booking import book_appointment
-from scheduling.models import Appointment, Provider, WeeklyHours
-from scheduling.policies import current_policy
-from scheduling.slots import open_slots
-from scheduling.validators import with_check_digit
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.models import Appointment, Provider, WeeklyHours
+from practica.scheduling.policies import current_policy
+from practica.scheduling.slots import open_slots
+from practica.scheduling.validators import with_check_digit
 from tenants.models import Practice
 from tests.factories import LocationFactory, PatientFactory
 from tests.scheduling.factories import AppointmentTypeFactory

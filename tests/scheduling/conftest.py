@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling.models import AppointmentType, Location, Provider
+from practica.scheduling.models import AppointmentType, Location, Provider
 from tenants.models import Practice
 from tests.factories import LocationFactory, ProviderFactory
 from tests.scheduling.factories import AppointmentTypeFactory, weekly_hours

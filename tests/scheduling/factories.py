@@ -4,7 +4,7 @@ import datetime
 
 import factory
 
-from scheduling.models import AppointmentType, Location, Provider, Room, WeeklyHours
+from practica.scheduling.models import AppointmentType, Location, Provider, Room, WeeklyHours
 
 WEEKDAYS = range(5)
 

@@ -12,9 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.roles import Role
-from audit.models import AuditEvent
-from scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WaitlistEntry
+from practica.accounts.roles import Role
+from practica.audit.models import AuditEvent
+from practica.scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WaitlistEntry
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from scheduling.booking import book_appointment
-from scheduling.errors import SchedulingError, SlotUnavailable
-from scheduling.models import Appointment
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.errors import SchedulingError, SlotUnavailable
+from practica.scheduling.models import Appointment
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory
 from tests.scheduling.conftest import NOW, Clinic, local
 from tests.scheduling.factories import AppointmentTypeFactory, RoomFactory

@@ -5,12 +5,17 @@ from typing import Any
 
 import pytest
 
-from audit.context import Actor, current_actor
-from audit.models import AuditEvent
-from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment, set_status
-from scheduling.errors import InvalidTransition, SchedulingError, SlotUnavailable
-from scheduling.models import Appointment, SchedulingPolicy
-from scheduling.policies import current_policy
+from practica.audit.context import Actor, current_actor
+from practica.audit.models import AuditEvent
+from practica.scheduling.booking import (
+    book_appointment,
+    cancel_appointment,
+    reschedule_appointment,
+    set_status,
+)
+from practica.scheduling.errors import InvalidTransition, SchedulingError, SlotUnavailable
+from practica.scheduling.models import Appointment, SchedulingPolicy
+from practica.scheduling.policies import current_policy
 from tests.factories import PatientFactory
 from tests.scheduling.conftest import NOW, Clinic, local
 

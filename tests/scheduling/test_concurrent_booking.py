@@ -17,12 +17,12 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.clone import CloneSchema
 
-from core.tenancy import use_public_schema
-from patients.models import Patient
-from scheduling.booking import book_appointment
-from scheduling.errors import SlotUnavailable
-from scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
-from scheduling.waitlist import claim_offer
+from practica.core.tenancy import use_public_schema
+from practica.patients.models import Patient
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.errors import SlotUnavailable
+from practica.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
+from practica.scheduling.waitlist import claim_offer
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory
 from tests.scheduling.factories import AppointmentTypeFactory, RoomFactory, weekly_hours
 

@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
-from scheduling.models import Appointment
-from scheduling.policies import current_policy
-from scheduling.slots import open_slots
+from practica.scheduling.models import Appointment
+from practica.scheduling.policies import current_policy
+from practica.scheduling.slots import open_slots
 from tests.factories import ProviderFactory
 from tests.scheduling.conftest import NOW, Clinic, local
 from tests.scheduling.factories import AppointmentTypeFactory, RoomFactory, weekly_hours

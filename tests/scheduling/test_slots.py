@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling.booking import book_appointment
-from scheduling.errors import SchedulingError
-from scheduling.models import Appointment, ExtraHours, Holiday, TimeOff, WeeklyHours
-from scheduling.slots import Slot, open_slots
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.errors import SchedulingError
+from practica.scheduling.models import Appointment, ExtraHours, Holiday, TimeOff, WeeklyHours
+from practica.scheduling.slots import Slot, open_slots
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory
 from tests.scheduling.conftest import NOW, NY, UTC, Clinic, local
 from tests.scheduling.factories import AppointmentTypeFactory, RoomFactory, weekly_hours

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from scheduling.validators import npi_check_digit_ok, validate_npi, with_check_digit
+from practica.scheduling.validators import npi_check_digit_ok, validate_npi, with_check_digit
 
 
 @pytest.mark.parametrize("npi", ["1234567893", "1245319599", "1679576722", "1003000126"])

@@ -6,12 +6,12 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from scheduling.availability import add_extra_hours
-from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
-from scheduling.errors import SchedulingError, SlotUnavailable
-from scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
-from scheduling.policies import current_policy
-from scheduling.waitlist import claim_offer, claim_token, join_waitlist, offer_from_token
+from practica.scheduling.availability import add_extra_hours
+from practica.scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
+from practica.scheduling.errors import SchedulingError, SlotUnavailable
+from practica.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
+from practica.scheduling.policies import current_policy
+from practica.scheduling.waitlist import claim_offer, claim_token, join_waitlist, offer_from_token
 from tests.factories import PatientFactory, ProviderFactory
 from tests.scheduling.conftest import NOW, Clinic, local
 

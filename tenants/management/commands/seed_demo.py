@@ -11,16 +11,16 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from accounts.models import BillingCompany, BillingCompanyMember, Membership, User
-from accounts.roles import Role
-from accounts.services import grant_billing_company
-from core.links import practice_url, public_url
-from patients.models import Patient
 from portal.models import PortalAccount
-from scheduling.booking import book_appointment
-from scheduling.errors import SchedulingError
-from scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WeeklyHours
-from scheduling.validators import with_check_digit
+from practica.accounts.models import BillingCompany, BillingCompanyMember, Membership, User
+from practica.accounts.roles import Role
+from practica.accounts.services import grant_billing_company
+from practica.core.links import practice_url, public_url
+from practica.patients.models import Patient
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.errors import SchedulingError
+from practica.scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WeeklyHours
+from practica.scheduling.validators import with_check_digit
 from tenants.models import Plan, Practice
 from tenants.services import provision_practice
 

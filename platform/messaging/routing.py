@@ -1,8 +1,0 @@
-from django.urls import path
-
-from messaging.consumers import MessagingConsumer
-
-websocket_urlpatterns = [
-    path("ws/messaging/", MessagingConsumer.as_asgi()),
-    path("ws/messaging/<uuid:thread_id>/", MessagingConsumer.as_asgi()),
-]

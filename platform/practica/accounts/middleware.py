@@ -1,0 +1,45 @@
+from collections.abc import Callable
+
+from django.contrib.auth import logout
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from practica.accounts.selectors import role_in_practice
+from practica.accounts.sessions import session_practice
+
+# Paths a signed-in person may reach before finishing two-factor set-up.
+TWO_FACTOR_EXEMPT_PREFIXES = ("/login", "/logout", "/account/two-factor", "/static/", "/health")
+
+
+class PracticeAccessMiddleware:
+    """Works out the signed-in person's role at this practice on every request.
+
+    Someone with no role here, or a session opened at another practice, sees 404 for
+    everything: a practice's pages neither show nor admit the existence of its data.
+    A person who lost their role is signed out as well.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.role = None  # type: ignore[attr-defined]
+        practice = getattr(request, "practice", None)
+        user = request.user
+        if practice is not None and user.is_authenticated:
+            if session_practice(request) != practice.schema_name:
+                raise Http404("No such page.")
+            role = role_in_practice(user, practice)
+            if role is None:
+                # Deactivated, or their billing company's access was revoked: this request sees
+                # nothing, and the session ends so the browser can be used to sign in again.
+                logout(request)
+                raise Http404("No such page.")
+            request.role = role  # type: ignore[attr-defined]
+            if (
+                practice.require_staff_two_factor
+                and not user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware
+                and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES)
+            ):
+                return redirect("two_factor_setup")
+        return self.get_response(request)

@@ -1,0 +1,350 @@
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import devices_for_user, match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from practica.accounts import services
+from practica.accounts.decorators import capability_required, staff_required
+from practica.accounts.errors import AccessError
+from practica.accounts.forms import (
+    BillingCompanyGrantForm,
+    ExistingUserJoinForm,
+    InviteForm,
+    JoinForm,
+    LoginForm,
+    RevokeAccessForm,
+    RoleForm,
+    SecurityForm,
+    TokenForm,
+)
+from practica.accounts.models import BillingCompanyAccess, BillingCompanyMember, Invitation, Membership, User
+from practica.accounts.roles import Capability, Role, role_can
+from practica.accounts.selectors import client_practices, practices_for_user, role_in_practice, staff_of
+from practica.accounts.sessions import start_session
+from practica.accounts.tokens import (
+    InvitationLinkError,
+    make_handoff_token,
+    read_invitation_token,
+    use_handoff_token,
+)
+from practica.core.links import practice_url
+from practica.core.tenancy import current_schema
+
+PENDING_2FA_KEY = "pending_two_factor_user"
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _home_after_login(request: HttpRequest) -> str:
+    return "/" if getattr(request, "practice", None) else "/practices/"
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request, request.POST or None)
+    practice = getattr(request, "practice", None)
+    if request.method == "POST" and form.is_valid():
+        user = form.user
+        assert user is not None
+        if practice is not None and role_in_practice(user, practice) is None:
+            # Same words as a wrong password: the page must not tell who works where.
+            form.add_error(None, LoginForm.error_message)
+        elif any(devices_for_user(user, confirmed=True)):
+            request.session[PENDING_2FA_KEY] = user.pk
+            request.session["login_next"] = _next_url(request, _home_after_login(request))
+            return redirect("login_verify")
+        else:
+            start_session(request, user)
+            return redirect(_next_url(request, _home_after_login(request)))
+    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def login_verify(request: HttpRequest) -> HttpResponse:
+    user_id = request.session.get(PENDING_2FA_KEY)
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None:
+        return redirect("login")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(user, form.cleaned_data["token"])
+        if device is None:
+            form.add_error(
+                "token",
+                "That code is not valid. Check your authenticator app's clock and try again.",
+            )
+        else:
+            target = request.session.get("login_next") or _home_after_login(request)
+            start_session(request, user, device)
+            return redirect(target)
+    return render(request, "accounts/login_verify.html", {"form": form})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("login")
+
+
+def _svg_qr(data: str) -> str:
+    buffer = io.BytesIO()
+    qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+    return buffer.getvalue().decode()
+
+
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    user: User = request.user
+    if any(devices_for_user(user, confirmed=True)) and user.is_verified():  # type: ignore[attr-defined]
+        return render(request, "accounts/two_factor_done.html")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=False
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            start_session(request, user, device)
+            messages.success(request, "Two-factor sign-in is on.")
+            return redirect(_home_after_login(request))
+        form.add_error("token", "That code is not valid. Scan the code again and enter the newest 6 digits.")
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {"form": form, "qr_svg": _svg_qr(device.config_url)},
+    )
+
+
+def handoff(request: HttpRequest) -> HttpResponse:
+    """Arrive at a practice subdomain already signed in (after signup or a practice switch)."""
+    data = use_handoff_token(request.GET.get("t", ""))
+    practice = getattr(request, "practice", None)
+    if data is None or practice is None:
+        messages.error(request, "That sign-in link has expired. Please sign in.")
+        return redirect("login")
+    user = User.objects.filter(pk=data.user_id, is_active=True).first()
+    if user is None or role_in_practice(user, practice) is None:
+        raise Http404("No such page.")
+    device = (
+        TOTPDevice.objects.filter(user=user, persistent_id=data.otp_device).first()
+        if data.otp_device
+        else None
+    )
+    start_session(request, user, device)
+    return redirect("/")
+
+
+def handoff_url(request: HttpRequest, slug: str, schema_name: str) -> str:
+    device = getattr(request.user, "otp_device", None)
+    assert request.user.pk is not None
+    token = make_handoff_token(request.user.pk, schema_name, device.persistent_id if device else None)
+    return practice_url(slug, f"/handoff/?t={token}")
+
+
+def go_to_practice(request: HttpRequest, slug: str) -> HttpResponse:
+    """Switch to another practice the person can enter, without signing in again."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    practice = practices_for_user(request.user).filter(slug=slug).first()
+    if practice is None:
+        raise Http404("No such practice.")
+    return redirect(handoff_url(request, practice.slug, practice.schema_name))
+
+
+def my_practices(request: HttpRequest) -> HttpResponse:
+    """The public site's home for a signed-in person: their practices, or their billing clients."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    company_member = (
+        BillingCompanyMember.objects.filter(user=request.user, is_active=True)
+        .select_related("company")
+        .first()
+    )
+    if company_member is not None:
+        search = request.GET.get("q", "").strip()[:80]
+        page = Paginator(client_practices(company_member.company_id, search), 25).get_page(
+            request.GET.get("page")
+        )
+        return render(
+            request,
+            "accounts/billing_clients.html",
+            {"company": company_member.company, "page": page, "q": search},
+        )
+    practices = practices_for_user(request.user)
+    return render(request, "accounts/my_practices.html", {"practices": practices})
+
+
+# ---- practice staff management ------------------------------------------------------------
+
+
+@capability_required(Capability.INVITE_STAFF)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    practice = request.practice  # type: ignore[attr-defined]
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invite_staff(
+                practice=practice,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,  # type: ignore[arg-type]
+            )
+        except AccessError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("staff_list")
+    context = {
+        "members": staff_of(practice),
+        "invitations": Invitation.objects.filter(practice=practice, accepted_at=None, revoked_at=None),
+        "form": form,
+        "roles": Role.choices,
+        "can_manage": role_can(request.role, Capability.MANAGE_STAFF),  # type: ignore[attr-defined]
+    }
+    return render(request, "accounts/staff_list.html", context)
+
+
+@require_POST
+@capability_required(Capability.MANAGE_STAFF)
+def staff_update(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, pk=membership_id, practice=request.practice)  # type: ignore[attr-defined]
+    try:
+        action = request.POST.get("action")
+        if action == "role":
+            form = RoleForm(request.POST)
+            if not form.is_valid():
+                raise AccessError("Choose one of the listed roles.")
+            services.change_role(membership=membership, role=form.cleaned_data["role"])
+        elif action in ("deactivate", "reactivate"):
+            services.set_member_active(
+                membership=membership,
+                active=action == "reactivate",
+                acting_user=request.user,  # type: ignore[arg-type]
+            )
+        else:
+            raise AccessError("Unknown action.")
+    except AccessError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Saved.")
+    return redirect("staff_list")
+
+
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept a staff invitation (signed link, expires after a week).
+
+    Someone new chooses a name and password; someone who already has a Practica login (at
+    another practice, say) proves it with their password here, since they cannot sign in to
+    this practice before they belong to it.
+    """
+    practice = getattr(request, "practice", None)
+    try:
+        invitation_id = read_invitation_token(token)
+    except InvitationLinkError as error:
+        return render(request, "accounts/join_invalid.html", {"reason": str(error)}, status=410)
+    invitation = Invitation.objects.filter(pk=invitation_id, practice=practice).first() if practice else None
+    if invitation is None or not invitation.is_open:
+        reason = "This invitation was already used or was withdrawn."
+        return render(request, "accounts/join_invalid.html", {"reason": reason}, status=410)
+    existing = User.objects.filter(email=invitation.email, is_active=True).first()
+    form: JoinForm | ExistingUserJoinForm = (
+        ExistingUserJoinForm(request, invitation.email, request.POST or None)
+        if existing
+        else JoinForm(invitation.email, request.POST or None)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.accept_invitation(
+                invitation=invitation,
+                user=existing,
+                full_name=form.cleaned_data.get("full_name", ""),
+                password=form.cleaned_data.get("password", ""),
+            )
+        except AccessError as error:
+            form.add_error(None, str(error))
+        else:
+            if any(devices_for_user(membership.user, confirmed=True)):
+                # Their second factor is still owed: the sign-in page asks for it.
+                messages.success(request, f"You joined {invitation.practice.name}. Please sign in.")
+                return redirect("login")
+            start_session(request, membership.user)
+            return redirect("/")
+    return render(
+        request,
+        "accounts/join.html",
+        {"invitation": invitation, "form": form, "existing": existing},
+    )
+
+
+@capability_required(Capability.MANAGE_PRACTICE)
+def security_settings(request: HttpRequest) -> HttpResponse:
+    practice = request.practice  # type: ignore[attr-defined]
+    security_form = SecurityForm(initial={"require_staff_two_factor": practice.require_staff_two_factor})
+    grant_form = BillingCompanyGrantForm()
+    if request.method == "POST" and request.POST.get("action") == "security":
+        security_form = SecurityForm(request.POST)
+        if security_form.is_valid():
+            practice.require_staff_two_factor = security_form.cleaned_data["require_staff_two_factor"]
+            practice.save(update_fields=["require_staff_two_factor"])
+            messages.success(request, "Security settings saved.")
+            return redirect("security_settings")
+    elif request.method == "POST" and request.POST.get("action") == "grant":
+        grant_form = BillingCompanyGrantForm(request.POST)
+        if grant_form.is_valid():
+            try:
+                services.grant_billing_company(
+                    practice=practice,
+                    company=grant_form.cleaned_data["company"],
+                    role=grant_form.cleaned_data["role"],
+                    granted_by=request.user,  # type: ignore[arg-type]
+                )
+            except AccessError as error:
+                grant_form.add_error(None, str(error))
+            else:
+                messages.success(request, "Access granted.")
+                return redirect("security_settings")
+    elif request.method == "POST" and request.POST.get("action") == "revoke":
+        revoke_form = RevokeAccessForm(request.POST)
+        if not revoke_form.is_valid():
+            raise Http404("No such grant.")
+        access = get_object_or_404(
+            BillingCompanyAccess,
+            pk=revoke_form.cleaned_data["access_id"],
+            practice=practice,
+            revoked_at=None,
+        )
+        services.revoke_billing_company(practice=practice, company=access.company)
+        messages.success(request, f"{access.company.name} no longer has access.")
+        return redirect("security_settings")
+    grants = BillingCompanyAccess.objects.filter(practice=practice, revoked_at=None).select_related("company")
+    context = {"security_form": security_form, "grant_form": grant_form, "grants": grants}
+    return render(request, "accounts/security_settings.html", context)
+
+
+@staff_required
+def switch_practice(request: HttpRequest) -> HttpResponse:
+    """From inside a practice: the list of the person's other practices."""
+    # A billing company may have hundreds of clients: searchable and paginated, like /practices/.
+    search = request.GET.get("q", "").strip()[:80]
+    practices = practices_for_user(request.user).exclude(schema_name=current_schema())  # type: ignore[arg-type]
+    if search:
+        practices = practices.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    page = Paginator(practices, 25).get_page(request.GET.get("page"))
+    return render(request, "accounts/switch.html", {"page": page, "q": search})

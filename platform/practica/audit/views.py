@@ -1,0 +1,20 @@
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from practica.accounts.decorators import capability_required
+from practica.accounts.roles import Capability
+from practica.audit.models import AuditEvent
+
+
+@capability_required(Capability.VIEW_AUDIT)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    events = AuditEvent.objects.all()
+    object_type = request.GET.get("type", "").strip()
+    if object_type:
+        events = events.filter(object_type=object_type)
+    actor = request.GET.get("actor", "").strip()
+    if actor:
+        events = events.filter(actor_email__icontains=actor)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "audit/log.html", {"page": page, "type": object_type, "actor": actor})

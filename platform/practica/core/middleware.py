@@ -1,0 +1,38 @@
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+
+from practica.core.context import request_id_var
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (or keeps a sane one set by the proxy) for logs and audit."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-Id", "")
+        request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]  # for lines logged after the middleware
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-Id"] = request_id
+        return response
+
+
+class RejectNulBytesMiddleware:
+    """PostgreSQL text cannot hold NUL bytes; a query string carrying one would reach a filter and
+    fail with a server error. Forms and the API already refuse them in bodies; this covers URLs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any("\x00" in value for value in request.GET.values()):
+            return HttpResponseBadRequest("The address contains a character that is not allowed (NUL).")
+        return self.get_response(request)

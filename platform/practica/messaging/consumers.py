@@ -1,0 +1,265 @@
+"""WebSockets of secure messaging.
+
+django-tenants routes HTTP only, so a socket finds its practice from the Host at connect time and
+keeps it in the scope; every database access then runs inside that practice's tenant_context
+*within* the database thread that runs it (those threads are shared by all sockets: a schema set
+outside the call would leak into another practice's work).
+
+Staff sockets are signed-in users with a role at this practice that may read the inbox; patient
+sockets carry a portal session of this practice. Each joins only groups of its own practice, and a
+patient only the groups of their own threads.
+"""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_tenants.utils import schema_context, tenant_context
+
+from portal.models import PortalAccount
+from portal.sessions import ACCOUNT_KEY, SCHEMA_KEY, SEEN_KEY, idle_seconds
+from practica.accounts.roles import Capability, role_can
+from practica.accounts.selectors import role_in_practice
+from practica.accounts.sessions import SESSION_PRACTICE_KEY
+from practica.messaging import events, selectors, services
+from practica.messaging.errors import MessagingError
+from practica.messaging.models import Thread
+from tenants.models import Domain, Practice
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+# A socket's "typing" signals are passed on at most this often; clients send one every few seconds.
+TYPING_INTERVAL_SECONDS = 2.0
+
+T = TypeVar("T")
+
+
+def practice_for_host(host: str) -> Practice | None:
+    name = host.rsplit(":", 1)[0].lower() if host.count(":") == 1 else host.lower()
+    with schema_context("public"):
+        domain = Domain.objects.select_related("tenant").filter(domain=name).first()
+    return domain.tenant if domain is not None else None
+
+
+_db_threads: ThreadPoolExecutor | None = None
+
+
+def _socket_db_threads() -> ThreadPoolExecutor | None:
+    """The process's pool of database threads for socket work (None: SOCKET_DB_THREADS is 0)."""
+    global _db_threads
+    if _db_threads is None and settings.SOCKET_DB_THREADS > 0:
+        _db_threads = ThreadPoolExecutor(settings.SOCKET_DB_THREADS, thread_name_prefix="socket-db")
+    return _db_threads
+
+
+async def in_practice(practice: Practice, work: Callable[[], T]) -> T:
+    """Run `work` in a database thread, inside this practice's schema and only there.
+
+    The threads are shared by every socket of the process, each with its own connection: the
+    schema is set at the start of every call and put back to public at its end (tenant_context),
+    and django-tenants issues `SET search_path` again whenever the tenant changes, so one call
+    never runs under the schema of another. Channels closes connections that are too old or broken
+    around each call; healthy ones are reused (CONN_MAX_AGE)."""
+
+    loop = asyncio.get_running_loop()
+
+    def run() -> T:
+        with events.pushes_without_waiting(loop), tenant_context(practice):
+            return work()
+
+    pool = _socket_db_threads()
+    if pool is None:
+        return await database_sync_to_async(run)()
+    return await database_sync_to_async(run, thread_sensitive=False, executor=pool)()
+
+
+class MessagingConsumer(AsyncJsonWebsocketConsumer):
+    """`/ws/messaging/`: the staff inbox or the patient's list; `/ws/messaging/<thread>/`: one thread.
+
+    Clients may send, on a thread socket, {"type": "send", "body": ...}, {"type": "read"} (a read
+    receipt), {"type": "typing"} (passed on to the other side only, never stored) and
+    {"type": "since", "after": <message id>} to fetch what they missed while offline."""
+
+    practice: Practice
+    staff_user: Any = None
+    role: str | None = None
+    patient_id: Any = None
+    thread_id: uuid.UUID | None = None
+    thread: Thread | None = None
+    joined: list[str]
+    last_typing: float = 0.0
+
+    async def connect(self) -> None:
+        self.joined = []
+        host = dict(self.scope.get("headers", [])).get(b"host", b"").decode("latin1")
+        practice = await database_sync_to_async(practice_for_host)(host)
+        if practice is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.practice = practice
+        self.scope["practice"] = practice
+        if not await in_practice(practice, self._identify):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        raw_thread = self.scope["url_route"]["kwargs"].get("thread_id")
+        if raw_thread is not None:
+            self.thread_id = raw_thread if isinstance(raw_thread, uuid.UUID) else uuid.UUID(str(raw_thread))
+            if not await in_practice(practice, self._may_see_thread):
+                await self.close(code=CLOSE_NOT_FOUND)
+                return
+        for group in self._groups():
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.append(group)
+        await self.accept()
+
+    def _identify(self) -> bool:
+        session = self.scope.get("session")
+        user = self.scope.get("user")
+        schema = self.practice.schema_name
+        if user is not None and user.is_authenticated:
+            if session is None or session.get(SESSION_PRACTICE_KEY) != schema:
+                return False
+            if self.practice.require_staff_two_factor and not session.get(DEVICE_ID_SESSION_KEY):
+                return False  # the back office would send them to set up two-factor first
+            role = role_in_practice(user, self.practice)
+            if not role_can(role, Capability.VIEW_PATIENTS):
+                return False
+            self.staff_user, self.role = user, role
+            return True
+        if session is None or session.get(SCHEMA_KEY) != schema or not session.get(ACCOUNT_KEY):
+            return False
+        if time.time() - int(session.get(SEEN_KEY, 0)) > idle_seconds():
+            return False
+        account = PortalAccount.objects.filter(
+            pk=session[ACCOUNT_KEY], is_active=True, email_verified_at__isnull=False
+        ).first()
+        if account is None:
+            return False
+        self.patient_id = account.patient_id
+        return True
+
+    def _thread(self) -> Thread | None:
+        """This socket's thread, if the person may see it (staff: any of the practice's)."""
+        if self.thread_id is None:
+            return None
+        if self.staff_user is not None:
+            return selectors.thread_for_staff(self.thread_id)
+        return selectors.thread_for_patient_id(self.patient_id, self.thread_id)
+
+    def _may_see_thread(self) -> bool:
+        self.thread = self._thread()
+        return self.thread is not None
+
+    def _groups(self) -> list[str]:
+        schema = self.practice.schema_name
+        if self.thread_id is not None:
+            if self.staff_user is not None:
+                return [events.thread_staff_group(schema, self.thread_id)]
+            return [events.thread_group(schema, self.thread_id)]
+        if self.staff_user is not None:
+            return [events.staff_inbox_group(schema)]
+        return [events.patient_group(schema, self.patient_id)]
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "since":
+            after = content.get("after")
+            if not isinstance(after, int) or after < 0:
+                await self.send_json({"type": "error", "error": "after must be a message id."})
+                return
+            missed = await in_practice(self.practice, lambda: self._since(after))
+            await self.send_json({"type": "since", "messages": missed})
+        elif kind == "send" and self.thread_id is not None:
+            body = content.get("body")
+            stored = await in_practice(
+                self.practice, lambda: self._send(body if isinstance(body, str) else "")
+            )
+            # The sender learns its message is stored; everyone, sender included, gets the push.
+            await self.send_json(stored)
+        elif kind == "read" and self.thread_id is not None:
+            # The page showed a live message: the read receipt moves on without a reload.
+            await in_practice(self.practice, self._mark_read)
+        elif kind == "typing" and self.thread_id is not None:
+            await self._pass_on_typing()
+        else:
+            await self.send_json({"type": "error", "error": "Unknown request."})
+
+    async def _pass_on_typing(self) -> None:
+        """Tell the other side of the thread that someone is writing: a live hint, never stored
+        (lost pushes lose nothing). It names a side, not a person; staff who may only read send none."""
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_INTERVAL_SECONDS:
+            return
+        if self.staff_user is not None and not role_can(self.role, Capability.EDIT_PATIENTS):
+            return
+        self.last_typing = now
+        schema = self.practice.schema_name
+        if self.staff_user is not None:
+            group, side = events.thread_group(schema, self.thread_id), "staff"
+        else:
+            group, side = events.thread_staff_group(schema, self.thread_id), "patient"
+        event = {"type": "typing", "thread": str(self.thread_id), "author": side}
+        await self.channel_layer.group_send(group, {"type": events.EVENT_TYPE, "event": event})
+
+    def _since(self, after: int) -> list[dict[str, Any]]:
+        thread = self._thread()
+        if thread is None:
+            return []
+        found = (
+            selectors.messages_for_staff(thread, after)
+            if self.staff_user is not None
+            else selectors.messages_for_patient(thread, after)
+        )
+        viewer = "staff" if self.staff_user is not None else "patient"
+        return [events.message_payload(message, viewer=viewer) for message in found]
+
+    def _mark_read(self) -> None:
+        thread = self._thread()
+        if thread is None:
+            return
+        if self.staff_user is not None:
+            services.mark_read_by_staff(thread)
+        else:
+            services.mark_read_by_patient(thread)
+
+    def _send(self, body: str) -> dict[str, Any]:
+        """Store the message (pushed to everyone after commit); an error if refused."""
+        try:
+            if self.staff_user is not None:
+                thread = self._thread()
+                if thread is None:
+                    return {"type": "error", "error": "No such conversation."}
+                # The role is read again: a colleague demoted since connecting loses the right now.
+                role = role_in_practice(self.staff_user, self.practice)
+                message = services.post_staff_reply(thread, self.staff_user, role, body)
+            else:
+                # A thread never changes hands: the one checked at connect is still the patient's.
+                thread = self.thread
+                if thread is None:
+                    return {"type": "error", "error": "No such conversation."}
+                message = services.post_patient_message(thread, thread.patient, body)
+        except MessagingError as error:
+            return {"type": "error", "error": str(error)}
+        return {"type": "stored", "id": message.pk}
+
+    async def messaging_event(self, message: dict[str, Any]) -> None:
+        event = message["event"]
+        # Belt and braces: patients' groups never get notes, and this would drop one anyway.
+        if (
+            self.staff_user is None
+            and event.get("type") == "message"
+            and event["message"]["kind"] != "message"
+        ):
+            return
+        await self.send_json(event)

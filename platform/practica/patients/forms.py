@@ -1,0 +1,94 @@
+import datetime
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from practica.patients.models import Patient, PatientInsurance, PatientProfile
+from practica.patients.phones import normalise_phone
+from practica.patients.services import INSURANCE_FIELDS, PROFILE_FIELDS
+from practica.patients.validators import validate_date_of_birth
+
+PATIENT_FIELDS = ["first_name", "last_name", "date_of_birth", "sex", "phone", "email"]
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = ["first_name", "last_name", "date_of_birth", "sex", "email", "phone"]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_date_of_birth(self) -> datetime.date:
+        value = self.cleaned_data["date_of_birth"]
+        validate_date_of_birth(value)
+        return value
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])
+
+
+class ProfileForm(forms.Form):
+    """Demographics, contact preferences and the emergency contact: one form for the portal and
+    the back office, so a rule lives once."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=80)
+    last_name = forms.CharField(label=_("Last name"), max_length=80)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
+    sex = forms.ChoiceField(label=_("Sex"), choices=Patient.Sex.choices)
+    address_line1 = forms.CharField(label=_("Address"), max_length=120, required=False)
+    address_line2 = forms.CharField(label=_("Address line 2"), max_length=120, required=False)
+    city = forms.CharField(label=_("City"), max_length=80, required=False)
+    state = forms.CharField(label=_("State"), max_length=40, required=False)
+    postal_code = forms.CharField(label=_("ZIP code"), max_length=12, required=False)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=40, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    # Each language named in itself (settings.LANGUAGES), so a patient finds their own.
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    sms_consent = forms.BooleanField(label=_("You may send me text messages (SMS)"), required=False)
+    email_consent = forms.BooleanField(label=_("You may send me email"), required=False)
+    emergency_name = forms.CharField(label=_("Emergency contact name"), max_length=120, required=False)
+    emergency_relation = forms.CharField(label=_("Emergency contact relation"), max_length=60, required=False)
+    emergency_phone = forms.CharField(label=_("Emergency contact phone"), max_length=40, required=False)
+
+    @staticmethod
+    def initial_for(patient: Patient, profile: PatientProfile) -> dict[str, Any]:
+        initial: dict[str, Any] = {name: getattr(patient, name) for name in PATIENT_FIELDS}
+        initial.update({name: getattr(profile, name) for name in PROFILE_FIELDS})
+        return initial
+
+    def clean_date_of_birth(self) -> datetime.date:
+        value = self.cleaned_data["date_of_birth"]
+        validate_date_of_birth(value)
+        return value
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])
+
+    def clean_emergency_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["emergency_phone"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("sms_consent") and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", _("Give a mobile number to receive text messages."))
+        needs_phone = data.get("emergency_name") and not data.get("emergency_phone")
+        if needs_phone and "emergency_phone" not in self.errors:
+            self.add_error("emergency_phone", _("Give a phone number for your emergency contact."))
+        return data
+
+
+class InsuranceForm(forms.ModelForm):
+    card_front = forms.FileField(label=_("Photo of the card's front"), required=False)
+    card_back = forms.FileField(label=_("Photo of the card's back"), required=False)
+
+    class Meta:
+        model = PatientInsurance
+        fields = INSURANCE_FIELDS
+        labels = {
+            "payer": _("Insurance company (payer)"),
+            "member_id": _("Member ID"),
+            "group_number": _("Group number"),
+            "subscriber_name": _("Subscriber name"),
+            "subscriber_relationship": _("Patient's relationship to subscriber"),
+        }

@@ -1,0 +1,102 @@
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from portal.models import PortalTOTPDevice, ProxyLink
+from portal.phone_verification import verified_phone_of
+from portal.profile_views import card_response
+from practica.accounts.decorators import capability_required
+from practica.accounts.roles import Capability, role_can
+from practica.audit.services import record_view, record_views
+from practica.intake.errors import UploadRejected
+from practica.patients import services
+from practica.patients.forms import InsuranceForm, PatientForm, ProfileForm
+from practica.patients.models import Patient, PatientInsurance, PatientProfile
+from practica.patients.selectors import search_patients
+
+
+@capability_required(Capability.VIEW_PATIENTS)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:80]
+    page = Paginator(search_patients(query), 50).get_page(request.GET.get("page"))
+    record_views(page.object_list)
+    can_edit = role_can(request.role, Capability.EDIT_PATIENTS)  # type: ignore[attr-defined]
+    return render(request, "patients/list.html", {"page": page, "q": query, "can_edit": can_edit})
+
+
+@capability_required(Capability.VIEW_PATIENTS)
+def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    record_view(patient)
+    can_edit = role_can(request.role, Capability.EDIT_PATIENTS)  # type: ignore[attr-defined]
+    context = {
+        "patient": patient,
+        "can_edit": can_edit,
+        "profile": PatientProfile.objects.filter(patient=patient).first(),
+        "insurance": PatientInsurance.objects.filter(patient=patient).first(),
+        "proxy_links": ProxyLink.objects.filter(patient=patient).select_related("account__patient"),
+        "acts_for": ProxyLink.objects.filter(account__patient=patient).select_related("patient"),
+        "phone_verified": verified_phone_of(patient) is not None,
+        "portal_two_factor": PortalTOTPDevice.objects.filter(
+            account__patient=patient, confirmed=True
+        ).exists(),
+    }
+    return render(request, "patients/detail.html", context)
+
+
+@capability_required(Capability.EDIT_PATIENTS)
+def patient_profile_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    if request.method == "GET":
+        record_view(patient)
+    initial = ProfileForm.initial_for(patient, services.profile_of(patient))
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.update_demographics(patient, form.cleaned_data)
+        return redirect("patient_detail", patient_id=patient.pk)
+    context = {"form": form, "patient": patient, "what": "profile"}
+    return render(request, "patients/profile_edit.html", context, status=400 if form.errors else 200)
+
+
+@capability_required(Capability.EDIT_PATIENTS)
+def patient_insurance_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    current = PatientInsurance.objects.filter(patient=patient).first()
+    if request.method == "GET" and current is not None:
+        record_view(current)
+    form = InsuranceForm(request.POST or None, request.FILES or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_insurance(
+                patient,
+                form.cleaned_data,
+                card_front=form.cleaned_data.get("card_front"),
+                card_back=form.cleaned_data.get("card_back"),
+            )
+        except UploadRejected as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("patient_detail", patient_id=patient.pk)
+    context = {"form": form, "patient": patient, "what": "insurance"}
+    return render(request, "patients/profile_edit.html", context, status=400 if form.errors else 200)
+
+
+@capability_required(Capability.VIEW_PATIENTS)
+def patient_insurance_card(request: HttpRequest, patient_id: str, side: str) -> HttpResponse:
+    current = get_object_or_404(PatientInsurance, patient_id=patient_id)
+    if side not in ("front", "back"):
+        raise Http404("No such file.")
+    record_view(current)
+    return card_response(current, side)
+
+
+@capability_required(Capability.EDIT_PATIENTS)
+def patient_edit(request: HttpRequest, patient_id: str | None = None) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id) if patient_id else None
+    if patient is not None and request.method == "GET":
+        record_view(patient)  # the form shows the patient's details
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        return redirect("patient_detail", patient_id=saved.pk)
+    return render(request, "patients/edit.html", {"form": form, "patient": patient})
