@@ -3,7 +3,7 @@
 Run (after `bin/test` or `bin/run` has set up .venv, the database and Redis; REDIS_URL must be set):
 
     REDIS_URL=redis://127.0.0.1:<port>/0 .venv/bin/python tests/perf/bench_messaging.py \\
-        [--practices 10] [--clients 1000] [--rate 200] [--seconds 20] [--processes N]
+        [--practices 10] [--clients 1000] [--rate 200] [--seconds 20] [--processes N] [--port 8788] [--quick]
 
 Method: the benchmark practices get one patient (with a portal session) per client and one thread
 each; daphne serves the production ASGI application on loopback, one process per core as deployed
@@ -35,7 +35,8 @@ from tests.perf.django_env import (
     BENCH_SLUG_PREFIX,
     ROOT,
     machine,
-    migrate_project,
+    parse_args,
+    prepare_database,
     remove_bench_practices,
     setup_django,
 )
@@ -216,6 +217,21 @@ async def run(
         print(f"delivered {len(latencies) / elapsed:.0f} messages/s to their threads over {elapsed:.1f} s")
 
 
+def wait_for_servers(ports: list[int], servers: list[subprocess.Popen[bytes]], limit: float = 60.0) -> None:
+    """Until every daphne accepts connections (a few seconds: each loads Django first)."""
+    deadline = time.monotonic() + limit
+    for port in ports:
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if any(server.poll() is not None for server in servers):
+                sys.exit("A daphne process ended at start (BENCH_SERVER_LOG=<file> keeps its output).")
+            if time.monotonic() > deadline:
+                sys.exit(f"No daphne listening on port {port} after {limit:.0f} s.")
+            time.sleep(0.1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -225,14 +241,15 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="daphne processes")
-    args = parser.parse_args()
+    parser.add_argument("--port", type=int, default=FIRST_PORT, help="the first daphne's port (then +1, ...)")
+    quick = {"practices": 1, "clients": 4, "rate": 20.0, "seconds": 1.0, "processes": 1}
+    args = parse_args(parser, quick=quick)
     if not settings.REDIS_URL:
         sys.exit("REDIS_URL must point at a Redis: the benchmark measures the Redis channel layer.")
     print(f"Messaging benchmark: {machine()}")
-    migrate_project()
-    remove_bench_practices(EMAIL_DOMAIN)
+    prepare_database(EMAIL_DOMAIN)
     servers: list[subprocess.Popen[bytes]] = []
-    ports = [FIRST_PORT + n for n in range(args.processes)]
+    ports = [args.port + n for n in range(args.processes)]
     for port in ports:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
@@ -261,7 +278,7 @@ def main() -> None:
                 )
             )
         print(f"{len(servers)} daphne process(es) on ports {ports[0]}-{ports[-1]}")
-        time.sleep(4)
+        wait_for_servers(ports, servers)
         asyncio.run(run(inboxes, sockets, args.rate, args.seconds, ports))
     finally:
         for server in servers:

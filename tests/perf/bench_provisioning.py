@@ -2,7 +2,7 @@
 
 Run (after `bin/test` or `bin/run` has set up .venv and the database):
 
-    .venv/bin/python tests/perf/bench_provisioning.py [--signups 10]
+    .venv/bin/python tests/perf/bench_provisioning.py [--signups 10] [--quick]
 
 Method: in one process and one run, `tenants.services.sign_up_practice` (owner account,
 practice row, schema, subdomain, owner membership: everything a signup does) is timed
@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.perf.django_env import (
     BENCH_SLUG_PREFIX,
     machine,
-    migrate_project,
+    parse_args,
+    prepare_database,
     remove_bench_practices,
     setup_django,
     summary,
@@ -74,21 +75,20 @@ def timed_signup(mode: str, index: int, plan: Plan | None) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--signups", type=int, default=10, help="timed signups per mode (default 10)")
-    args = parser.parse_args()
+    args = parse_args(parser, quick={"signups": 1})
 
     print(f"Practice provisioning benchmark: {machine()}")
     print(
         f"Database: {connection.settings_dict['HOST']}:{connection.settings_dict['PORT']}/"
         f"{connection.settings_dict['NAME']}"
     )
-    leftovers = remove_bench_practices(BENCH_EMAIL_DOMAIN)
-    migrate_project()
+    leftovers = prepare_database(BENCH_EMAIL_DOMAIN)
     if leftovers:
         print(f"(removed {leftovers} practices left by an interrupted earlier run)")
     plan = Plan.objects.filter(code="group").first()
     timings: dict[str, list[float]] = {"clone": [], "migrate": []}
     try:
-        for mode in timings:
+        for mode in timings if not args.quick else ():
             timed_signup(mode, 0, plan)  # warm-up, untimed
         for index in range(1, args.signups + 1):
             for mode in timings:

@@ -2,7 +2,7 @@
 
 Run (after `bin/test` or `bin/run` has set up .venv and the database):
 
-    .venv/bin/python tests/perf/bench_routing.py [--rounds 5] [--requests 300]
+    .venv/bin/python tests/perf/bench_routing.py [--rounds 15] [--requests 100] [--quick]
 
 Method: everything runs in one process, through Django's full request handling (the test
 Client: the real middleware stack, URL resolution, views, sessions and database queries, but
@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.perf.django_env import (
     BENCH_SLUG_PREFIX,
     machine,
-    migrate_project,
+    parse_args,
+    prepare_database,
     remove_bench_practices,
     setup_django,
 )
@@ -183,7 +184,7 @@ def measure_endpoint(
     return paired["routed"]
 
 
-def routing_cost_microseconds(host: str, repeat: int = 5000) -> float:
+def routing_cost_microseconds(host: str, repeat: int) -> float:
     """The routing middleware alone on a remembered host, without database or view: CPU time
     per request, a figure the shared machine's noise barely moves."""
     from practica.core.routing import CachedTenantMiddleware
@@ -208,12 +209,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=15, help="rounds per way and endpoint (default 15)")
     parser.add_argument("--requests", type=int, default=100, help="requests per round (default 100)")
-    args = parser.parse_args()
+    args = parse_args(parser, quick={"rounds": 1, "requests": 10})
 
     print(f"Tenant routing overhead benchmark: {machine()}")
     print(f"{args.rounds} rounds of {args.requests} requests per way, back and forth, Django test Client")
-    remove_bench_practices(BENCH_EMAIL_DOMAIN)
-    migrate_project()
+    prepare_database(BENCH_EMAIL_DOMAIN)
     install_urlconf()
     practice, owner = set_up_practice()
     _practice = practice
@@ -232,7 +232,7 @@ def main() -> None:
         results = []
         for url, cookies, label in endpoints:
             results.append(measure_endpoint(url, label, host, cookies, args.rounds, args.requests))
-        alone = routing_cost_microseconds(host)
+        alone = routing_cost_microseconds(host, repeat=100 if args.quick else 5000)
         print(f"\nRouting middleware alone (remembered host, no database): {alone:.0f} µs CPU/request")
         verdict = "met" if max(results) < GOAL_OVERHEAD_PERCENT else "NOT met"  # judged on the paired medians
         print(f"\nGoal of under {GOAL_OVERHEAD_PERCENT:.0f} % routing overhead: {verdict}")

@@ -3,7 +3,7 @@ and with 2,000 practices.
 
 Run (after `bin/test` or `bin/run` has set up .venv and the database):
 
-    .venv/bin/python tests/perf/bench_tick.py [--due 20] [--rounds 21]
+    .venv/bin/python tests/perf/bench_tick.py [--due 20] [--rounds 21] [--quick]
 
 Method: the public due-work index gets 200 practices, of which `--due` have work due, and is
 vacuumed and analysed (as autovacuum keeps it); the tick's scan (notifications.tasks.due_practices,
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.perf.django_env import machine, migrate_project, setup_django, summary
+from tests.perf.django_env import machine, migrate_project, parse_args, setup_django, summary
 
 setup_django()
 
@@ -73,7 +73,7 @@ def main() -> None:
     )
     parser.add_argument("--due", type=int, default=20, help="practices with work due at each tick")
     parser.add_argument("--rounds", type=int, default=21)
-    args = parser.parse_args()
+    args = parse_args(parser, quick={"due": 2, "rounds": 3})
     print(f"Beat tick benchmark: {machine()}")
     migrate_project()
     if (

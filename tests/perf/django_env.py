@@ -5,11 +5,13 @@ They use `DATABASE_URL` when given, otherwise the project's own PostgreSQL clust
 with DEBUG off, so the figures include no debug overhead.
 """
 
+import argparse
 import hashlib
 import os
 import statistics
 import sys
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,9 +54,30 @@ def migrate_project() -> None:
         call_command("migrate_practices", verbosity=0, stdout=quiet)
 
 
+def prepare_database(email_domain: str | None = None) -> int:
+    """Migrate like a deploy, then remove an interrupted earlier run's practices; returns how many.
+    In this order: on a fresh clone the database `bin/test` leaves behind is empty (the tests use
+    their own), so there is no practice table to look in before migrating."""
+    migrate_project()
+    return remove_bench_practices(email_domain)
+
+
+def parse_args(parser: argparse.ArgumentParser, quick: Mapping[str, object]) -> argparse.Namespace:
+    """The script's arguments, with `--quick`: a small run (the sizes in `quick`) that shows the
+    benchmark still works; the test suite runs every benchmark so (tests/perf/test_benchmarks.py).
+    Its figures mean nothing."""
+    sizes = ", ".join(f"--{name.replace('_', '-')} {value}" for name, value in quick.items())
+    parser.add_argument("--quick", action="store_true", help=f"a small run to check it works ({sizes})")
+    args = parser.parse_args()
+    if args.quick:
+        for name, value in quick.items():
+            setattr(args, name, value)
+    return args
+
+
 def summary(seconds: list[float]) -> str:
     ordered = sorted(seconds)
-    p90 = statistics.quantiles(ordered, n=10, method="inclusive")[-1]
+    p90 = statistics.quantiles(ordered, n=10, method="inclusive")[-1] if len(ordered) > 1 else ordered[0]
     return (
         f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms   "
         f"min {ordered[0] * 1000:7.1f} ms   max {ordered[-1] * 1000:7.1f} ms"
