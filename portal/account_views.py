@@ -16,7 +16,7 @@ from portal import phone_verification, two_factor
 from portal.errors import PortalError
 from portal.forms import AppCodeForm, PhoneCodeForm, SignInCodeForm, TwoFactorOffForm
 from portal.sessions import end_portal_session, patient_required, pending_sign_in, start_portal_session
-from portal.views import _practice_or_404
+from portal.view_helpers import practice_or_404
 
 
 def _svg_qr(data: str) -> str:
@@ -34,7 +34,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 def login_code(request: HttpRequest) -> HttpResponse:
     """The second step of signing in, for accounts with two-factor sign-in on."""
-    _practice_or_404(request)
+    practice_or_404(request)
     pending = pending_sign_in(request)
     if pending is None:
         messages.info(request, "Please sign in again.")

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from portal import services
+from portal import accounts
 from portal.errors import PortalError
 from practica.accounts.decorators import capability_required
 from practica.accounts.roles import Capability
@@ -19,7 +19,7 @@ from practica.patients.models import Patient
 def invite_patient(request: HttpRequest, patient_id: UUID) -> HttpResponse:
     patient = get_object_or_404(Patient, pk=patient_id)
     try:
-        services.invite_patient_to_portal(patient)
+        accounts.invite_patient_to_portal(patient)
     except PortalError as error:
         messages.error(request, error.message)
     else:

@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_otp.oath import TOTP
 
+from portal.accounts import LOCKOUT_SECONDS, bump_counter, counter_key
 from portal.errors import PortalError
+from portal.links import current_practice
 from portal.models import PortalAccount, PortalRecoveryCode, PortalTOTPDevice
-from portal.services import LOCKOUT_SECONDS, _bump, _counter_key, current_practice
 
 CODE_FAILURE_LIMIT = 5  # wrong codes per account before LOCKOUT_SECONDS of refusal
 RECOVERY_CODE_COUNT = 10
@@ -63,7 +64,7 @@ def setup_url(device: PortalTOTPDevice) -> str:
 
 
 def _failures_key(account: PortalAccount) -> str:
-    return _counter_key("code-failures", str(account.pk))
+    return counter_key("code-failures", str(account.pk))
 
 
 def is_locked(account: PortalAccount) -> bool:
@@ -71,7 +72,7 @@ def is_locked(account: PortalAccount) -> bool:
 
 
 def _note_failure(account: PortalAccount) -> None:
-    _bump(_failures_key(account), LOCKOUT_SECONDS)
+    bump_counter(_failures_key(account), LOCKOUT_SECONDS)
 
 
 def _accept_totp(device: PortalTOTPDevice, code: str) -> bool:

@@ -6,7 +6,7 @@ from practica.accounts.views import handoff_url
 from tenants.forms import SignupForm
 from tenants.models import Plan
 from tenants.services import SignupError, sign_up_practice
-from tenants.subscriptions import checkout_or
+from tenants.subscriptions.checkout import checkout_or
 
 
 def home(request: HttpRequest) -> HttpResponse:

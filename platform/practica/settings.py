@@ -112,7 +112,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "practica.accounts.middleware.PracticeAccessMiddleware",
-    "tenants.subscriptions.ReadOnlyAfterGraceMiddleware",
+    "tenants.subscriptions.grace.ReadOnlyAfterGraceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "practica.audit.middleware.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -2,14 +2,14 @@
 
 from django.urls import include, path
 
-from portal import views as portal
+from portal import waitlist_views as portal_waitlist
 from practica.accounts import views as accounts
 from practica.audit import views as audit
 from practica.core import views as core
 from practica.messaging import views as messaging
 from practica.patient_billing import views as billing
 from practica.patients import views as patients
-from practica.scheduling import views as scheduling
+from practica.scheduling import booking_views, calendar_views, frontdesk_views, setup_views, waitlist_views
 
 urlpatterns = [
     path("", core.dashboard, name="dashboard"),
@@ -39,41 +39,41 @@ urlpatterns = [
         patients.patient_insurance_card,
         name="patient_insurance_card",
     ),
-    path("setup/", scheduling.setup_overview, name="setup_overview"),
-    path("setup/locations/new/", scheduling.location_edit, name="location_new"),
-    path("setup/locations/<uuid:location_id>/", scheduling.location_edit, name="location_edit"),
-    path("setup/providers/new/", scheduling.provider_edit, name="provider_new"),
-    path("setup/providers/<uuid:provider_id>/", scheduling.provider_edit, name="provider_edit"),
-    path("setup/providers/<uuid:provider_id>/feed/", scheduling.provider_feed, name="provider_feed"),
-    path("setup/policy/", scheduling.policy_edit, name="scheduling_policy"),
-    path("setup/<slug:kind>/", scheduling.setup_list, name="setup_list"),
-    path("setup/<slug:kind>/new/", scheduling.setup_edit, name="setup_new"),
-    path("setup/<slug:kind>/<str:object_id>/", scheduling.setup_edit, name="setup_edit"),
-    path("setup/<slug:kind>/<str:object_id>/delete/", scheduling.setup_delete, name="setup_delete"),
-    path("schedule/", scheduling.calendar_view, name="calendar"),
-    path("schedule/type-colours.css", scheduling.type_colours, name="type_colours"),
-    path("schedule/feeds/<str:token>.ics", scheduling.provider_busy_feed, name="provider_busy_feed"),
-    path("schedule/today/", scheduling.today, name="today"),
-    path("schedule/waitlist/", scheduling.waitlist, name="waitlist"),
-    path("schedule/book/", scheduling.book, name="book"),
+    path("setup/", setup_views.setup_overview, name="setup_overview"),
+    path("setup/locations/new/", setup_views.location_edit, name="location_new"),
+    path("setup/locations/<uuid:location_id>/", setup_views.location_edit, name="location_edit"),
+    path("setup/providers/new/", setup_views.provider_edit, name="provider_new"),
+    path("setup/providers/<uuid:provider_id>/", setup_views.provider_edit, name="provider_edit"),
+    path("setup/providers/<uuid:provider_id>/feed/", setup_views.provider_feed, name="provider_feed"),
+    path("setup/policy/", setup_views.policy_edit, name="scheduling_policy"),
+    path("setup/<slug:kind>/", setup_views.setup_list, name="setup_list"),
+    path("setup/<slug:kind>/new/", setup_views.setup_edit, name="setup_new"),
+    path("setup/<slug:kind>/<str:object_id>/", setup_views.setup_edit, name="setup_edit"),
+    path("setup/<slug:kind>/<str:object_id>/delete/", setup_views.setup_delete, name="setup_delete"),
+    path("schedule/", calendar_views.calendar_view, name="calendar"),
+    path("schedule/type-colours.css", calendar_views.type_colours, name="type_colours"),
+    path("schedule/feeds/<str:token>.ics", setup_views.provider_busy_feed, name="provider_busy_feed"),
+    path("schedule/today/", frontdesk_views.today, name="today"),
+    path("schedule/waitlist/", waitlist_views.waitlist, name="waitlist"),
+    path("schedule/book/", booking_views.book, name="book"),
     path(
         "schedule/appointments/<str:appointment_id>/",
-        scheduling.appointment_detail,
+        booking_views.appointment_detail,
         name="appointment_detail",
     ),
     path(
         "schedule/appointments/<str:appointment_id>/reschedule/",
-        scheduling.appointment_reschedule,
+        booking_views.appointment_reschedule,
         name="appointment_reschedule",
     ),
     path(
         "schedule/appointments/<str:appointment_id>/cancel/",
-        scheduling.appointment_cancel,
+        booking_views.appointment_cancel,
         name="appointment_cancel",
     ),
     path(
         "schedule/appointments/<str:appointment_id>/status/",
-        scheduling.appointment_status,
+        booking_views.appointment_status,
         name="appointment_status",
     ),
     path("audit/", audit.audit_log, name="audit_log"),
@@ -90,7 +90,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("intake/", include("practica.intake.urls")),
     # The scheduling engine's waitlist emails link here; the claim page lives in the portal.
-    path("book/waitlist/<str:token>/", portal.waitlist_claim_link, name="waitlist_claim_link"),
+    path("book/waitlist/<str:token>/", portal_waitlist.waitlist_claim_link, name="waitlist_claim_link"),
     path("health/", core.health, name="health"),
     path("billing/", billing.billing_home, name="billing_home"),
     path("billing/subscription/portal/", billing.subscription_portal, name="billing_subscription_portal"),

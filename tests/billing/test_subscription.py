@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from practica.scheduling.models import Provider
 from tenants.models import Plan, Practice, StripeEvent
-from tenants.subscriptions import start_subscription_checkout, sync_seats
+from tenants.subscriptions.checkout import start_subscription_checkout
+from tenants.subscriptions.seats import sync_seats
 from tests.billing.conftest import event, send
 from tests.billing.fake_stripe import FakeStripe, complete_checkout
 from tests.conftest import PUBLIC_HOST, signed_in_client, staff

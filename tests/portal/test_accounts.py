@@ -7,7 +7,7 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from portal import services, tokens
+from portal import accounts, tokens
 from portal.models import PortalAccount
 from portal.sessions import SEEN_KEY
 from practica.accounts.roles import Role
@@ -121,10 +121,10 @@ def test_wrong_password_then_lockout(practice_a: Practice) -> None:
     with tenant_context(practice_a):
         make_account("lock@example.org")
     client = Client(HTTP_HOST=host_of(practice_a))
-    for _ in range(services.LOGIN_FAILURE_LIMIT):
+    for _ in range(accounts.LOGIN_FAILURE_LIMIT):
         response = sign_in(client, "lock@example.org", "wrong password here")
         assert response.status_code == 200
-        assert services.SIGN_IN_ERROR in response.content.decode()
+        assert accounts.SIGN_IN_ERROR in response.content.decode()
     # Now even the right password is refused, with a clear reason.
     response = sign_in(client, "lock@example.org")
     assert response.status_code == 200
@@ -137,7 +137,7 @@ def test_wrong_password_then_lockout(practice_a: Practice) -> None:
 
 def test_unknown_email_gets_the_same_error_as_a_wrong_password(practice_a: Practice) -> None:
     response = sign_in(Client(HTTP_HOST=host_of(practice_a)), "nobody@example.org")
-    assert services.SIGN_IN_ERROR in response.content.decode()
+    assert accounts.SIGN_IN_ERROR in response.content.decode()
 
 
 def test_staff_invitation_links_the_existing_record(practice_a: Practice) -> None:
@@ -145,7 +145,7 @@ def test_staff_invitation_links_the_existing_record(practice_a: Practice) -> Non
         patient = Patient.objects.create(
             first_name="Tom", last_name="Reed", date_of_birth="1970-01-31", email="tom@example.org"
         )
-        link = services.invite_patient_to_portal(patient)
+        link = accounts.invite_patient_to_portal(patient)
     path = link.split("practica.test", 1)[1]
     assert mail.outbox[0].to == ["tom@example.org"]
     assert path in mail.outbox[0].body
@@ -174,11 +174,11 @@ def test_staff_invitation_links_the_existing_record(practice_a: Practice) -> Non
 def test_invitation_needs_an_email_and_no_account(practice_a: Practice) -> None:
     with tenant_context(practice_a):
         no_email = Patient.objects.create(first_name="A", last_name="B", date_of_birth="1990-01-01")
-        with pytest.raises(services.PortalError, match="email address"):
-            services.invite_patient_to_portal(no_email)
+        with pytest.raises(accounts.PortalError, match="email address"):
+            accounts.invite_patient_to_portal(no_email)
         account = make_account("has@example.org")
-        with pytest.raises(services.PortalError, match="already has"):
-            services.invite_patient_to_portal(account.patient)
+        with pytest.raises(accounts.PortalError, match="already has"):
+            accounts.invite_patient_to_portal(account.patient)
 
 
 def test_password_reset_by_email(practice_a: Practice) -> None:
@@ -224,7 +224,7 @@ def test_logout_ends_the_patient_session(practice_a: Practice) -> None:
 def test_one_account_is_locked_after_failures_from_many_addresses(practice_a: Practice) -> None:
     with tenant_context(practice_a):
         make_account("spread@example.org")
-    for n in range(services.ACCOUNT_FAILURE_LIMIT):
+    for n in range(accounts.ACCOUNT_FAILURE_LIMIT):
         client = Client(HTTP_HOST=host_of(practice_a), REMOTE_ADDR=f"198.51.100.{n}")
         sign_in(client, "spread@example.org", "guess number one")
     fresh = Client(HTTP_HOST=host_of(practice_a), REMOTE_ADDR="192.0.2.200")
@@ -233,7 +233,7 @@ def test_one_account_is_locked_after_failures_from_many_addresses(practice_a: Pr
 
 def test_requests_that_send_email_are_rate_limited(practice_a: Practice) -> None:
     client = Client(HTTP_HOST=host_of(practice_a))
-    for _ in range(services.EMAIL_REQUESTS_PER_HOUR):
+    for _ in range(accounts.EMAIL_REQUESTS_PER_HOUR):
         client.post("/portal/password-reset/", {"email": "anyone@example.org"})
     response = client.post("/portal/password-reset/", {"email": "anyone@example.org"})
     assert response.status_code == 200

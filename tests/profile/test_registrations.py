@@ -4,7 +4,7 @@ import datetime
 
 from django_tenants.utils import tenant_context
 
-from portal import services
+from portal import accounts
 from portal.models import PortalAccount
 from practica.accounts.roles import Role
 from practica.patients.models import Patient
@@ -19,7 +19,7 @@ BIRTH = datetime.date(1975, 7, 9)
 
 
 def _register(email: str) -> PortalAccount:
-    account = services.register_patient(
+    account = accounts.register_patient(
         first_name="June", last_name="Hart", date_of_birth=BIRTH, email=email, password=PATIENT_PASSWORD
     )
     assert account is not None

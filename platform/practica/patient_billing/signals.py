@@ -15,6 +15,6 @@ from tenants.models import Practice
 def provider_changed(sender: type[Provider], instance: Provider, **kwargs: Any) -> None:
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Practice) and tenant.stripe_subscription_id:
-        from tenants.subscriptions import on_commit_sync_seats
+        from tenants.subscriptions.seats import on_commit_sync_seats
 
         on_commit_sync_seats(tenant)

@@ -18,7 +18,7 @@ def process_stripe_event(event_id: str) -> bool:
     The row is locked (SELECT ... FOR UPDATE) and `processed_at` set in the same transaction as the
     work, so two workers handed the same event (a redelivered task) cannot both apply it."""
     from practica.patient_billing.webhooks import handle_connect_event
-    from tenants.subscriptions import handle_platform_event
+    from tenants.subscriptions.webhooks import handle_platform_event
 
     with transaction.atomic():
         event = StripeEvent.objects.select_for_update().filter(pk=event_id, processed_at=None).first()
@@ -37,7 +37,7 @@ def process_stripe_event(event_id: str) -> bool:
 
 @shared_task
 def sync_subscription_seats(practice_id: int) -> int | None:
-    from tenants.subscriptions import sync_seats
+    from tenants.subscriptions.seats import sync_seats
 
     return sync_seats(Practice.objects.get(pk=practice_id))
 

@@ -34,7 +34,7 @@ from practica.patient_billing.selectors import (
 from practica.patients.models import Patient
 from tenants.models import Practice
 from tenants.stripe_gateway import StripeNotConfigured
-from tenants.subscriptions import SubscriptionError, customer_portal_url, start_subscription_checkout
+from tenants.subscriptions.checkout import SubscriptionError, customer_portal_url, start_subscription_checkout
 
 log = logging.getLogger(__name__)
 
