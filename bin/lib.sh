@@ -200,3 +200,22 @@ setup_translations() {
   SECRET_KEY=${SECRET_KEY:-compilemessages} LOG_LEVEL=${LOG_LEVEL:-WARNING} \
     "$PY" manage.py compilemessages --ignore '.venv' --ignore '.local' --ignore 'node_modules' --verbosity 0
 }
+
+# The X12 implementation guide's example files (837P, 835, 270/271) shipped inside the badx12 wheel
+# (MIT), for the X12 tests: downloaded from PyPI and unpacked under .local, never installed (the
+# package pins an old click). Exports PRACTICA_BADX12_EDI, the folder of the .edi files.
+BADX12_VERSION=0.2.2
+setup_x12_examples() {
+  local dir="$LOCAL/badx12-$BADX12_VERSION"
+  if [ ! -d "$dir/tests/files/edi" ]; then
+    say "Fetching the X12 example files (badx12 $BADX12_VERSION wheel)"
+    local tmp
+    tmp=$(mktemp -d)
+    "$PY" -m pip download -q --disable-pip-version-check --no-deps "badx12==$BADX12_VERSION" -d "$tmp" 2>&1 \
+      | { grep -v "^WARNING: Location 'file:" || true; }
+    mkdir -p "$dir"
+    "$PY" -m zipfile -e "$tmp"/badx12-"$BADX12_VERSION"-*.whl "$dir"
+    rm -rf "$tmp"
+  fi
+  export PRACTICA_BADX12_EDI="$dir/tests/files/edi"
+}

@@ -51,6 +51,7 @@ SHARED_APPS = [
     "tenants",
     "practica.accounts",
     "practica.core",
+    "practica.x12",
     "notifications.routing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
