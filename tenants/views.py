@@ -1,8 +1,10 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from practica.accounts.sessions import start_session
 from practica.accounts.views import handoff_url
+from practica.core.links import public_url
 from tenants.forms import SignupForm
 from tenants.models import Plan
 from tenants.services import SignupError, sign_up_practice
@@ -36,5 +38,10 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             start_session(request, result.owner)  # on the public site too, for "my practices"
             into_practice = handoff_url(request, result.practice.slug, result.practice.schema_name)
-            return redirect(checkout_or(result.practice, result.owner.email, into_practice))
+            # Checkout takes longer than a hand-off link lives: coming back, the public site's
+            # session (above) hands the owner over afresh.
+            back_from_checkout = public_url(reverse("go_to_practice", args=[result.practice.slug]))
+            return redirect(
+                checkout_or(result.practice, result.owner.email, into_practice, return_url=back_from_checkout)
+            )
     return render(request, "tenants/signup.html", {"form": form})

@@ -1,6 +1,11 @@
 """Online signup on the public site: the happy path ends with the owner signed in on the new
 subdomain looking at the first-run checklist; every error is a clear form error and creates nothing."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -171,3 +176,79 @@ def test_service_rechecks_uniqueness_for_a_racing_signup(db: None, practice_a: P
         )
     assert raised.value.field == "subdomain"
     assert counts() == before
+
+
+def _form_action(environment: dict[str, str]) -> list[str]:
+    """The form-action sources of the settings module as loaded with `environment` alone (the
+    policy is built when the settings load, so overriding settings in this process cannot show it)."""
+    root = Path(__file__).resolve().parents[1]
+    program = (
+        "import json; from practica import settings; "
+        "print(json.dumps(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']))"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": f"{root / 'platform'}:{root}", **environment}
+    result = subprocess.run(  # noqa: S603  (our interpreter, a fixed program)
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def _default_port(scheme: str) -> int:
+    return {"http": 80, "https": 443}[scheme]
+
+
+def allowed_by(sources: list[str], page: str, target: str) -> bool:
+    """Whether a CSP source list allows `target` from a page at `page` (CSP 3's URL matching, for
+    'self' and host sources: a source without a port allows the scheme's default port only)."""
+    page_url, url = urlsplit(page), urlsplit(target)
+    page_port = page_url.port or _default_port(page_url.scheme)
+    port = url.port or _default_port(url.scheme)
+    for source in sources:
+        if source == "'self'":
+            if (url.scheme, url.hostname, port) == (page_url.scheme, page_url.hostname, page_port):
+                return True
+            continue
+        scheme, _, rest = source.rpartition("://")
+        host, _, source_port = rest.partition(":")
+        # No scheme: the page's; http allows https too.
+        scheme = scheme or page_url.scheme
+        scheme_ok = url.scheme == scheme or (scheme == "http" and url.scheme == "https")
+        host_ok = (url.hostname or "").endswith(host[1:]) if host.startswith("*.") else url.hostname == host
+        wanted = source_port or str(_default_port(url.scheme))
+        port_ok = wanted == "*" or int(wanted) == port
+        if scheme_ok and host_ok and port_ok:
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("environment", "public", "practice"),
+    [
+        # bin/run's demo: links carry the port.
+        (
+            {"DEBUG": "true", "BASE_DOMAIN": "localhost", "PUBLIC_SCHEME": "http", "PUBLIC_PORT": ":8000"},
+            "http://localhost:8000",
+            "http://cedar.localhost:8000",
+        ),
+        # Production: https on the default port.
+        (
+            {"SECRET_KEY": "x" * 50, "BASE_DOMAIN": "example.com"},
+            "https://example.com",
+            "https://cedar.example.com",
+        ),
+    ],
+    ids=["demo", "production"],
+)
+def test_the_signup_form_may_lead_to_the_new_practice_host(
+    environment: dict[str, str], public: str, practice: str
+) -> None:
+    """Chromium checks form-action on a form's redirects: the signup form's hand-off to the new
+    practice's host (and the staff sign-in's) must be allowed, or the browser stays on the form."""
+    sources = _form_action(environment)
+    assert allowed_by(sources, f"{public}/signup/", f"{practice}/handoff/?t=token")
+    assert allowed_by(sources, f"{public}/signup/", f"{public}/go/cedar/")
+    assert allowed_by(sources, f"{public}/signup/", "https://checkout.stripe.com/c/pay/cs_test_1")
+    # ...and nowhere else: another port, another domain.
+    other_port = urlsplit(practice)._replace(netloc=f"{urlsplit(practice).hostname}:9999").geturl()
+    assert not allowed_by(sources, f"{public}/signup/", f"{other_port}/handoff/")
+    assert not allowed_by(sources, f"{public}/signup/", "https://cedar.example.org/handoff/")

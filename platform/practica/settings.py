@@ -206,8 +206,16 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'", "ws:", "wss:"],
         "frame-ancestors": ["'none'"],
         # Chromium checks form-action on a form's redirects too: the POSTs that answer with a
-        # redirect to Stripe's hosted pages (Checkout, Connect onboarding, the billing portal).
-        "form-action": ["'self'", f"*.{BASE_DOMAIN}", BASE_DOMAIN, *STRIPE_HOSTED_ORIGINS],
+        # redirect to Stripe's hosted pages (Checkout, Connect onboarding, the billing portal) or
+        # to a practice's host (signup's and sign-in's hand-off). A source without a port allows
+        # the scheme's default port only, so the port links are built with is part of it
+        # (":8000" in the demo).
+        "form-action": [
+            "'self'",
+            f"{PUBLIC_SCHEME}://*.{BASE_DOMAIN}{PUBLIC_PORT}",
+            f"{PUBLIC_SCHEME}://{BASE_DOMAIN}{PUBLIC_PORT}",
+            *STRIPE_HOSTED_ORIGINS,
+        ],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }

@@ -66,13 +66,14 @@ def start_subscription_checkout(
     return session.url
 
 
-def checkout_or(practice: Practice, owner_email: str, next_url: str) -> str:
-    """After signup: Stripe Checkout for the plan when it can be bought online, else straight in."""
+def checkout_or(practice: Practice, owner_email: str, next_url: str, *, return_url: str) -> str:
+    """After signup: Stripe Checkout for the plan when it can be bought online (which comes back to
+    `return_url`, paid or not), else straight on to `next_url`."""
     if not stripe_configured() or practice.plan is None or not practice.plan.stripe_monthly_price_id:
         return next_url
     try:
         return start_subscription_checkout(
-            practice, owner_email=owner_email, success_url=next_url, cancel_url=next_url
+            practice, owner_email=owner_email, success_url=return_url, cancel_url=return_url
         )
     except (SubscriptionError, stripe.StripeError):
         log.exception("Could not start Checkout for %s; the practice stays in trial", practice.schema_name)

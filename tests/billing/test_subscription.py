@@ -217,3 +217,42 @@ def test_trial_practice_subscribes_yearly_from_the_back_office(
     assert checkout.params["client_reference_id"] == practice_b.schema_name
     manager = staff(practice_b, "manager")
     assert signed_in_client(manager, practice_b).post("/billing/subscription/checkout/").status_code == 403
+
+
+def test_back_from_checkout_the_owner_is_handed_over_to_the_new_practice_afresh(
+    fake_stripe: FakeStripe, priced_plan: Plan
+) -> None:
+    """Paying takes longer than a hand-off link lives (a minute): Checkout comes back to the public
+    site, whose session (started at signup) hands the owner over with a new link."""
+    from urllib.parse import urlsplit
+
+    import time_machine
+    from django.test import Client
+
+    public = Client(HTTP_HOST=PUBLIC_HOST)
+    response = public.post(
+        "/signup/",
+        {
+            "practice_name": "Gamma Care",
+            "subdomain": "gamma",
+            "owner_name": "Gail Gamma",
+            "email": "gail@gamma.example",
+            "password": "a-long-enough-passphrase-42",
+            "plan": priced_plan.pk,
+        },
+    )
+    assert response["Location"].startswith(fake_stripe.base_url + "/c/pay/")
+    checkout = fake_stripe.last("POST", "/v1/checkout/sessions")
+    back = f"https://{PUBLIC_HOST}/go/gamma/"
+    assert checkout.params["success_url"] == back
+    assert checkout.params["cancel_url"] == back
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=10)):
+        handed = public.get(urlsplit(back).path)
+        assert handed.status_code == 302
+        target = urlsplit(handed["Location"])
+        assert (target.scheme, target.hostname, target.path) == ("https", "gamma.practica.test", "/handoff/")
+        practice_client = Client(HTTP_HOST="gamma.practica.test")
+        arrived = practice_client.get(f"{target.path}?{target.query}")
+        assert arrived.status_code == 302 and arrived["Location"] == "/"
+        assert "Welcome, Gail Gamma" in practice_client.get("/").content.decode()

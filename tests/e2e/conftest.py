@@ -3,8 +3,8 @@
 pytest-django's `live_server` flushes every table when it ends, which would wipe the session-wide
 practices of tests/conftest.py. Instead a session fixture commits a practice of its own ("e2e") to
 the test database and starts daphne on it in a subprocess.
-The browser reaches `<slug>.practica.test` through Chromium's host resolver rules, so the tenant is
-resolved from the Host header as in production.
+The browser reaches `<slug>.practica.test` and the public site `practica.test` through Chromium's
+host resolver rules, so the tenant is resolved from the Host header as in production.
 
 The server's Celery tasks run inline (CELERY_TASK_ALWAYS_EAGER, as in every test), after the commit
 of the request that queued them. Stripe is the fake of tests/billing/fake_stripe.py, served from
@@ -72,9 +72,10 @@ class Site:
 
 @dataclass
 class Server:
-    base_url: str
+    base_url: str  # the e2e practice's host
     mail_dir: Path
     log: Path
+    public_url: str  # the public site (signup, the staff's sign-in for every practice)
 
     def emails_to(self, address: str) -> list[str]:
         """Bodies of the emails the server sent to `address` (file backend, one file per connection)."""
@@ -206,7 +207,7 @@ def server(e2e_site: Site, stripe_fake: FakeStripe, django_db_blocker: Any) -> I
     base_url = f"http://{SLUG}.practica.test:{port}"
     try:
         _wait_until_serving(port, process, log)
-        yield Server(base_url, mail_dir, log)
+        yield Server(base_url, mail_dir, log, public_url)
     finally:
         process.terminate()
         try:
@@ -256,7 +257,7 @@ def browser() -> Iterator[Any]:
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
-                "--host-resolver-rules=MAP *.practica.test 127.0.0.1",
+                "--host-resolver-rules=MAP *.practica.test 127.0.0.1, MAP practica.test 127.0.0.1",
             ],
         )
         yield chromium
