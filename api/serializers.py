@@ -25,9 +25,25 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
 
 
 class LocationSerializer(serializers.ModelSerializer[Location]):
+    address = serializers.CharField(read_only=True, help_text="The address on one line.")
+
     class Meta:
         model = Location
-        fields = ["id", "name", "address", "phone", "time_zone", "is_active"]
+        fields = [
+            "id",
+            "name",
+            "address",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "place_of_service",
+            "npi",
+            "phone",
+            "time_zone",
+            "is_active",
+        ]
         read_only_fields = ["id"]
 
 
@@ -36,7 +52,17 @@ class ProviderSerializer(serializers.ModelSerializer[Provider]):
 
     class Meta:
         model = Provider
-        fields = ["id", "display_name", "credentials", "npi", "locations", "is_active"]
+        fields = [
+            "id",
+            "display_name",
+            "first_name",
+            "last_name",
+            "credentials",
+            "npi",
+            "taxonomy",
+            "locations",
+            "is_active",
+        ]
         read_only_fields = ["id"]
 
 

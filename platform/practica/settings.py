@@ -52,6 +52,7 @@ SHARED_APPS = [
     "practica.accounts",
     "practica.core",
     "practica.x12",
+    "practica.codesets",
     "notifications.routing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -74,6 +75,8 @@ TENANT_APPS = [
     "practica.patient_billing",
     "practica.intake",
     "practica.messaging",
+    "practica.insurance",
+    "practica.claims",
     "notifications",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

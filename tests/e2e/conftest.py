@@ -94,7 +94,7 @@ def _set_up_practice() -> Site:
     staff = UserFactory.create(email="frontdesk@e2e.example", full_name="Fran Desk")
     Membership.objects.create(user=staff, practice=practice, role=Role.FRONT_DESK)
     with tenant_context(practice):
-        location = LocationFactory.create(name="Main clinic", time_zone=ZONE, address="1 Main St")
+        location = LocationFactory.create(name="Main clinic", time_zone=ZONE, address_line1="1 Main St")
         provider = ProviderFactory.create(display_name="Dr Ada Lane")
         provider.locations.add(location)
         for weekday in range(7):

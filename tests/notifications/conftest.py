@@ -43,7 +43,7 @@ class Setup:
 
 
 def make_setup(practice: Practice) -> Setup:
-    location = LocationFactory.create(time_zone="America/New_York", address="12 Main Street")
+    location = LocationFactory.create(time_zone="America/New_York", address_line1="12 Main Street")
     provider = ProviderFactory.create()
     provider.locations.add(location)
     visit = AppointmentType.objects.create(

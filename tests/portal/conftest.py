@@ -63,7 +63,7 @@ def portal_client(account: PortalAccount, practice: Practice) -> Client:
 @pytest.fixture
 def clinic(practice_a: Practice) -> Iterator[Clinic]:
     with tenant_context(practice_a):
-        location = LocationFactory.create(time_zone=ZONE, address="1 Main St")
+        location = LocationFactory.create(time_zone=ZONE, address_line1="1 Main St")
         provider = ProviderFactory.create(display_name="Dr Ada Lane")
         provider.locations.add(location)
         for weekday in range(7):

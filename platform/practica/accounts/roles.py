@@ -25,6 +25,9 @@ class Capability(StrEnum):
     MANAGE_STAFF = "manage_staff"  # change roles, deactivate
     VIEW_AUDIT = "view_audit"
     MANAGE_PRACTICE = "manage_practice"  # security settings, billing-company access, subscription
+    CODE_CHARGES = "code_charges"  # diagnoses and charge lines of encounters
+    SUBMIT_CLAIMS = "submit_claims"  # make claims ready, send batches, read acknowledgements
+    MANAGE_BILLING_SETUP = "manage_billing_setup"  # billing profile, payers, procedures, fee schedules
 
 
 _ALL = frozenset(Capability)
@@ -46,14 +49,18 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_PATIENTS,
             Capability.VIEW_SCHEDULE,
             Capability.BOOK_APPOINTMENTS,
+            Capability.CODE_CHARGES,
         }
     ),
+    # A billing company's grant carries a role (the biller's by default), so its users can what billers can.
     Role.BILLER: frozenset(
         {
             Capability.VIEW_PATIENTS,
             Capability.VIEW_SCHEDULE,
             Capability.VIEW_BILLING,
             Capability.EDIT_BILLING,
+            Capability.CODE_CHARGES,
+            Capability.SUBMIT_CLAIMS,
         }
     ),
 }

@@ -47,13 +47,44 @@ class ErrorsDescribeFields:
 class LocationForm(ErrorsDescribeFields, forms.ModelForm):
     class Meta:
         model = Location
-        fields = ["name", "address", "phone", "time_zone", "is_active"]
+        fields = [
+            "name",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "place_of_service",
+            "npi",
+            "phone",
+            "time_zone",
+            "is_active",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["place_of_service"].required = False
+
+    def clean_place_of_service(self) -> str:
+        # Left empty: an office, the most common place of service.
+        return str(
+            self.cleaned_data.get("place_of_service") or Location._meta.get_field("place_of_service").default
+        )
 
 
 class ProviderForm(ErrorsDescribeFields, forms.ModelForm):
     class Meta:
         model = Provider
-        fields = ["display_name", "credentials", "npi", "locations", "is_active"]
+        fields = [
+            "display_name",
+            "first_name",
+            "last_name",
+            "credentials",
+            "npi",
+            "taxonomy",
+            "locations",
+            "is_active",
+        ]
         widgets = {"locations": forms.CheckboxSelectMultiple}
 
 

@@ -8,14 +8,31 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from practica.scheduling.validators import validate_npi
+from practica.scheduling.validators import (
+    validate_npi,
+    validate_place_of_service,
+    validate_state,
+    validate_taxonomy,
+    validate_zip,
+)
 from tenants.models import validate_time_zone
 
 
 class Location(models.Model):
+    """A place where the practice sees patients: its street address, its place-of-service code
+    (the 837P's default for visits there) and its own NPI when it has one."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=120)
-    address = models.CharField(max_length=300, blank=True)
+    address_line1 = models.CharField("Address", max_length=55, blank=True)
+    address_line2 = models.CharField("Address line 2", max_length=55, blank=True)
+    city = models.CharField(max_length=30, blank=True)
+    state = models.CharField(max_length=2, blank=True, validators=[validate_state])
+    postal_code = models.CharField("ZIP code", max_length=9, blank=True, validators=[validate_zip])
+    place_of_service = models.CharField(
+        "Place of service", max_length=2, default="11", validators=[validate_place_of_service]
+    )
+    npi = models.CharField("NPI", max_length=10, blank=True, validators=[validate_npi])
     phone = models.CharField(max_length=20, blank=True)
     time_zone = models.CharField(max_length=64, default="America/New_York", validators=[validate_time_zone])
     is_active = models.BooleanField(default=True)
@@ -25,6 +42,13 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def address(self) -> str:
+        """The address on one line, as pages and calendar invitations show it."""
+        city_line = " ".join(part for part in (self.state, self.postal_code[:5]) if part)
+        city_line = ", ".join(part for part in (self.city, city_line) if part)
+        return ", ".join(part for part in (self.address_line1, self.address_line2, city_line) if part)
 
 
 class Room(models.Model):
@@ -51,8 +75,14 @@ class Provider(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     display_name = models.CharField(max_length=120)
+    # As the provider's name goes on claims (NM103/NM104 of the rendering and referring loops).
+    first_name = models.CharField(max_length=35, blank=True)
+    last_name = models.CharField(max_length=60, blank=True)
     npi = models.CharField("NPI", max_length=10, validators=[validate_npi])
     credentials = models.CharField(max_length=40, blank=True, help_text="e.g. MD, DO, NP, PA-C")
+    taxonomy = models.CharField(
+        max_length=10, blank=True, validators=[validate_taxonomy], help_text="e.g. 207Q00000X"
+    )
     locations = models.ManyToManyField(Location, related_name="providers", blank=True)
     is_active = models.BooleanField(default=True)
     # Secret for the provider's private busy-times iCalendar feed; rotating it revokes the old URL.
@@ -87,6 +117,13 @@ class AppointmentType(models.Model):
     colour = models.CharField(max_length=7, default="#0b6e69", validators=[hex_colour])
     providers = models.ManyToManyField(
         Provider, related_name="appointment_types", blank=True, help_text="Leave empty: every provider."
+    )
+    # The procedures a visit of this type usually carries: its charge lines start from them.
+    default_procedures = models.ManyToManyField(
+        "claims.ProcedureCode",
+        through="claims.AppointmentTypeProcedure",
+        related_name="appointment_types",
+        blank=True,
     )
     is_active = models.BooleanField(default=True)
 

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 
 
 def npi_check_digit_ok(npi: str) -> bool:
@@ -29,3 +30,14 @@ def with_check_digit(first_nine: str) -> str:
         if npi_check_digit_ok(first_nine + last):
             return first_nine + last
     raise ValueError(first_nine)
+
+
+# Shapes the 837P requires of provider and address data (the claims scrubber checks them too).
+validate_taxonomy = RegexValidator(
+    r"^[0-9A-Z]{9}X$",
+    "Enter a 10-character provider taxonomy code, e.g. 207Q00000X.",
+    code="invalid_taxonomy",
+)
+validate_state = RegexValidator(r"^[A-Z]{2}$", "Enter the 2-letter state code.", code="invalid_state")
+validate_zip = RegexValidator(r"^\d{5}(\d{4})?$", "Enter a 5- or 9-digit ZIP code.", code="invalid_zip")
+validate_place_of_service = RegexValidator(r"^\d{2}$", "A place of service is 2 digits.", code="invalid_pos")

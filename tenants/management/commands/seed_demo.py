@@ -16,6 +16,7 @@ from practica.accounts.models import BillingCompany, BillingCompanyMember, Membe
 from practica.accounts.roles import Role
 from practica.accounts.services import grant_billing_company
 from practica.core.links import practice_url, public_url
+from practica.core.names import split_person_name
 from practica.patients.models import Patient
 from practica.scheduling.booking import book_appointment
 from practica.scheduling.errors import SchedulingError
@@ -186,16 +187,26 @@ class Command(BaseCommand):
         if Location.objects.exists():
             return
         sites = [
-            Location.objects.create(name=n, address=f"{10 + i} Main St", time_zone=tz)
+            Location.objects.create(
+                name=n,
+                address_line1=f"{10 + i} Main St",
+                city="Springfield",
+                state="IL",
+                postal_code="627041234",
+                time_zone=tz,
+            )
             for i, n in enumerate(locations)
         ]
         clinician = User.objects.get(email=f"clinician@{slug}.example")
         for index, (label, credentials) in enumerate(
             [(clinician.full_name, "MD"), ("Dr. Rosa Patel", "DO"), ("Nia Okafor", "NP")]
         ):
+            name = split_person_name(label)
             provider = Provider.objects.create(
                 user=clinician if index == 0 else None,
                 display_name=label,
+                first_name=name.first,
+                last_name=name.last,
                 credentials=credentials,
                 npi=with_check_digit(f"1{rng.randrange(10**8):08d}"),
             )
