@@ -194,10 +194,12 @@ def test_a_tick_only_picks_practices_with_work_due(alpha: Setup) -> None:
 
 
 def test_the_beat_tick_hands_each_due_practice_to_a_tenant_task(alpha: Setup) -> None:
-    [row] = make_due(alpha, Channel.EMAIL)
-    # The tick and its task read the clock themselves: it is midday in New York for them.
-    with schema_context("public"), time_machine.travel(midday(), tick=False):
-        assert tick() == 1  # eager in tests: the task runs now, in alpha's schema (from its headers)
+    # The tick and its task read the clock themselves: the whole test happens at midday in New York
+    # (the booking too, so the due-work index it leaves points at or before midday).
+    with time_machine.travel(midday(), tick=False):
+        [row] = make_due(alpha, Channel.EMAIL)
+        with schema_context("public"):
+            assert tick() == 1  # eager in tests: the task runs now, in alpha's schema (from its headers)
     row.refresh_from_db()
     assert row.state == State.SENT
     assert len(mail.outbox) == 1
