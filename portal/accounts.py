@@ -18,6 +18,7 @@ from portal.emails import email_language, send_email
 from portal.errors import PortalError
 from portal.links import portal_link
 from portal.models import PortalAccount
+from portal.sessions import end_portal_sessions_of
 from practica.patients.models import Patient, PatientProfile
 
 LOGIN_FAILURE_LIMIT = 5  # per email and network address
@@ -243,3 +244,5 @@ def reset_password(account: PortalAccount, password: str) -> None:
     # Following the link proves the inbox, so an unconfirmed address is confirmed by it too.
     account.email_verified_at = account.email_verified_at or timezone.now()
     account.save(update_fields=["password", "email_verified_at"])
+    # Every session opened with the old password ends, and its sockets close.
+    end_portal_sessions_of(account)

@@ -9,6 +9,7 @@ from django_tenants.utils import schema_context
 
 from practica.accounts.models import Membership, User
 from practica.accounts.roles import Role
+from practica.core import access
 from tenants.models import Domain, Plan, Practice
 from tenants.slugs import schema_name_for
 
@@ -100,4 +101,6 @@ def suspend_practice(practice: Practice) -> Practice:
         practice.suspended_at = timezone.now()
     practice.status = Practice.Status.SUSPENDED
     _save_in_public(practice, ["status", "suspended_at"])
+    # Its open sockets close too (practica.core.access), once this is committed.
+    access.announce_on_commit([access.practice_subject(practice.schema_name)])
     return practice

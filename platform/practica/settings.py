@@ -42,6 +42,9 @@ MESSAGE_SMS_NOTICE_MINUTES = env.int("MESSAGE_SMS_NOTICE_MINUTES", default=15)
 # its own connection, so calls of different sockets wait on PostgreSQL side by side. 0: the one
 # thread Channels shares with the rest of the process.
 SOCKET_DB_THREADS = env.int("SOCKET_DB_THREADS", default=4)
+# An open socket checks its session this often even when nothing happens on it, so it closes soon
+# after the session's idle limit (changes of access close it at once: see practica.core.access).
+SOCKET_ACCESS_CHECK_SECONDS = 15.0
 
 # Empty REDIS_URL means "no Redis": in-process fallbacks, announced at start (see practica.core.apps).
 REDIS_URL = env.str("REDIS_URL", default="")

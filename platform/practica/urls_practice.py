@@ -18,6 +18,7 @@ urlpatterns = [
     path("logout/", accounts.logout_view, name="logout"),
     path("handoff/", accounts.handoff, name="handoff"),
     path("account/two-factor/", accounts.two_factor_setup, name="two_factor_setup"),
+    path("account/password/", accounts.password_change, name="password_change"),
     path("switch/", accounts.switch_practice, name="switch_practice"),
     path("go/<slug:slug>/", accounts.go_to_practice, name="go_to_practice"),
     path("staff/", accounts.staff_list, name="staff_list"),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("login/verify/", accounts.login_verify, name="login_verify"),
     path("logout/", accounts.logout_view, name="logout"),
     path("account/two-factor/", accounts.two_factor_setup, name="two_factor_setup"),
+    path("account/password/", accounts.password_change, name="password_change"),
     path("practices/", accounts.my_practices, name="my_practices"),
     path("go/<slug:slug>/", accounts.go_to_practice, name="go_to_practice"),
     path("health/", core.health, name="health"),

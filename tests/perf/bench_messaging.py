@@ -52,7 +52,7 @@ from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 from portal.models import PortalAccount  # noqa: E402
-from portal.sessions import ACCOUNT_KEY, SCHEMA_KEY, SEEN_KEY  # noqa: E402
+from portal.sessions import ACCOUNT_KEY, PASSWORD_KEY, SCHEMA_KEY, SEEN_KEY, password_stamp  # noqa: E402
 from practica.accounts.models import Membership, User  # noqa: E402
 from practica.accounts.roles import Role  # noqa: E402
 from practica.accounts.sessions import SESSION_PRACTICE_KEY  # noqa: E402
@@ -105,6 +105,7 @@ def prepare(practices: int, clients: int) -> tuple[list[tuple[str, str]], list[t
                         ACCOUNT_KEY: str(account.pk),
                         SCHEMA_KEY: practice.schema_name,
                         SEEN_KEY: int(time.time()),
+                        PASSWORD_KEY: password_stamp(account),
                     }
                 )
                 session.create()

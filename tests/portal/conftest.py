@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from portal.models import PortalAccount
-from portal.sessions import ACCOUNT_KEY, SCHEMA_KEY, SEEN_KEY
+from portal.sessions import ACCOUNT_KEY, PASSWORD_KEY, SCHEMA_KEY, SEEN_KEY, password_stamp
 from practica.scheduling.models import AppointmentType, Location, Provider, WeeklyHours
 from tenants.models import Practice
 from tests.conftest import host_of
@@ -56,6 +56,7 @@ def portal_client(account: PortalAccount, practice: Practice) -> Client:
     session[ACCOUNT_KEY] = str(account.pk)
     session[SCHEMA_KEY] = practice.schema_name
     session[SEEN_KEY] = int(time.time())
+    session[PASSWORD_KEY] = password_stamp(account)
     session.save()
     return client
 

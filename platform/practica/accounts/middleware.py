@@ -1,11 +1,10 @@
 from collections.abc import Callable
 
-from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from practica.accounts.selectors import role_in_practice
-from practica.accounts.sessions import session_practice
+from practica.accounts.sessions import end_session, session_practice
 
 # Paths a signed-in person may reach before finishing two-factor set-up.
 TWO_FACTOR_EXEMPT_PREFIXES = ("/login", "/logout", "/account/two-factor", "/static/", "/health")
@@ -33,7 +32,7 @@ class PracticeAccessMiddleware:
             if role is None:
                 # Deactivated, or their billing company's access was revoked: this request sees
                 # nothing, and the session ends so the browser can be used to sign in again.
-                logout(request)
+                end_session(request)
                 raise Http404("No such page.")
             request.role = role  # type: ignore[attr-defined]
             if (

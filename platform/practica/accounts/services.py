@@ -7,6 +7,8 @@ from django.utils import timezone
 from practica.accounts.errors import AccessError
 from practica.accounts.models import BillingCompany, BillingCompanyAccess, Invitation, Membership, User
 from practica.accounts.roles import Role
+from practica.accounts.sessions import access_changed_for
+from practica.core import access
 from tenants.models import Practice
 
 
@@ -56,6 +58,16 @@ def accept_invitation(
     return membership
 
 
+def set_password(*, user: User, password: str) -> None:
+    """A new password (checked by the caller's form): every session opened with the old one ends
+    at its next request (Django's session auth hash) and its open sockets close at once. The
+    caller keeps its own session with update_session_auth_hash."""
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    access_changed_for([user.pk])
+
+
 def _lock_practice_staff(membership: Membership) -> Membership:
     """Lock every membership of the practice (in id order, so two callers cannot deadlock).
 
@@ -86,6 +98,7 @@ def change_role(*, membership: Membership, role: str) -> Membership:
         raise AccessError("A practice needs at least one owner: make someone else owner first.")
     membership.role = role
     membership.save(update_fields=["role"])
+    access_changed_for([membership.user_id])
     return membership
 
 
@@ -99,6 +112,7 @@ def set_member_active(*, membership: Membership, active: bool, acting_user: User
             raise AccessError("A practice needs at least one active owner.")
     membership.is_active = active
     membership.save(update_fields=["is_active"])
+    access_changed_for([membership.user_id])
     return membership
 
 
@@ -113,16 +127,37 @@ def grant_billing_company(
         practice=practice, company=company, revoked_at__isnull=True
     ).first()
     if live:
-        live.role = role
-        live.save(update_fields=["role"])
+        if live.role != role:
+            live.role = role
+            live.save(update_fields=["role"])
+            access_changed_for(_company_user_ids(company))
         return live
     return BillingCompanyAccess.objects.create(
         practice=practice, company=company, role=role, granted_by=granted_by
     )
 
 
+def _company_user_ids(company: BillingCompany) -> list[int]:
+    return list(company.members.values_list("user_id", flat=True))
+
+
 def revoke_billing_company(*, practice: Practice, company: BillingCompany) -> int:
-    """Takes effect on the company's very next request: access is checked on every request."""
-    return BillingCompanyAccess.objects.filter(
+    """Takes effect on the company's very next request (access is checked on every request), and
+    at once on their open sockets."""
+    revoked = BillingCompanyAccess.objects.filter(
         practice=practice, company=company, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
+    if revoked:
+        access_changed_for(_company_user_ids(company))
+    return revoked
+
+
+def set_staff_two_factor_requirement(*, practice: Practice, required: bool) -> None:
+    """Once required, a session that was not verified by a second factor loses its open sockets
+    at once, and its next page asks for the code (practica.accounts.middleware)."""
+    if practice.require_staff_two_factor == required:
+        return
+    practice.require_staff_two_factor = required
+    practice.save(update_fields=["require_staff_two_factor"])
+    if required:
+        access.announce_on_commit([access.practice_subject(practice.schema_name)])

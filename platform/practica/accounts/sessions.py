@@ -1,14 +1,29 @@
-"""Sessions are bound to the host they were opened on (public site or one practice)."""
+"""Sessions are bound to the host they were opened on (public site or one practice), and the open
+sockets of a session follow it (see practica.core.access)."""
 
-from django.contrib.auth import login
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, login, logout
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from practica.accounts.models import User
+from practica.accounts.roles import Capability, role_can
+from practica.accounts.selectors import role_in_practice
+from practica.core import access
 from practica.core.tenancy import current_schema
+from tenants.models import Practice
 
 SESSION_PRACTICE_KEY = "practica_schema"
+PUBLIC_SITE = "public"
 
 
 def session_practice(request: HttpRequest) -> str | None:
@@ -20,3 +35,89 @@ def start_session(request: HttpRequest, user: User, device: TOTPDevice | None = 
     request.session[SESSION_PRACTICE_KEY] = current_schema()
     if device is not None:
         otp_login(request, device)
+
+
+def end_session(request: HttpRequest) -> None:
+    """Sign out, and close the session's sockets once the transaction commits."""
+    key = request.session.session_key
+    if key:
+        access.announce_on_commit([access.session_subject(key)])
+    logout(request)
+
+
+def access_changed_for(user_ids: list[Any]) -> None:
+    """These logins' access changed (role, deactivation, password, a billing company's grant):
+    once committed, each of their open sockets checks itself again, and closes if it must."""
+    access.announce_on_commit([access.user_subject(user_id) for user_id in user_ids])
+
+
+def verified_by_second_factor(user: User, data: dict[str, Any]) -> bool:
+    """Whether the session holds a confirmed device of this user (django-otp's login)."""
+    persistent_id = data.get(DEVICE_ID_SESSION_KEY)
+    if not persistent_id:
+        return False
+    device = Device.from_persistent_id(persistent_id, for_verify=False)
+    return device is not None and device.user_id == user.pk and device.confirmed
+
+
+def _session_data(session_key: str) -> tuple[dict[str, Any], datetime.datetime] | None:
+    row = Session.objects.filter(session_key=session_key).values_list("session_data", "expire_date").first()
+    if row is None:
+        return None
+    return SessionStore().decode(row[0]), row[1]
+
+
+def _auth_hash_matches(user: User, data: dict[str, Any]) -> bool:
+    """As django.contrib.auth.get_user: a password change since sign-in ends the session."""
+    session_hash = data.get(HASH_SESSION_KEY)
+    if not session_hash:
+        return False
+    return constant_time_compare(session_hash, user.get_session_auth_hash()) or any(
+        constant_time_compare(session_hash, fallback) for fallback in user.get_session_auth_fallback_hash()
+    )
+
+
+@dataclass(frozen=True)
+class StaffAccess:
+    role: str
+    idle_deadline: float  # when the session runs out unless a page is used (practica.core.access.now)
+
+
+def staff_socket_access(
+    session_key: str, practice: Practice, user_id: int, capability: Capability
+) -> StaffAccess | None:
+    """The staff session `session_key`, as it stands now, at `practice`: None unless it is still
+    open, still this user's (same password), opened at this practice, verified by a second factor
+    where the practice requires one, and the user's current role there has `capability`. A
+    suspended practice lets no socket in. Runs in the practice's tenant context (a socket's
+    database call)."""
+    found = _session_data(session_key)
+    if found is None:
+        return None
+    data, expires = found
+    deadline = expires.timestamp()
+    if deadline <= access.now() or str(data.get(SESSION_KEY)) != str(user_id):
+        return None
+    if data.get(BACKEND_SESSION_KEY) is None or data.get(SESSION_PRACTICE_KEY) != practice.schema_name:
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    current = Practice.objects.filter(pk=practice.pk).first()
+    if user is None or current is None or current.status == Practice.Status.SUSPENDED:
+        return None
+    if not _auth_hash_matches(user, data):
+        return None
+    if current.require_staff_two_factor and not verified_by_second_factor(user, data):
+        return None
+    role = role_in_practice(user, current)
+    if not role_can(role, capability):
+        return None
+    assert role is not None
+    return StaffAccess(role=role, idle_deadline=deadline)
+
+
+def staff_socket_subjects(session_key: str, practice: Practice, user_id: int) -> list[str]:
+    return [
+        access.session_subject(session_key),
+        access.user_subject(user_id),
+        access.practice_subject(practice.schema_name),
+    ]

@@ -3,7 +3,8 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,7 +31,7 @@ from practica.accounts.forms import (
 from practica.accounts.models import BillingCompanyAccess, BillingCompanyMember, Invitation, Membership, User
 from practica.accounts.roles import Capability, Role, role_can
 from practica.accounts.selectors import client_practices, practices_for_user, role_in_practice, staff_of
-from practica.accounts.sessions import start_session
+from practica.accounts.sessions import end_session, start_session
 from practica.accounts.tokens import (
     InvitationLinkError,
     make_handoff_token,
@@ -97,8 +98,22 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    logout(request)
+    end_session(request)
     return redirect("login")
+
+
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; every other session of the login ends."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    user: User = request.user
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.set_password(user=user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, user)  # this session stays; the others end
+        messages.success(request, "Your password is changed. You are signed out everywhere else.")
+        return redirect(_home_after_login(request))
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 def _svg_qr(data: str) -> str:
@@ -301,8 +316,9 @@ def security_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "security":
         security_form = SecurityForm(request.POST)
         if security_form.is_valid():
-            practice.require_staff_two_factor = security_form.cleaned_data["require_staff_two_factor"]
-            practice.save(update_fields=["require_staff_two_factor"])
+            services.set_staff_two_factor_requirement(
+                practice=practice, required=security_form.cleaned_data["require_staff_two_factor"]
+            )
             messages.success(request, "Security settings saved.")
             return redirect("security_settings")
     elif request.method == "POST" and request.POST.get("action") == "grant":

@@ -7,7 +7,8 @@ outside the call would leak into another practice's work).
 
 Staff sockets are signed-in users with a role at this practice that may read the inbox; patient
 sockets carry a portal session of this practice. Each joins only groups of its own practice, and a
-patient only the groups of their own threads.
+patient only the groups of their own threads. Both follow their session: see
+practica.core.access.
 """
 
 import asyncio
@@ -18,16 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django_otp import DEVICE_ID_SESSION_KEY
 from django_tenants.utils import schema_context, tenant_context
 
-from portal.models import PortalAccount
-from portal.sessions import ACCOUNT_KEY, SCHEMA_KEY, SEEN_KEY, idle_seconds
+from portal.sessions import ACCOUNT_KEY, patient_socket_access, patient_socket_subjects
 from practica.accounts.roles import Capability, role_can
 from practica.accounts.selectors import role_in_practice
-from practica.accounts.sessions import SESSION_PRACTICE_KEY
+from practica.accounts.sessions import staff_socket_access, staff_socket_subjects
+from practica.core.access import AccessBoundConsumer, Grant
 from practica.messaging import events, selectors, services
 from practica.messaging.errors import MessagingError
 from practica.messaging.models import Thread
@@ -80,16 +79,23 @@ async def in_practice(practice: Practice, work: Callable[[], T]) -> T:
     return await database_sync_to_async(run, thread_sensitive=False, executor=pool)()
 
 
-class MessagingConsumer(AsyncJsonWebsocketConsumer):
+class MessagingConsumer(AccessBoundConsumer):
     """`/ws/messaging/`: the staff inbox or the patient's list; `/ws/messaging/<thread>/`: one thread.
 
     Clients may send, on a thread socket, {"type": "send", "body": ...}, {"type": "read"} (a read
     receipt), {"type": "typing"} (passed on to the other side only, never stored) and
-    {"type": "since", "after": <message id>} to fetch what they missed while offline."""
+    {"type": "since", "after": <message id>} to fetch what they missed while offline.
+
+    The socket follows its session (practica.core.access): every push and request is checked
+    against the session and role as they are now, and the socket closes when the session ends or
+    the access changes."""
 
     practice: Practice
+    session_key: str = ""
     staff_user: Any = None
     role: str | None = None
+    latest_role: str | None = None
+    account_id: str | None = None
     patient_id: Any = None
     thread_id: uuid.UUID | None = None
     thread: Thread | None = None
@@ -105,9 +111,11 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             return
         self.practice = practice
         self.scope["practice"] = practice
-        if not await in_practice(practice, self._identify):
+        subjects = await in_practice(practice, self._identify)
+        if subjects is None or await self.open_access(subjects) is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        self.role = self.latest_role
         raw_thread = self.scope["url_route"]["kwargs"].get("thread_id")
         if raw_thread is not None:
             self.thread_id = raw_thread if isinstance(raw_thread, uuid.UUID) else uuid.UUID(str(raw_thread))
@@ -117,33 +125,50 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         for group in self._groups():
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
+        await self.follow_access()
         await self.accept()
 
-    def _identify(self) -> bool:
+    def _identify(self) -> list[str] | None:
+        """Who the session says this is (checked against the database by `authorise`), as the
+        access subjects the socket follows; None without a usable session."""
         session = self.scope.get("session")
         user = self.scope.get("user")
-        schema = self.practice.schema_name
+        self.session_key = (session.session_key if session is not None else None) or ""
+        if not self.session_key:
+            return None
         if user is not None and user.is_authenticated:
-            if session is None or session.get(SESSION_PRACTICE_KEY) != schema:
-                return False
-            if self.practice.require_staff_two_factor and not session.get(DEVICE_ID_SESSION_KEY):
-                return False  # the back office would send them to set up two-factor first
-            role = role_in_practice(user, self.practice)
-            if not role_can(role, Capability.VIEW_PATIENTS):
-                return False
-            self.staff_user, self.role = user, role
-            return True
-        if session is None or session.get(SCHEMA_KEY) != schema or not session.get(ACCOUNT_KEY):
-            return False
-        if time.time() - int(session.get(SEEN_KEY, 0)) > idle_seconds():
-            return False
-        account = PortalAccount.objects.filter(
-            pk=session[ACCOUNT_KEY], is_active=True, email_verified_at__isnull=False
-        ).first()
-        if account is None:
-            return False
-        self.patient_id = account.patient_id
-        return True
+            self.staff_user = user
+            return staff_socket_subjects(self.session_key, self.practice, user.pk)
+        account_id = session.get(ACCOUNT_KEY)
+        if not account_id:
+            return None
+        self.account_id = str(account_id)
+        return patient_socket_subjects(self.session_key, self.practice, self.account_id)
+
+    async def authorise(self) -> Grant | None:
+        return await in_practice(self.practice, self._authorise)
+
+    def _authorise(self) -> Grant | None:
+        if self.staff_user is not None:
+            staff = staff_socket_access(
+                self.session_key, self.practice, self.staff_user.pk, Capability.VIEW_PATIENTS
+            )
+            if staff is None:
+                return None
+            self.latest_role = staff.role
+            subjects = staff_socket_subjects(self.session_key, self.practice, self.staff_user.pk)
+            return Grant(subjects, staff.idle_deadline)
+        assert self.account_id is not None
+        patient = patient_socket_access(self.session_key, self.practice, self.account_id)
+        if patient is None or (self.patient_id is not None and patient.patient_id != self.patient_id):
+            return None
+        self.patient_id = patient.patient_id
+        subjects = patient_socket_subjects(self.session_key, self.practice, self.account_id)
+        return Grant(subjects, patient.idle_deadline)
+
+    async def access_changed_since_connect(self) -> bool:
+        # A new role may see and do other things: the client reconnects and is authorised afresh.
+        return self.latest_role != self.role
 
     def _thread(self) -> Thread | None:
         """This socket's thread, if the person may see it (staff: any of the practice's)."""
@@ -167,11 +192,15 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             return [events.staff_inbox_group(schema)]
         return [events.patient_group(schema, self.patient_id)]
 
-    async def disconnect(self, code: int) -> None:
+    async def leave_groups(self) -> None:
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined = []
+        await super().leave_groups()
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not await self.access_holds():
+            return
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "since":
             after = content.get("after")
@@ -254,6 +283,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         return {"type": "stored", "id": message.pk}
 
     async def messaging_event(self, message: dict[str, Any]) -> None:
+        if not await self.access_holds():
+            return
         event = message["event"]
         # Belt and braces: patients' groups never get notes, and this would drop one anyway.
         if (
