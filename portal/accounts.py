@@ -25,6 +25,8 @@ LOGIN_FAILURE_LIMIT = 5  # per email and network address
 # Per email from any address: slows a guesser who spreads over many addresses, while staying
 # high enough that a stranger cannot easily lock a patient out.
 ACCOUNT_FAILURE_LIMIT = 20
+# Per network address over every email: one address cannot try a few passwords for many accounts.
+ADDRESS_FAILURE_LIMIT = 20
 LOCKOUT_SECONDS = 15 * 60
 # Registration and reset requests send email: cap them per network address.
 EMAIL_REQUESTS_PER_HOUR = 10
@@ -189,10 +191,17 @@ def note_email_request(ip: str) -> None:
 
 def sign_in(email: str, password: str, ip: str) -> PortalAccount:
     """Check a patient's credentials, with a lockout for LOCKOUT_SECONDS after LOGIN_FAILURE_LIMIT
-    failures for the email from one address, or ACCOUNT_FAILURE_LIMIT from anywhere.
+    failures for the email from one address, ACCOUNT_FAILURE_LIMIT from anywhere, or
+    ADDRESS_FAILURE_LIMIT from one address over every email.
     Raises PortalError with a message to show."""
     here, anywhere = counter_key("login-failures", email, ip), counter_key("login-failures", email)
-    if int(cache.get(here, 0)) >= LOGIN_FAILURE_LIMIT or int(cache.get(anywhere, 0)) >= ACCOUNT_FAILURE_LIMIT:
+    address = counter_key("login-failures-address", ip)
+    counts = cache.get_many([here, anywhere, address])
+    if (
+        int(counts.get(here, 0)) >= LOGIN_FAILURE_LIMIT
+        or int(counts.get(anywhere, 0)) >= ACCOUNT_FAILURE_LIMIT
+        or int(counts.get(address, 0)) >= ADDRESS_FAILURE_LIMIT
+    ):
         raise PortalError(
             _("Too many failed attempts. Try again in %(minutes)d minutes, or reset your password.")
             % {"minutes": LOCKOUT_SECONDS // 60},
@@ -204,6 +213,7 @@ def sign_in(email: str, password: str, ip: str) -> PortalAccount:
     if account is None or not account.check_password(password) or not account.is_active:
         bump_counter(here, LOCKOUT_SECONDS)
         bump_counter(anywhere, LOCKOUT_SECONDS)
+        bump_counter(address, LOCKOUT_SECONDS)
         raise PortalError(_(SIGN_IN_ERROR), "credentials")
     cache.delete_many([here, anywhere])
     if not account.is_verified:

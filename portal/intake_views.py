@@ -17,6 +17,7 @@ from practica.intake.documents import signed_consents_pdf
 from practica.intake.errors import IntakeError
 from practica.intake.forms import PacketForm
 from practica.intake.models import IntakeResponse, IntakeSubmission
+from practica.intake.uploads import extension_for
 from practica.scheduling.models import Appointment
 
 
@@ -113,7 +114,7 @@ def document_response(response: IntakeResponse) -> HttpResponse:
     with response.document.open("rb") as stored:
         content = stored.read()
     served = HttpResponse(content, content_type=response.document_content_type)
-    extension = response.document_content_type.rsplit("/", 1)[-1]
+    extension = extension_for(response.document_content_type)
     served["Content-Disposition"] = f'attachment; filename="document.{extension}"'
     served["X-Content-Type-Options"] = "nosniff"
     served["Cache-Control"] = "private, no-store"

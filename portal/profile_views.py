@@ -15,6 +15,7 @@ from portal.forms import PortalForm
 from portal.models import ProxyLink
 from portal.sessions import ACTING_FOR_KEY, patient_required
 from practica.intake.errors import UploadRejected
+from practica.intake.uploads import extension_for
 from practica.patients import services as patient_services
 from practica.patients.forms import InsuranceForm, ProfileForm
 from practica.patients.models import PatientInsurance
@@ -89,7 +90,7 @@ def card_response(current: PatientInsurance, side: str) -> HttpResponse:
     with stored.open("rb") as opened:
         content = opened.read()
     served = HttpResponse(content, content_type=content_type)
-    served["Content-Disposition"] = f'attachment; filename="card-{side}.{content_type.rsplit("/", 1)[-1]}"'
+    served["Content-Disposition"] = f'attachment; filename="card-{side}.{extension_for(content_type)}"'
     served["X-Content-Type-Options"] = "nosniff"
     served["Cache-Control"] = "private, no-store"
     return served

@@ -1,3 +1,4 @@
+from typing import Any
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -100,6 +101,11 @@ class Practice(TenantMixin):
 
 class Domain(DomainMixin):
     """A host name that routes to a practice: `<slug>.<BASE_DOMAIN>` or a custom domain."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Host names are case-insensitive: kept in lower case, matched against the lower-cased Host.
+        self.domain = str(self.domain).lower()  # type: ignore[has-type]  # django-tenants is untyped
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.domain

@@ -5,11 +5,18 @@ import re
 from django.core.exceptions import ValidationError
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
+# Names a visitor could take for the platform's own (or that mail and DNS tools treat specially),
+# and names that resolve to the visitor's own machine.
 RESERVED_SLUGS = frozenset(
     {
-        "admin", "api", "app", "assets", "billing", "blog", "cdn", "dashboard", "docs", "help",
-        "login", "mail", "media", "pg", "portal", "practica", "public", "smtp", "static",
-        "status", "support", "template", "test", "www", "ws",
+        "abuse", "account", "accounts", "admin", "administrator", "api", "app", "assets", "auth",
+        "autoconfig", "autodiscover", "billing", "blog", "broadcasthost", "cdn", "dashboard", "dev",
+        "dns", "docs", "email", "ftp", "health", "help", "hostmaster", "imap", "internal", "ip6-localhost",
+        "localdomain", "localhost", "login", "mail", "mailer-daemon", "media", "mx", "noc", "noreply",
+        "no-reply", "ns1", "ns2", "ns3", "ns4", "oauth", "pg", "pop", "pop3", "portal", "postmaster",
+        "practica", "public", "root", "security", "signup", "smtp", "sso", "staging", "static",
+        "status", "support", "template", "test", "webmail", "webmaster", "wpad", "ws", "www", "www1",
+        "www2",
     }
 )  # fmt: skip
 

@@ -29,6 +29,22 @@ def test_practice_host_routes_to_its_practice(practice_a: Practice) -> None:
     assert practice_a.name.encode() in response.content
 
 
+def test_host_names_match_whatever_their_case(practice_a: Practice) -> None:
+    from tenants.models import Domain
+
+    client = signed_in_client(staff(practice_a), practice_a)
+    for host in ("ALPHA.Practica.TEST", "alpha.practica.test.", "Alpha.practica.test:8000"):
+        client.defaults["HTTP_HOST"] = host
+        response = client.get("/")
+        assert response.status_code == 200, host
+        assert practice_a.name.encode() in response.content
+    # A custom domain typed in capitals is kept, and matched, in lower case.
+    Domain.objects.create(domain="Portal.Alpha-Clinic.EXAMPLE", tenant=practice_a, is_primary=False)
+    assert Domain.objects.filter(domain="portal.alpha-clinic.example").exists()
+    assert Client(HTTP_HOST="PORTAL.alpha-clinic.example").get("/portal/login/").status_code == 200
+    assert Client(HTTP_HOST="NOBODY.practica.test").get("/").status_code == 404
+
+
 def test_anonymous_visitor_is_sent_to_sign_in(practice_a: Practice) -> None:
     response = Client(HTTP_HOST=host_of(practice_a)).get("/patients/")
     assert response.status_code == 302

@@ -72,6 +72,26 @@ def test_five_failures_lock_the_login_even_for_the_right_password(practice_a: Pr
     assert "_auth_user_id" not in browser.session
 
 
+def test_one_address_trying_many_emails_is_locked_out(practice_a: Practice, settings: Any) -> None:
+    """The per-email limit alone would let one address try a few passwords for every email."""
+    assert settings.AXES_ADDRESS_FAILURE_LIMIT == 20
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 6
+    people = [staff(practice_a, Role.FRONT_DESK) for _ in range(3)]
+    attacker = Client(HTTP_HOST=host_of(practice_a), REMOTE_ADDR="198.51.100.23")
+    guesses = [person.email for person in people for _ in range(2)]  # 2 each: under the limit of 5
+    for email in guesses[:-1]:
+        response = attacker.post("/login/", {"email": email, "password": "wrong-guess-123"})
+        assert response.status_code == 200 and b"Email or password is incorrect." in response.content
+    # The address's 6th failure locks it, as an email's 5th does; then even a right password waits.
+    for email, password in ((guesses[-1], "wrong-guess-123"), (people[0].email, PASSWORD)):
+        locked = attacker.post("/login/", {"email": email, "password": password})
+        assert locked.status_code == 429 and b"Too many failed sign-in attempts" in locked.content
+    assert "_auth_user_id" not in attacker.session
+    # The people themselves, from their own address, are not locked out.
+    colleague = Client(HTTP_HOST=host_of(practice_a), REMOTE_ADDR="203.0.113.50")
+    assert colleague.post("/login/", {"email": people[0].email, "password": PASSWORD}).status_code == 302
+
+
 def test_failures_below_the_limit_do_not_lock(practice_a: Practice) -> None:
     person = staff(practice_a, Role.OWNER)
     browser = Client(HTTP_HOST=host_of(practice_a))

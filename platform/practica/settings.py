@@ -14,7 +14,7 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY") if not DEBUG else env.str("SECRET_KEY", default="dev-insecure")
-BASE_DOMAIN = env.str("BASE_DOMAIN", default="localhost")
+BASE_DOMAIN = env.str("BASE_DOMAIN", default="localhost").lower()
 # The scheme and port used to build links to practice subdomains, e.g. "http" and ":8000" in dev.
 PUBLIC_SCHEME = env.str("PUBLIC_SCHEME", default="https")
 PUBLIC_PORT = env.str("PUBLIC_PORT", default="")
@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "practica.core.routing.CachedTenantMiddleware",
     "tenants.middleware.PracticeStatusMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "practica.core.middleware.SignedInResponsesNotStoredMiddleware",
     # English everywhere but the patient portal, which follows the patient (see portal.locale).
     "portal.locale.PortalLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -164,8 +165,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 
-# Brute-force lockout: 5 failures per username+IP lock for 15 minutes.
+# Brute-force lockout: 5 failures per username+IP lock for 15 minutes, and so do 20 failures from
+# one IP whatever the usernames (practica.accounts.lockout).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "practica.accounts.lockout.AccountAndAddressLockout"
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"

@@ -131,6 +131,40 @@ def test_pay_link_allows_three_attempts(fake_stripe: FakeStripe, connected: Prac
     assert len(fake_stripe.calls("POST", "/v1/checkout/sessions")) == 3
 
 
+def test_failed_checkout_starts_do_not_use_up_a_pay_link(
+    fake_stripe: FakeStripe, connected: Practice, settings: Any
+) -> None:
+    patient = _patient_owing(connected, 3_000)
+    with tenant_context(connected):
+        link, token = paylinks.create_pay_link(patient, 3_000, by=None)
+    anonymous = Client(HTTP_HOST=host_of(connected))
+    # Stripe unreachable (nothing listens on port 9 of loopback): a clear page, and no use counted.
+    reachable = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    for _ in range(4):
+        assert anonymous.post(f"/pay/{token}/").status_code == 502
+    settings.STRIPE_API_BASE = reachable
+    # Refused before Stripe: the balance was settled another way since the link was sent.
+    with tenant_context(connected):
+        ledger.post_entry(patient, LedgerEntry.Kind.ADJUSTMENT, -1_000, memo="Paid at the desk")
+    for _ in range(4):
+        refused = anonymous.post(f"/pay/{token}/")
+        assert refused.status_code == 400 and b"more than the balance" in refused.content
+    with tenant_context(connected):
+        link.refresh_from_db()
+        assert link.uses == 0
+        assert not Payment.objects.filter(pay_link=link).exists()
+        ledger.post_entry(patient, LedgerEntry.Kind.CHARGE, 1_000, memo="Visit")
+    assert not fake_stripe.calls("POST", "/v1/checkout/sessions")
+    # The link still has all its uses: each one is a Checkout session Stripe created.
+    for _ in range(3):
+        assert anonymous.post(f"/pay/{token}/").status_code == 302
+    with tenant_context(connected):
+        link.refresh_from_db()
+        assert link.uses == 3
+    assert len(fake_stripe.calls("POST", "/v1/checkout/sessions")) == 3
+
+
 def test_pay_link_expired_tampered_and_over_balance(fake_stripe: FakeStripe, connected: Practice) -> None:
     patient = _patient_owing(connected, 5_000)
     with tenant_context(connected):

@@ -13,7 +13,7 @@ from practica.intake.models import IntakeResponse, IntakeSubmission
 from practica.scheduling.models import Appointment
 from tenants.models import Practice
 from tests.conftest import host_of
-from tests.intake.conftest import CONSENT_BODY, Booked, Packet, field, valid_post
+from tests.intake.conftest import CONSENT_BODY, PDF_BYTES, Booked, Packet, field, valid_post
 from tests.portal.conftest import make_account, portal_client
 
 
@@ -103,6 +103,21 @@ def test_signed_consent_downloads_as_a_pdf_with_the_text_and_name(
     assert CONSENT_BODY in text
     assert "Ivy Stone" in text
     assert "Consent text version 1" in text
+
+
+def test_a_document_is_stored_and_downloaded_with_the_extension_of_its_content(
+    booked: Booked, packet: Packet, practice_a: Practice, media_root: Path
+) -> None:
+    data = valid_post(packet)
+    data[field(packet.card_front)] = SimpleUploadedFile("card.html", PDF_BYTES, content_type="text/html")
+    _fill(booked, practice_a, data)
+    with tenant_context(practice_a):
+        document = IntakeResponse.objects.get(item=packet.card_front)
+        assert document.document_name == "card.pdf"
+        assert str(document.document.name).endswith(".pdf")
+    served = portal_client(booked.account, practice_a).get(f"/portal/forms/files/{document.pk}/")
+    assert served["Content-Disposition"] == 'attachment; filename="document.pdf"'
+    assert served["Content-Type"] == "application/pdf"
 
 
 def test_the_patient_downloads_their_own_document_but_nobody_else_can(

@@ -115,6 +115,28 @@ def test_only_the_files_own_name_is_kept(side_a: Side) -> None:
         assert message.body == "" and message.attachments.get().name == "results.pdf"
 
 
+def test_the_name_takes_the_extension_of_the_type_found_in_the_content(side_a: Side) -> None:
+    """A PDF called x.html is stored and downloaded as x.pdf: no browser opens it as a page."""
+    with tenant_context(side_a.practice):
+        message = services.post_patient_message(side_a.ann_thread, side_a.ann.patient, "", pdf("x.html"))
+        attachment = message.attachments.get()
+        assert attachment.name == "x.pdf"
+        # A row stored before names were fixed is still served under the detected type.
+        attachment.name = "older.html"
+        attachment.save(update_fields=["name_ciphertext"])
+        png = SimpleUploadedFile("photo", b"\x89PNG\r\n\x1a\n" + b"0" * 32, "text/html")
+        assert (
+            services.post_patient_message(side_a.ann_thread, side_a.ann.patient, "", png)
+            .attachments.get()
+            .name
+            == "photo.png"
+        )
+    path = f"/portal/messages/{side_a.ann_thread.pk}/attachments/{attachment.pk}/"
+    response = portal_client(side_a.ann, side_a.practice).get(path)
+    assert response["Content-Disposition"] == 'attachment; filename="older.pdf"'
+    assert response["Content-Type"] == "application/pdf"
+
+
 def test_staff_attach_to_replies_and_notes_and_a_refused_file_is_a_form_error(side_a: Side) -> None:
     client = signed_in_client(side_a.nurse, side_a.practice)
     url = f"/messages/{side_a.ann_thread.pk}/"

@@ -231,6 +231,21 @@ def test_one_account_is_locked_after_failures_from_many_addresses(practice_a: Pr
     assert "Too many failed attempts" in sign_in(fresh, "spread@example.org").content.decode()
 
 
+def test_one_address_trying_many_emails_is_locked_out(
+    practice_a: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(accounts, "ADDRESS_FAILURE_LIMIT", 4)
+    with tenant_context(practice_a):
+        make_account("target@example.org")
+    client = Client(HTTP_HOST=host_of(practice_a), REMOTE_ADDR="198.51.100.77")
+    for n in range(4):  # one guess each: far under the per-email limits
+        assert accounts.SIGN_IN_ERROR in sign_in(client, f"guess{n}@example.org", "guess").content.decode()
+    assert "Too many failed attempts" in sign_in(client, "target@example.org").content.decode()
+    # The patient, from their own address, signs in.
+    own = Client(HTTP_HOST=host_of(practice_a), REMOTE_ADDR="203.0.113.77")
+    assert sign_in(own, "target@example.org").status_code == 302
+
+
 def test_requests_that_send_email_are_rate_limited(practice_a: Practice) -> None:
     client = Client(HTTP_HOST=host_of(practice_a))
     for _ in range(accounts.EMAIL_REQUESTS_PER_HOUR):

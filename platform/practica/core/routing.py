@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.utils import remove_www
 
 from tenants.models import Domain, Practice
 
@@ -38,6 +39,12 @@ for _model in (Practice, Domain):
 
 
 class CachedTenantMiddleware(TenantMainMiddleware):
+    @staticmethod
+    def hostname_from_request(request: Any) -> str:
+        """Host names are case-insensitive (and may end in the root's dot): `Alpha.Example.com.`
+        is the practice at `alpha.example.com`, as Domain rows are kept in lower case."""
+        return remove_www(request.get_host().split(":")[0].rstrip(".").lower())
+
     def get_tenant(self, domain_model: Any, hostname: str) -> Practice:
         seconds = settings.TENANT_ROUTING_CACHE_SECONDS
         if seconds <= 0:

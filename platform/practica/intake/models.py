@@ -6,6 +6,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from practica.intake.uploads import extension_for
+
 
 class IntakePacket(models.Model):
     """What a patient fills in before one appointment type."""
@@ -125,7 +127,9 @@ class IntakeSubmission(models.Model):
 
 def _upload_path(instance: "IntakeResponse", filename: str) -> str:
     # A random name: the patient's own file name may say something clinical, and is kept apart.
-    return f"intake/{instance.submission_id}/{uuid.uuid4().hex}"
+    # Its extension is the type found in the content.
+    extension = extension_for(instance.document_content_type)
+    return f"intake/{instance.submission_id}/{uuid.uuid4().hex}.{extension}"
 
 
 class IntakeResponse(models.Model):

@@ -15,7 +15,7 @@ from practica.core.links import practice_url
 from practica.core.tenancy import current_schema
 from practica.intake.errors import IntakeError
 from practica.intake.models import ConsentText, IntakeItem, IntakePacket, IntakeResponse, IntakeSubmission
-from practica.intake.uploads import check_upload
+from practica.intake.uploads import check_upload, name_for_type
 from practica.patients.models import Patient
 from practica.scheduling.models import Appointment, AppointmentType
 from tenants.models import Practice
@@ -133,13 +133,13 @@ def submit_packet(
         )
     for item_id, upload in documents.items():
         content_type = check_upload(upload)
-        upload_name = upload.name or "document"
+        upload_name = name_for_type((upload.name or "document")[-190:], content_type)
         response = _respond(
             submission,
             items[item_id],
             new_file=True,
             document_content_type=content_type,
-            document_name=upload_name[:200],
+            document_name=upload_name,
         )
         if response.document:
             response.document.delete(save=False)

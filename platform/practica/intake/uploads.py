@@ -10,6 +10,8 @@ from practica.intake.errors import UploadRejected
 # Content type by magic bytes. HEIC (iPhone photos) is an ISO box: "ftyp" then a HEIF brand.
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")
 TYPE_NAMES = "PDF, JPEG, PNG or HEIC"
+# The one extension each accepted type is stored and downloaded with.
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", "image/heic": "heic"}
 
 
 def sniff_content_type(head: bytes) -> str | None:
@@ -22,6 +24,19 @@ def sniff_content_type(head: bytes) -> str | None:
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         return "image/heic"
     return None
+
+
+def extension_for(content_type: str) -> str:
+    return EXTENSIONS.get(content_type, "bin")
+
+
+def name_for_type(name: str, content_type: str) -> str:
+    """`name` with the extension of the type found in the content instead of the client's own: a
+    PDF called `x.html` is `x.pdf`, so nothing opens it as a web page (`scan` -> `scan.pdf`)."""
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem.strip(". ") and len(suffix) <= 10 and suffix.isalnum():
+        name = stem
+    return f"{name.rstrip('. ') or 'file'}.{extension_for(content_type)}"
 
 
 def max_upload_bytes() -> int:

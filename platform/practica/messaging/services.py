@@ -26,7 +26,7 @@ from practica.accounts.selectors import role_in_practice
 from practica.core.links import practice_url
 from practica.core.tenancy import current_schema
 from practica.intake.errors import UploadRejected
-from practica.intake.uploads import check_upload
+from practica.intake.uploads import check_upload, name_for_type
 from practica.messaging import crypto
 from practica.messaging.errors import MessagingError, NotAllowed
 from practica.messaging.events import push_message_on_commit, push_thread_change_on_commit
@@ -100,7 +100,10 @@ def _attach(message: Message, checked: CheckedFile) -> Attachment:
     checked.upload.seek(0)
     content = checked.upload.read()
     attachment = Attachment(message=message, content_type=checked.content_type, size=len(content))
-    attachment.name = _display_name(checked.upload.name)
+    # The name shown and downloaded ends in the type found in the content, not the client's own.
+    attachment.name = name_for_type(_display_name(checked.upload.name), checked.content_type)[
+        -MAX_ATTACHMENT_NAME_CHARS:
+    ]
     attachment.file.save("attachment", ContentFile(crypto.encrypt_bytes(content)), save=False)
     attachment.save()
     return attachment

@@ -10,12 +10,14 @@ from django.utils import timezone
 
 from notifications.services import notify_patient
 from practica.accounts.models import User
+from practica.patient_billing import payments
 from practica.patient_billing.errors import BillingError
 from practica.patient_billing.ledger import check_amount
-from practica.patient_billing.models import PayLink
+from practica.patient_billing.models import PayLink, Payment
 from practica.patient_billing.selectors import balance_cents
 from practica.patients.models import Patient
 from practica.scheduling.models import Location
+from tenants.models import Practice
 
 _SALT = "billing.paylink"
 
@@ -66,8 +68,6 @@ def pay_link_from_token(token: str) -> PayLink:
 
 
 def check_usable(link: PayLink) -> None:
-    from practica.patient_billing.models import Payment
-
     if Payment.objects.filter(pay_link=link, status=Payment.Status.SUCCEEDED).exists():
         raise BillingError("This payment link has already been paid. Thank you.")
     if timezone.now() >= link.expires_at:
@@ -78,11 +78,28 @@ def check_usable(link: PayLink) -> None:
         )
 
 
-def use_pay_link(link: PayLink) -> PayLink:
-    """Count one use (one attempt to pay), refusing an expired or used-up link."""
+def start_pay_link_checkout(
+    practice: Practice, link: PayLink, *, success_url: str, cancel_url: str
+) -> tuple[PayLink, str]:
+    """Start Stripe's hosted Checkout for a link; returns the link and the page's URL.
+
+    A use is counted only once Stripe has created the Checkout session: a refused amount or a
+    Stripe outage rolls back the count with the payment row, so neither the holder of the link
+    nor an outage can use it up. The row lock is held across the Stripe call, which keeps
+    concurrent POSTs from starting more sessions than the link allows."""
     with transaction.atomic():
-        link = PayLink.objects.select_for_update().get(pk=link.pk)
+        link = PayLink.objects.select_for_update().select_related("patient").get(pk=link.pk)
         check_usable(link)
+        _, url = payments.start_payment_checkout(
+            practice,
+            link.patient,
+            link.amount_cents,
+            purpose=Payment.Purpose.PAY_LINK,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            location=link.location,
+            pay_link=link,
+        )
         link.uses += 1
         link.save(update_fields=["uses"])
-    return link
+    return link, url

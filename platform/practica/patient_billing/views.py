@@ -302,16 +302,8 @@ def pay_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         here = practice_url(practice.slug, reverse("pay_link", args=[token]))
         try:
-            link = paylinks.use_pay_link(link)
-            _, url = payments.start_payment_checkout(
-                practice,
-                link.patient,
-                link.amount_cents,
-                purpose=Payment.Purpose.PAY_LINK,
-                success_url=here + "?paid=1",
-                cancel_url=here,
-                location=link.location,
-                pay_link=link,
+            _, url = paylinks.start_pay_link_checkout(
+                practice, link, success_url=here + "?paid=1", cancel_url=here
             )
         except BillingError as error:
             return render(request, "billing/pay_link_invalid.html", {"message": error.message}, status=400)

@@ -3,6 +3,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from practica.intake.uploads import extension_for
+
 
 class Patient(models.Model):
     class Sex(models.TextChoices):
@@ -59,7 +61,10 @@ class PatientProfile(models.Model):
 
 def _card_path(instance: "PatientInsurance", filename: str) -> str:
     # Never the patient's file name: it may carry a name, and it is not ours to trust.
-    return f"insurance-cards/{instance.patient_id}/{uuid.uuid4().hex}"
+    # The extension is the type found in the photo's content (set before the file is saved).
+    side = "front" if filename.startswith("card-front") else "back"
+    content_type = getattr(instance, f"card_{side}_content_type")
+    return f"insurance-cards/{instance.patient_id}/{uuid.uuid4().hex}.{extension_for(content_type)}"
 
 
 class PatientInsurance(models.Model):

@@ -76,11 +76,11 @@ def save_insurance(
     ]
     with transaction.atomic():
         if card_front is not None and front_type is not None:
-            insurance.card_front.save("card", card_front, save=False)
             insurance.card_front_content_type = front_type
+            insurance.card_front.save("card-front", card_front, save=False)
         if card_back is not None and back_type is not None:
-            insurance.card_back.save("card", card_back, save=False)
             insurance.card_back_content_type = back_type
+            insurance.card_back.save("card-back", card_back, save=False)
         insurance.save()
         # A replaced photo is not kept around: delete its file once the new one is committed.
         storage = insurance.card_front.storage
