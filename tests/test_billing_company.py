@@ -155,10 +155,12 @@ def test_switching_practice_needs_no_second_sign_in(
     assert at_a.get(f"{to_a.path}?{to_a.query}")["Location"] == "/"
     assert b"Alpha Clinic" in at_a.get("/").content
 
-    # From inside A, the switch page lists B and hands over to it.
+    # From inside A, the switch page lists B; the hand-off to it starts on the public site.
     switch = at_a.get("/switch/")
     assert b"Beta Health" in switch.content and b"Alpha Clinic</a></li>" not in switch.content
-    to_b = urlsplit(at_a.get(f"/go/{practice_b.slug}/")["Location"])
+    via_public = urlsplit(at_a.get(f"/go/{practice_b.slug}/")["Location"])
+    assert (via_public.hostname, via_public.path) == (PUBLIC_HOST, f"/go/{practice_b.slug}/")
+    to_b = urlsplit(public.get(via_public.path)["Location"])
     assert to_b.hostname == host_of(practice_b)
     at_b = Client(HTTP_HOST=host_of(practice_b))
     assert at_b.get(f"{to_b.path}?{to_b.query}")["Location"] == "/"

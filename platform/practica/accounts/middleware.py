@@ -1,10 +1,11 @@
 from collections.abc import Callable
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from practica.accounts.selectors import role_in_practice
-from practica.accounts.sessions import end_session, session_practice
+from practica.accounts.sessions import PUBLIC_SITE, end_session, session_practice
 
 # Paths a signed-in person may reach before finishing two-factor set-up.
 TWO_FACTOR_EXEMPT_PREFIXES = ("/login", "/logout", "/account/two-factor", "/static/", "/health")
@@ -16,6 +17,10 @@ class PracticeAccessMiddleware:
     Someone with no role here, or a session opened at another practice, sees 404 for
     everything: a practice's pages neither show nor admit the existence of its data.
     A person who lost their role is signed out as well.
+
+    On the public site, only a session opened on the public site counts: a practice's session
+    cookie presented there is a stranger's (it could otherwise mint hand-offs into the person's
+    other practices). The session itself is left alone; it still works where it was opened.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -25,6 +30,9 @@ class PracticeAccessMiddleware:
         request.role = None  # type: ignore[attr-defined]
         practice = getattr(request, "practice", None)
         user = request.user
+        if practice is None and user.is_authenticated and session_practice(request) != PUBLIC_SITE:
+            request.user = AnonymousUser()
+            return self.get_response(request)
         if practice is not None and user.is_authenticated:
             if session_practice(request) != practice.schema_name:
                 raise Http404("No such page.")

@@ -13,7 +13,6 @@ from django.utils.crypto import constant_time_compare
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.models import Device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from practica.accounts.models import User
 from practica.accounts.roles import Capability, role_can
@@ -30,7 +29,7 @@ def session_practice(request: HttpRequest) -> str | None:
     return request.session.get(SESSION_PRACTICE_KEY)
 
 
-def start_session(request: HttpRequest, user: User, device: TOTPDevice | None = None) -> None:
+def start_session(request: HttpRequest, user: User, device: Device | None = None) -> None:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[SESSION_PRACTICE_KEY] = current_schema()
     if device is not None:
@@ -51,13 +50,17 @@ def access_changed_for(user_ids: list[Any]) -> None:
     access.announce_on_commit([access.user_subject(user_id) for user_id in user_ids])
 
 
+def confirmed_device_of(user: User, persistent_id: str) -> Device | None:
+    device = Device.from_persistent_id(persistent_id, for_verify=False)
+    if device is None or device.user_id != user.pk or not device.confirmed:
+        return None
+    return device
+
+
 def verified_by_second_factor(user: User, data: dict[str, Any]) -> bool:
     """Whether the session holds a confirmed device of this user (django-otp's login)."""
     persistent_id = data.get(DEVICE_ID_SESSION_KEY)
-    if not persistent_id:
-        return False
-    device = Device.from_persistent_id(persistent_id, for_verify=False)
-    return device is not None and device.user_id == user.pk and device.confirmed
+    return isinstance(persistent_id, str) and confirmed_device_of(user, persistent_id) is not None
 
 
 def _session_data(session_key: str) -> tuple[dict[str, Any], datetime.datetime] | None:

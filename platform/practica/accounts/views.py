@@ -5,6 +5,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,14 +32,20 @@ from practica.accounts.forms import (
 from practica.accounts.models import BillingCompanyAccess, BillingCompanyMember, Invitation, Membership, User
 from practica.accounts.roles import Capability, Role, role_can
 from practica.accounts.selectors import client_practices, practices_for_user, role_in_practice, staff_of
-from practica.accounts.sessions import end_session, start_session
+from practica.accounts.sessions import (
+    PUBLIC_SITE,
+    confirmed_device_of,
+    end_session,
+    session_practice,
+    start_session,
+)
 from practica.accounts.tokens import (
     InvitationLinkError,
     make_handoff_token,
     read_invitation_token,
     use_handoff_token,
 )
-from practica.core.links import practice_url
+from practica.core.links import practice_url, public_url
 from practica.core.tenancy import current_schema
 
 PENDING_2FA_KEY = "pending_two_factor_user"
@@ -157,16 +164,17 @@ def handoff(request: HttpRequest) -> HttpResponse:
     user = User.objects.filter(pk=data.user_id, is_active=True).first()
     if user is None or role_in_practice(user, practice) is None:
         raise Http404("No such page.")
-    device = (
-        TOTPDevice.objects.filter(user=user, persistent_id=data.otp_device).first()
-        if data.otp_device
-        else None
-    )
+    # The public session's second factor carries over only if it is still a confirmed device of theirs.
+    device = confirmed_device_of(user, data.otp_device) if data.otp_device else None
     start_session(request, user, device)
     return redirect("/")
 
 
 def handoff_url(request: HttpRequest, slug: str, schema_name: str) -> str:
+    """A one-time link that signs the person in at a practice: only from a session of the public
+    site (a practice's session stays at its practice)."""
+    if session_practice(request) != PUBLIC_SITE:
+        raise Http404("No such page.")
     device = getattr(request.user, "otp_device", None)
     assert request.user.pk is not None
     token = make_handoff_token(request.user.pk, schema_name, device.persistent_id if device else None)
@@ -174,9 +182,13 @@ def handoff_url(request: HttpRequest, slug: str, schema_name: str) -> str:
 
 
 def go_to_practice(request: HttpRequest, slug: str) -> HttpResponse:
-    """Switch to another practice the person can enter, without signing in again."""
+    """Switch to another practice the person can enter, without signing in again. Hand-offs start
+    on the public site: from inside a practice, the switch goes through it (where the person may
+    have to sign in first)."""
+    if getattr(request, "practice", None) is not None:
+        return redirect(public_url(f"/go/{slug}/"))
     if not request.user.is_authenticated:
-        return redirect("login")
+        return redirect_to_login(request.get_full_path())
     practice = practices_for_user(request.user).filter(slug=slug).first()
     if practice is None:
         raise Http404("No such practice.")
