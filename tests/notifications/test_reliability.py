@@ -10,7 +10,7 @@ reaches Twilio twice except one in flight in a killed worker (accepted by Twilio
 recorded), so duplicates <= kills.
 
 SMS go to the Prism contract mock, which checks every request against Twilio's spec but keeps no
-state; the loopback recorder of notifications.drill sits in front of it to count what each
+state; the loopback recorder of tests/perf/drill.py sits in front of it to count what each
 message received. (Attempts recorded on the rows would overcount: every row of a killed worker's
 claimed batch is attempted again, though only the one in flight had reached Twilio.)"""
 
@@ -21,7 +21,11 @@ from typing import Any
 
 import pytest
 
-from notifications.drill import (
+from notifications.models import Notification
+from notifications.routing.models import PracticeDueWork
+from tenants.models import Practice
+from tenants.services import provision_practice
+from tests.perf.drill import (
     RedisServer,
     Workers,
     database_url,
@@ -32,10 +36,6 @@ from notifications.drill import (
     twilio_recorder,
     worker_environment,
 )
-from notifications.models import Notification
-from notifications.routing.models import PracticeDueWork
-from tenants.models import Practice
-from tenants.services import provision_practice
 
 pytestmark = pytest.mark.slow
 

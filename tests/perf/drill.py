@@ -1,7 +1,7 @@
 """A delivery drill: reminders due across practices, sent by real Celery worker processes through a
 Redis server of the drill's own, with a worker SIGKILLed and Redis restarted mid-run.
 
-Shared by `manage.py bench_reminders` (throughput at scale) and the reliability test
+Shared by tests/perf/bench_reminders.py (throughput at scale) and the reliability test
 (tests/notifications/test_reliability.py: nothing lost, duplicates bounded). The Twilio side is a
 loopback recorder that counts every message it receives, so duplicates are measured, not assumed:
 it answers like Twilio itself, or relays each request to a contract mock (Prism), which checks the
@@ -44,7 +44,7 @@ from practica.patients.models import Patient
 from practica.scheduling.models import Appointment, AppointmentType, Location, Provider
 from tenants.models import Practice
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 State = Notification.State
 FINAL_STATES = (State.SENT, State.FAILED, State.SKIPPED, State.CANCELLED, State.DELIVERED)
 
