@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications import reminders
+from practica.claims import encounters
 from practica.patients.models import Patient
 from practica.scheduling import policies
 from practica.scheduling.availability import working_time
@@ -215,7 +216,8 @@ def set_status(
     """Front-desk status changes: confirm, check in, in room, complete, no-show (and undoing a
     check-in). Cancellations go through cancel_appointment (as the practice) and a reschedule needs
     a new time (reschedule_appointment). Allowed moves are policies.TRANSITIONS; every change is
-    written to the audit trail by the audit signals (changed field "status")."""
+    written to the audit trail by the audit signals (changed field "status"). Completing opens the
+    visit's encounter (practica.claims.encounters); undoing a completion keeps what was coded."""
     now = now or timezone.now()
     if new_status not in Status.values:
         raise InvalidTransition(f"Unknown status {new_status!r}.")
@@ -228,8 +230,14 @@ def set_status(
         policies.check_transition(locked, new_status)
         if new_status == Status.NO_SHOW and locked.start > now:
             raise InvalidTransition("An appointment cannot be a no-show before it starts.")
+        was_completed = locked.status == Status.COMPLETED
         locked.status = new_status
         locked.save(update_fields=["status", "updated_at"])
+        # The visit is billed from its encounter: opened with the completion, in this transaction.
+        if new_status == Status.COMPLETED:
+            encounters.open_encounter_for(locked)
+        elif was_completed:
+            encounters.release_encounter_for(locked)
         reminders.appointment_changed(locked)
     return locked
 
