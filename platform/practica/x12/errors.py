@@ -28,7 +28,8 @@ class X12ParseError(X12Error):
         self.line = line
         self.position = position
         if segment_id or line:
-            where = f"segment {segment_id or '?'} at line {line}, segment {position}"
+            where = f"segment {segment_id} at line {line}" if segment_id else f"line {line}"
+            where += f", segment {position}"
             super().__init__(f"{where}: {message}")
         else:
             super().__init__(message)
