@@ -9,10 +9,17 @@ from practica.core import views as core
 from practica.messaging import views as messaging
 from practica.patient_billing import views as billing
 from practica.patients import views as patients
-from practica.scheduling import booking_views, calendar_views, frontdesk_views, setup_views, waitlist_views
+from practica.scheduling import (
+    booking_views,
+    calendar_views,
+    frontdesk_views,
+    home_views,
+    setup_views,
+    waitlist_views,
+)
 
 urlpatterns = [
-    path("", core.dashboard, name="dashboard"),
+    path("", home_views.dashboard, name="dashboard"),
     path("login/", accounts.login_view, name="login"),
     path("login/verify/", accounts.login_verify, name="login_verify"),
     path("logout/", accounts.logout_view, name="logout"),

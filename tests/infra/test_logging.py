@@ -13,9 +13,9 @@ from celery.signals import before_task_publish, task_postrun, task_prerun
 from django.test import Client
 
 from practica.celery import REQUEST_ID_HEADER
-from practica.core import views as core_views
 from practica.core.context import request_id_var
 from practica.core.logging import TenantContextFilter
+from practica.scheduling import home_views
 from tenants.models import Practice
 from tests.conftest import PUBLIC_HOST, signed_in_client, staff
 
@@ -41,13 +41,13 @@ def json_log_lines() -> Iterator[LogLines]:
 def test_a_line_logged_inside_a_practice_view_names_the_practice_and_request(
     practice_a: Practice, json_log_lines: LogLines, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = core_views.first_run_checklist
+    original = home_views.first_run_checklist
 
     def checklist_with_a_log_line(practice: Practice) -> Any:
         logging.getLogger("practica.test").warning("building the checklist")
         return original(practice)
 
-    monkeypatch.setattr(core_views, "first_run_checklist", checklist_with_a_log_line)
+    monkeypatch.setattr(home_views, "first_run_checklist", checklist_with_a_log_line)
     response = signed_in_client(staff(practice_a), practice_a).get("/", HTTP_X_REQUEST_ID="trace0001abcd")
     assert response.status_code == 200
 

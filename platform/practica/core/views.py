@@ -2,8 +2,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from practica.accounts.decorators import staff_required
-from practica.core.dashboard import first_run_checklist
 from practica.core.health import health_response
 from practica.core.links import public_url
 
@@ -17,10 +15,3 @@ def unknown_practice(request: HttpRequest) -> HttpResponse:
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
     return health_response()
-
-
-@staff_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    checklist = first_run_checklist(request.practice)  # type: ignore[attr-defined]
-    context = {"checklist": checklist, "checklist_done": all(item.done for item in checklist)}
-    return render(request, "core/dashboard.html", context)
