@@ -13,9 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, match_token
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp import login as otp_login
 
-from practica.accounts import services
+from practica.accounts import services, two_factor
 from practica.accounts.decorators import capability_required, staff_required
 from practica.accounts.errors import AccessError
 from practica.accounts.forms import (
@@ -130,23 +130,39 @@ def _svg_qr(data: str) -> str:
 
 
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol the first authenticator; once the login has one, a session that is not verified yet
+    proves it with a code from that one instead (it cannot add another)."""
     if not request.user.is_authenticated:
         return redirect("login")
     user: User = request.user
-    if any(devices_for_user(user, confirmed=True)) and user.is_verified():  # type: ignore[attr-defined]
-        return render(request, "accounts/two_factor_done.html")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
-        user=user, name="Authenticator app", confirmed=False
-    )
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            start_session(request, user, device)
-            messages.success(request, "Two-factor sign-in is on.")
-            return redirect(_home_after_login(request))
-        form.add_error("token", "That code is not valid. Scan the code again and enter the newest 6 digits.")
+    if two_factor.has_confirmed_device(user):
+        if user.is_verified():  # type: ignore[attr-defined]
+            return render(request, "accounts/two_factor_done.html")
+        if request.method == "POST" and form.is_valid():
+            try:
+                device = two_factor.prove_existing_device(user=user, token=form.cleaned_data["token"])
+            except AccessError as error:
+                form.add_error("token", str(error))
+            else:
+                otp_login(request, device)
+                return redirect(_home_after_login(request))
+        return render(request, "accounts/two_factor_prove.html", {"form": form})
+    try:
+        device = two_factor.pending_device(user)
+        if request.method == "POST" and form.is_valid():
+            token = form.cleaned_data["token"]
+            confirmed = two_factor.confirm_first_device(user=user, device=device, token=token)
+            if confirmed is None:
+                form.add_error("token", two_factor.WRONG_CODE)
+            else:
+                start_session(request, user, confirmed)
+                messages.success(request, "Two-factor sign-in is on.")
+                return redirect(_home_after_login(request))
+    except AccessError as error:
+        form.add_error("token", str(error))
+        if two_factor.has_confirmed_device(user):  # another session was quicker
+            return render(request, "accounts/two_factor_prove.html", {"form": TokenForm()})
     return render(
         request,
         "accounts/two_factor_setup.html",
