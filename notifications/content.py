@@ -11,6 +11,7 @@ from notifications.links import appointment_page, booking_page, message_thread_p
 from notifications.models import Channel, Kind, MessageTemplate, Notification, ReminderPolicy
 from notifications.policy import current_policy
 from notifications.templating import Rendered, default_wording, render
+from practica.core import times
 from practica.patients.models import Language, PatientProfile
 from practica.scheduling.models import Appointment
 
@@ -49,7 +50,7 @@ class Composer:
         local = appointment.start.astimezone(ZoneInfo(location.time_zone))
         with translation.override(language):
             date = formats.date_format(local, "l j F")
-            time = formats.time_format(local, "g:i A" if language == "en" else "H:i")
+            time = times.time_text(local, location)
         return {
             "practice_name": tenant.name,
             "patient_first_name": appointment.patient.first_name,

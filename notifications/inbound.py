@@ -17,6 +17,7 @@ from notifications.links import reschedule_page
 from notifications.models import InboundMessage, SmsOptOut
 from notifications.phones import to_e164
 from notifications.policy import current_policy
+from practica.core import times
 from practica.patients.models import Language, Patient
 from practica.patients.selectors import preferred_language
 from practica.scheduling.booking import cancel_appointment, set_status
@@ -204,5 +205,5 @@ def _when(appointment: Appointment) -> str:
     local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
     return _("your appointment on %(date)s at %(time)s") % {
         "date": formats.date_format(local, _("l j F")),
-        "time": formats.time_format(local, _("g:i A")),
+        "time": times.time_text(local, appointment.location),
     }

@@ -303,8 +303,9 @@ def test_waitlist_add_and_see_offers(as_role: Any, clinic: Clinic) -> None:
     )
     html = client.get("/schedule/waitlist/").content.decode()
     assert "Grace Hopper" in html and "Check-up" in html and "Any provider" in html
-    # The offer, in the practice's time zone (New York by default).
-    assert f"{offer_start:%Y-%m-%d %H:%M}, Dr Ada Lane at {clinic.location.name}: Open" in html
+    # The offer, at its location, the zone named (New York by default).
+    shown = f"{offer_start:%-d %b %Y}, 10:00 AM {offer_start.tzname()}"
+    assert f"{shown}, Dr Ada Lane at {clinic.location.name}: Open" in html
 
 
 def test_pages_keep_errors_tied_to_fields(as_role: Any, clinic: Clinic) -> None:

@@ -91,7 +91,7 @@ def test_book_confirm_email_and_ics(
     start = clinic.local(3, 10)
     page = client.get(confirm_url(clinic, start))
     html = page.content.decode()
-    assert "America/Chicago" in html
+    assert f"10:00 AM {start.tzname()}" in html  # at the location, the zone named
     assert "up to 24 hours before" in html  # the rule, shown before confirming
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(confirm_url(clinic, start))

@@ -231,7 +231,8 @@ def test_a_waitlist_offer_reaches_each_patient_in_their_language(
     by_address = {tuple(message.to): message for message in mail.outbox}
     offer_es = by_address[("ana@example.org",)]
     assert offer_es.subject == "Hay disponible una cita más próxima"
-    assert "Se liberó una cita en" in offer_es.body and " a las 11:00. " in offer_es.body
+    zone = clinic.local(4, 11).tzname()
+    assert "Se liberó una cita en" in offer_es.body and f" a las 11:00 {zone}. " in offer_es.body
     offer_en = by_address[("eve@example.org",)]
     assert offer_en.subject == "An earlier appointment is available"
     assert "An appointment has opened up at" in offer_en.body and "11:00 AM" in offer_en.body

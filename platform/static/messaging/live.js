@@ -21,6 +21,20 @@
     return label(list, "care-team", "Care team");
   }
 
+  // As the page shows the others (practica.core.times): the practice's clock, its zone named.
+  function shownTime(iso, list) {
+    var options = {day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit",
+                   timeZoneName: "short"};
+    var zone = list.getAttribute("data-time-zone");
+    if (zone) options.timeZone = zone;
+    try {
+      return new Date(iso).toLocaleString(document.documentElement.lang || undefined, options);
+    } catch (error) {  // an unknown zone name: the browser's own clock, still named
+      delete options.timeZone;
+      return new Date(iso).toLocaleString(undefined, options);
+    }
+  }
+
   function fileSize(bytes) {
     if (bytes < 1024) return bytes + " bytes";
     if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KB";
@@ -57,7 +71,7 @@
     who.textContent = author(message, list);
     var when = document.createElement("time");
     when.setAttribute("datetime", message.created_at);
-    when.textContent = " " + new Date(message.created_at).toLocaleString();
+    when.textContent = " " + shownTime(message.created_at, list);
     item.appendChild(who);
     item.appendChild(when);
     if (message.body) {
