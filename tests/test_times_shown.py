@@ -58,7 +58,7 @@ def chicago(practice_a: Practice) -> Iterator[Chicago]:
     practice_a.time_zone = "America/Chicago"
     practice_a.save(update_fields=["time_zone"])
     with time_machine.travel(NOW, tick=False), tenant_context(practice_a):
-        location = LocationFactory.create(time_zone="America/Chicago", address="1 Lake St")
+        location = LocationFactory.create(time_zone="America/Chicago", address_line1="1 Lake St")
         provider = ProviderFactory.create(display_name="Dr Ada Lane")
         provider.locations.add(location)
         for weekday in range(7):
