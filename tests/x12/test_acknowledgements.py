@@ -11,6 +11,7 @@ from practica.x12.ack277ca import read_277ca
 from practica.x12.ack999 import read_999
 from practica.x12.claim837 import Separators
 from practica.x12.errors import X12ParseError
+from practica.x12.read837 import claims_at
 from practica.x12.tokens import read_interchanges, tokenize
 from practica.x12.write837 import write_837p
 from tests.x12 import claims as build
@@ -45,6 +46,13 @@ def test_pyx12s_999_for_a_broken_837p_rejects_and_names_its_ik3_segment() -> Non
     body = broken.split("~")
     st = next(i for i, s in enumerate(body) if s.startswith("ST*"))
     assert body[st + error.position - 1] == "SBR*P*18*GRP0002******Q9"
+    # the claims app names the claims the segment belongs to: the subscriber loop holds claim 2 only
+    assert claims_at(broken, transaction.control_number, error.position) == ("PCN000002",)
+    assert claims_at(broken, 1, 1) == ("PCN000001", "PCN000002")  # ST: all of them
+    assert claims_at(broken, 1, error.position + 3) == ("PCN000002",)
+    assert claims_at(broken, 2, error.position) == ()
+    first_claim_line = next(i for i, s in enumerate(body) if s == "LX*1") - st + 1
+    assert claims_at(broken, 1, first_claim_line) == ("PCN000001",)
     assert (
         "segment SBR at position" in transaction.message
         and "SBR09 'Q9': invalid code value" in transaction.message

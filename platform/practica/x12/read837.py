@@ -576,3 +576,46 @@ def as_json(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def claims_at(text: str, transaction_control_number: int | str, position: int) -> tuple[str, ...]:
+    """The patient control numbers of the claims a segment of an 837P belongs to, by the position a
+    999 gives (IK302: ST is 1): its own claim when the segment is in a claim or line loop, every
+    claim beneath it when it is in a billing provider, subscriber or patient loop, all the set's
+    claims for the header. Empty when the set or position is not in the file."""
+    wanted = int(transaction_control_number)
+    for envelope in read_interchanges(text):
+        for group in envelope.groups:
+            for transaction in group.transactions:
+                if transaction.control_number.isdigit() and int(transaction.control_number) == wanted:
+                    return _claims_at(transaction.segments, position - 1)
+    return ()
+
+
+def _claims_at(segments: tuple[Segment, ...], index: int) -> tuple[str, ...]:
+    if not 0 <= index < len(segments):
+        return ()
+    parents: dict[str, str] = {}
+    claim_hl: list[tuple[str, str]] = []  # (patient control number, HL id it hangs under)
+    hl, own_hl, own_claim = "", "", ""
+    for i, segment in enumerate(segments):
+        if segment.id == "HL":
+            hl = segment.element(1)
+            parents[hl] = segment.element(2)
+            if i <= index:
+                own_hl, own_claim = hl, ""
+        elif segment.id == "CLM":
+            claim_hl.append((segment.element(1), hl))
+            if i <= index:
+                own_claim = segment.element(1)
+    if own_claim:
+        return (own_claim,)
+
+    def under(hl_id: str) -> bool:
+        while hl_id:
+            if hl_id == own_hl:
+                return True
+            hl_id = parents.get(hl_id, "")
+        return False
+
+    return tuple(pcn for pcn, parent in claim_hl if not own_hl or under(parent))
