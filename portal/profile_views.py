@@ -14,11 +14,13 @@ from portal import branding, phone_verification, two_factor
 from portal.forms import PortalForm
 from portal.models import ProxyLink
 from portal.sessions import ACTING_FOR_KEY, patient_required
+from practica.insurance import services as insurance_services
+from practica.insurance.models import Coverage
+from practica.insurance.selectors import primary_coverage
 from practica.intake.errors import UploadRejected
 from practica.intake.uploads import extension_for
 from practica.patients import services as patient_services
 from practica.patients.forms import InsuranceForm, ProfileForm
-from practica.patients.models import PatientInsurance
 
 
 class PortalProfileForm(PortalForm, ProfileForm):
@@ -54,13 +56,14 @@ def profile(request: HttpRequest) -> HttpResponse:
 @patient_required
 def insurance(request: HttpRequest) -> HttpResponse:
     patient = request.patient  # type: ignore[attr-defined]
-    current = PatientInsurance.objects.filter(patient=patient).first()
-    form = PortalInsuranceForm(request.POST or None, request.FILES or None, instance=current)
+    current = primary_coverage(patient.pk)
+    initial = PortalInsuranceForm.initial_for(current)
+    form = PortalInsuranceForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            patient_services.save_insurance(
+            insurance_services.save_coverage(
                 patient,
-                form.cleaned_data,
+                form.coverage_data(),
                 card_front=form.cleaned_data.get("card_front"),
                 card_back=form.cleaned_data.get("card_back"),
             )
@@ -76,13 +79,13 @@ def insurance(request: HttpRequest) -> HttpResponse:
 @patient_required
 def insurance_card(request: HttpRequest, side: str) -> HttpResponse:
     """A card photo of the record the portal is showing; 404 for anything else."""
-    current = PatientInsurance.objects.filter(patient=request.patient).first()  # type: ignore[attr-defined]
+    current = primary_coverage(request.patient.pk)  # type: ignore[attr-defined]
     if current is None or side not in ("front", "back"):
         raise Http404("No such file.")
     return card_response(current, side)
 
 
-def card_response(current: PatientInsurance, side: str) -> HttpResponse:
+def card_response(current: Coverage, side: str) -> HttpResponse:
     stored = current.card_front if side == "front" else current.card_back
     content_type = current.card_front_content_type if side == "front" else current.card_back_content_type
     if not stored:

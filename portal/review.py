@@ -7,12 +7,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from portal.models import PortalAccount, ProxyLink
+from practica.insurance.models import Coverage
 from practica.patients.errors import PatientError
-from practica.patients.models import Patient, PatientInsurance, PatientProfile
+from practica.patients.models import Patient, PatientProfile
 
 # Rows that belong to a fresh registration and move or go with it; anything else means the new
 # record already holds the patient's data (a booking, a form) and is not "empty".
-_EMPTY_RECORD_RELATIONS = {"portal_account", "profile", "insurance"}
+_EMPTY_RECORD_RELATIONS = {"portal_account", "profile", "coverages"}
 
 
 def awaiting_review() -> QuerySet[PortalAccount]:
@@ -64,9 +65,14 @@ def merge_into_existing(account: PortalAccount, existing_id: UUID) -> PortalAcco
                 "The new record already has appointments or forms; confirm it and merge it by hand."
             )
         # What the patient entered since registering goes along, unless the record has its own.
-        for model in (PatientProfile, PatientInsurance):
-            if not model.objects.filter(patient=existing).exists():
-                model.objects.filter(patient=duplicate).update(patient=existing)
+        if not PatientProfile.objects.filter(patient=existing).exists():
+            PatientProfile.objects.filter(patient=duplicate).update(patient=existing)
+        # The insurance entered at registration goes along unless the record has its own (one save
+        # per coverage, so each move is audited).
+        if not Coverage.objects.filter(patient=existing, is_active=True).exists():
+            for coverage in Coverage.objects.filter(patient=duplicate):
+                coverage.patient = existing
+                coverage.save(update_fields=["patient", "updated_at"])
         account.patient = existing
         account.awaiting_review = False
         account.save(update_fields=["patient", "awaiting_review"])

@@ -80,6 +80,8 @@ def test_insurance_policies_become_primary_coverages_with_nothing_dropped(old_sc
         [patients["child"][0]],
     )
 
+    # The planted rows' deferred foreign-key checks must run before a later migration drops a table.
+    sql("SET CONSTRAINTS ALL IMMEDIATE")
     migrate()
 
     rows = sql(

@@ -7,8 +7,9 @@ from django_tenants.utils import tenant_context
 
 from practica.accounts.roles import Role
 from practica.audit.models import AuditEvent
-from practica.patients.models import PatientInsurance, PatientProfile
-from practica.patients.services import save_insurance
+from practica.insurance.models import Coverage
+from practica.insurance.services import save_coverage
+from practica.patients.models import PatientProfile
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.portal.conftest import Clinic, make_account, portal_client
@@ -38,6 +39,7 @@ INSURANCE_POST = {
     "subscriber_name": "Rosa Vega",
     "subscriber_relationship": "self",
 }
+COVERAGE_DATA = {"payer_name": "Blue Shield", "member_id": "XZ123456", "relationship": "18"}
 
 
 def test_patient_saves_profile_with_phones_in_e164(clinic: Clinic, practice_a: Practice) -> None:
@@ -80,7 +82,7 @@ def test_insurance_cards_are_content_checked_and_served_only_to_their_patient(
     response = client.post("/portal/profile/insurance/", {**INSURANCE_POST, "card_front": disguised})
     assert response.status_code == 400
     assert "Please upload a PDF, JPEG, PNG or HEIC file." in response.content.decode()
-    assert not PatientInsurance.objects.filter(patient=account.patient).exists()
+    assert not Coverage.objects.filter(patient=account.patient).exists()
 
     front = SimpleUploadedFile("front.png", PNG_BYTES, content_type="image/png")
     back = SimpleUploadedFile("back.pdf", PDF_BYTES, content_type="application/pdf")
@@ -88,7 +90,7 @@ def test_insurance_cards_are_content_checked_and_served_only_to_their_patient(
         "/portal/profile/insurance/", {**INSURANCE_POST, "card_front": front, "card_back": back}
     )
     assert response.status_code == 302
-    insurance = PatientInsurance.objects.get(patient=account.patient)
+    insurance = Coverage.objects.get(patient=account.patient)
     assert insurance.card_front_content_type == "image/png"
     assert insurance.card_back_content_type == "application/pdf"
     assert str(insurance.card_front.name).startswith(f"insurance-cards/{account.patient.pk}/")
@@ -124,7 +126,7 @@ def test_staff_edit_profile_and_insurance_audited_and_roles_enforced(
     assert card.status_code == 200 and card.content == PNG_BYTES
     audited = set(AuditEvent.objects.filter(object_id__in=[str(patient.pk)]).values_list("action", flat=True))
     assert {"update", "view"} <= {str(a) for a in audited}
-    assert AuditEvent.objects.filter(object_type="patients.patientinsurance", action="create").exists()
+    assert AuditEvent.objects.filter(object_type="insurance.coverage", action="create").exists()
     # Bad staff input is a form error, not a save.
     response = desk.post(f"/patients/{patient.pk}/profile/", {**PROFILE_POST, "emergency_phone": "abc"})
     assert response.status_code == 400
@@ -138,7 +140,7 @@ def test_practice_b_staff_get_404_for_practice_a_patient(
     clinic: Clinic, practice_a: Practice, practice_b: Practice
 ) -> None:
     account = make_account("iso@example.org")
-    PatientInsurance.objects.create(patient=account.patient, payer="P", member_id="M", subscriber_name="S")
+    Coverage.objects.create(patient=account.patient, unmapped_payer_name="P", member_id="M")
     patient_id = account.patient.pk
     with tenant_context(practice_b):
         other_owner = signed_in_client(staff(practice_b, Role.OWNER), practice_b)
@@ -151,12 +153,12 @@ def test_replacing_a_card_photo_deletes_the_old_file(clinic: Clinic, practice_a:
     account = make_account("replace@example.org")
     first = SimpleUploadedFile("a.png", PNG_BYTES, content_type="image/png")
     with transaction.atomic():
-        insurance = save_insurance(account.patient, INSURANCE_POST, card_front=first)
+        insurance = save_coverage(account.patient, COVERAGE_DATA, card_front=first)
     old_name = str(insurance.card_front.name)
     storage = insurance.card_front.storage
     assert storage.exists(old_name)
     second = SimpleUploadedFile("b.pdf", PDF_BYTES, content_type="application/pdf")
     with TestCase.captureOnCommitCallbacks(execute=True):
-        insurance = save_insurance(account.patient, INSURANCE_POST, card_front=second)
+        insurance = save_coverage(account.patient, COVERAGE_DATA, card_front=second)
     assert not storage.exists(old_name)
     assert insurance.card_front_content_type == "application/pdf"

@@ -5,9 +5,11 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from practica.patients.models import Patient, PatientInsurance, PatientProfile
+from practica.core.names import split_person_name
+from practica.insurance.models import Coverage, Relationship
+from practica.patients.models import Patient, PatientProfile
 from practica.patients.phones import normalise_phone
-from practica.patients.services import INSURANCE_FIELDS, PROFILE_FIELDS
+from practica.patients.services import PROFILE_FIELDS
 from practica.patients.validators import validate_date_of_birth
 
 PATIENT_FIELDS = ["first_name", "last_name", "date_of_birth", "sex", "phone", "email"]
@@ -78,17 +80,53 @@ class ProfileForm(forms.Form):
         return data
 
 
-class InsuranceForm(forms.ModelForm):
+class InsuranceForm(forms.Form):
+    """The primary coverage as a patient (or the front desk) gives it: the payer's name, the ids on
+    the card, the subscriber's name in one field and a plain relationship. Saved through
+    practica.insurance.services.save_coverage, which matches the payer and keeps the X12 codes."""
+
+    RELATIONSHIPS = [
+        ("self", _("Self")),
+        ("spouse", _("Spouse")),
+        ("child", _("Child")),
+        ("other", _("Other")),
+    ]
+    _TO_X12 = {"self": Relationship.SELF, "spouse": Relationship.SPOUSE, "child": Relationship.CHILD}
+
+    payer = forms.CharField(label=_("Insurance company (payer)"), max_length=120)
+    member_id = forms.CharField(label=_("Member ID"), max_length=40)
+    group_number = forms.CharField(label=_("Group number"), max_length=40, required=False)
+    subscriber_name = forms.CharField(label=_("Subscriber name"), max_length=120)
+    subscriber_relationship = forms.ChoiceField(
+        label=_("Patient's relationship to subscriber"), choices=RELATIONSHIPS, initial="self"
+    )
     card_front = forms.FileField(label=_("Photo of the card's front"), required=False)
     card_back = forms.FileField(label=_("Photo of the card's back"), required=False)
 
-    class Meta:
-        model = PatientInsurance
-        fields = INSURANCE_FIELDS
-        labels = {
-            "payer": _("Insurance company (payer)"),
-            "member_id": _("Member ID"),
-            "group_number": _("Group number"),
-            "subscriber_name": _("Subscriber name"),
-            "subscriber_relationship": _("Patient's relationship to subscriber"),
+    @classmethod
+    def initial_for(cls, coverage: Coverage | None) -> dict[str, Any]:
+        if coverage is None:
+            return {}
+        words: dict[str, str] = {str(code): word for word, code in cls._TO_X12.items()}
+        return {
+            "payer": coverage.payer_name,
+            "member_id": coverage.member_id,
+            "group_number": coverage.group_number,
+            "subscriber_name": coverage.subscriber_display_name,
+            "subscriber_relationship": words.get(coverage.relationship, "other"),
+        }
+
+    def coverage_data(self) -> dict[str, Any]:
+        """What save_coverage takes, from the cleaned fields."""
+        data = self.cleaned_data
+        name = split_person_name(data["subscriber_name"])
+        return {
+            "payer_name": data["payer"],
+            "member_id": data["member_id"].strip(),
+            "group_number": data["group_number"].strip(),
+            "relationship": self._TO_X12.get(data["subscriber_relationship"], Relationship.OTHER),
+            "subscriber_first_name": name.first[:35],
+            "subscriber_middle_name": name.middle[:25],
+            "subscriber_last_name": name.last[:60],
+            "subscriber_suffix": name.suffix[:10],
         }

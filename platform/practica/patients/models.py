@@ -3,8 +3,6 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from practica.intake.uploads import extension_for
-
 
 class Patient(models.Model):
     class Sex(models.TextChoices):
@@ -59,39 +57,7 @@ class PatientProfile(models.Model):
         return f"Profile of {self.patient}"
 
 
-def _card_path(instance: "PatientInsurance", filename: str) -> str:
-    # Never the patient's file name: it may carry a name, and it is not ours to trust.
-    # The extension is the type found in the photo's content (set before the file is saved).
-    side = "front" if filename.startswith("card-front") else "back"
-    content_type = getattr(instance, f"card_{side}_content_type")
-    return f"insurance-cards/{instance.patient_id}/{uuid.uuid4().hex}.{extension_for(content_type)}"
-
-
-class PatientInsurance(models.Model):
-    """The patient's (primary) insurance, with photos of both sides of the card."""
-
-    class Relationship(models.TextChoices):
-        SELF = "self", _("Self")
-        SPOUSE = "spouse", _("Spouse")
-        CHILD = "child", _("Child")
-        OTHER = "other", _("Other")
-
-    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="insurance")
-    payer = models.CharField("Insurance company (payer)", max_length=120)
-    member_id = models.CharField("Member ID", max_length=40)
-    group_number = models.CharField("Group number", max_length=40, blank=True)
-    subscriber_name = models.CharField("Subscriber name", max_length=120)
-    subscriber_relationship = models.CharField(
-        "Patient's relationship to subscriber",
-        max_length=6,
-        choices=Relationship.choices,
-        default=Relationship.SELF,
-    )
-    card_front = models.FileField(upload_to=_card_path, blank=True)
-    card_front_content_type = models.CharField(max_length=40, blank=True)
-    card_back = models.FileField(upload_to=_card_path, blank=True)
-    card_back_content_type = models.CharField(max_length=40, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"Insurance of {self.patient}"
+def _card_path(instance: models.Model, filename: str) -> str:
+    """Where the former PatientInsurance kept card photos (migration 0002 refers to it; the files
+    now belong to insurance.Coverage, which keeps the same scheme)."""
+    return f"insurance-cards/{instance.patient_id}/{uuid.uuid4().hex}"  # type: ignore[attr-defined]

@@ -8,10 +8,12 @@ from portal.profile_views import card_response
 from practica.accounts.decorators import capability_required
 from practica.accounts.roles import Capability, role_can
 from practica.audit.services import record_view, record_views
+from practica.insurance import services as insurance_services
+from practica.insurance.selectors import primary_coverage
 from practica.intake.errors import UploadRejected
 from practica.patients import services
 from practica.patients.forms import InsuranceForm, PatientForm, ProfileForm
-from practica.patients.models import Patient, PatientInsurance, PatientProfile
+from practica.patients.models import Patient, PatientProfile
 from practica.patients.selectors import search_patients
 
 
@@ -33,7 +35,7 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         "patient": patient,
         "can_edit": can_edit,
         "profile": PatientProfile.objects.filter(patient=patient).first(),
-        "insurance": PatientInsurance.objects.filter(patient=patient).first(),
+        "insurance": primary_coverage(patient.pk),
         "proxy_links": ProxyLink.objects.filter(patient=patient).select_related("account__patient"),
         "acts_for": ProxyLink.objects.filter(account__patient=patient).select_related("patient"),
         "phone_verified": verified_phone_of(patient) is not None,
@@ -61,15 +63,17 @@ def patient_profile_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
 @capability_required(Capability.EDIT_PATIENTS)
 def patient_insurance_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = get_object_or_404(Patient, pk=patient_id)
-    current = PatientInsurance.objects.filter(patient=patient).first()
+    current = primary_coverage(patient.pk)
     if request.method == "GET" and current is not None:
         record_view(current)
-    form = InsuranceForm(request.POST or None, request.FILES or None, instance=current)
+    form = InsuranceForm(
+        request.POST or None, request.FILES or None, initial=InsuranceForm.initial_for(current)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_insurance(
+            insurance_services.save_coverage(
                 patient,
-                form.cleaned_data,
+                form.coverage_data(),
                 card_front=form.cleaned_data.get("card_front"),
                 card_back=form.cleaned_data.get("card_back"),
             )
@@ -83,8 +87,8 @@ def patient_insurance_edit(request: HttpRequest, patient_id: str) -> HttpRespons
 
 @capability_required(Capability.VIEW_PATIENTS)
 def patient_insurance_card(request: HttpRequest, patient_id: str, side: str) -> HttpResponse:
-    current = get_object_or_404(PatientInsurance, patient_id=patient_id)
-    if side not in ("front", "back"):
+    current = primary_coverage(patient_id)
+    if current is None or side not in ("front", "back"):
         raise Http404("No such file.")
     record_view(current)
     return card_response(current, side)
