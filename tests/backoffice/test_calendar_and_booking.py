@@ -11,8 +11,7 @@ from django.utils import timezone
 from practica.accounts.roles import Role
 from practica.scheduling import calendar
 from practica.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
-from tests.backoffice.conftest import Clinic
-from tests.factories import PatientFactory
+from tests.factories import Clinic, PatientFactory
 
 
 def booking_data(clinic: Clinic, start: datetime.datetime, **extra: Any) -> dict[str, Any]:

@@ -12,8 +12,7 @@ from practica.intake import services as intake
 from practica.intake.models import IntakeItem, IntakeSubmission
 from practica.scheduling import calendar
 from practica.scheduling.models import Appointment, AppointmentType
-from tests.backoffice.conftest import Clinic
-from tests.factories import PatientFactory
+from tests.factories import Clinic, PatientFactory
 
 
 def with_packet(clinic: Clinic) -> None:

@@ -15,9 +15,8 @@ from practica.scheduling.booking import cancel_appointment
 from practica.scheduling.feeds import provider_for_feed_token, rotate_feed_token
 from practica.scheduling.models import Provider
 from tenants.models import Practice
-from tests.backoffice.conftest import Clinic
 from tests.conftest import host_of, signed_in_client, staff
-from tests.factories import PatientFactory, ProviderFactory
+from tests.factories import Clinic, PatientFactory, ProviderFactory
 
 
 def anonymous(practice: Practice) -> Client:

@@ -10,8 +10,9 @@ from django_tenants.utils import tenant_context
 from practica.accounts.roles import Role
 from practica.scheduling.models import Appointment, ExtraHours, Holiday, TimeOff, WeeklyHours
 from tenants.models import Practice
-from tests.backoffice.conftest import Clinic, make_clinic
+from tests.backoffice.conftest import backoffice_clinic
 from tests.conftest import signed_in_client, staff
+from tests.factories import Clinic
 
 ALL_ROLES = [Role.OWNER, Role.MANAGER, Role.FRONT_DESK, Role.CLINICIAN, Role.BILLER]
 CAN_BOOK = {Role.OWNER, Role.MANAGER, Role.FRONT_DESK, Role.CLINICIAN}
@@ -105,7 +106,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(clinic: Clinic) -> None:
 def other_practice_ids(practice_b: Practice) -> dict[str, Any]:
     """Records of practice B, created in B's schema, ids kept for A's staff to try."""
     with tenant_context(practice_b):
-        other = make_clinic(practice_b)
+        other = backoffice_clinic(practice_b)
         start = other.next_weekday_at(10)
         appointment = other.book(start)
         hours = WeeklyHours.objects.filter(provider=other.provider).first()

@@ -14,7 +14,8 @@ from practica.scheduling.models import (
     WeeklyHours,
 )
 from practica.scheduling.policies import current_policy
-from tests.backoffice.conftest import NY, Clinic
+from tests.backoffice.conftest import NY
+from tests.factories import Clinic
 
 KINDS = ["locations", "providers", "rooms", "types", "hours", "time-off", "extra-hours", "holidays"]
 

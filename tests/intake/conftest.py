@@ -16,7 +16,8 @@ from practica.intake.models import IntakeItem, IntakePacket
 from practica.scheduling.booking import book_appointment
 from practica.scheduling.models import Appointment
 from tenants.models import Practice
-from tests.portal.conftest import Clinic, _forget_login_failures, clinic, make_account  # noqa: F401
+from tests.factories import Clinic
+from tests.portal.conftest import _forget_login_failures, clinic, make_account  # noqa: F401
 
 CONSENT_BODY = "I agree that the practice may treat me and share records with my insurer."
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

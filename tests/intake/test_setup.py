@@ -10,8 +10,9 @@ from practica.intake import services
 from practica.intake.models import ConsentText, IntakeItem, IntakeResponse, IntakeSubmission
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
+from tests.factories import Clinic
 from tests.intake.conftest import CONSENT_BODY, Booked, Packet, valid_post
-from tests.portal.conftest import Clinic, portal_client
+from tests.portal.conftest import portal_client
 
 
 def test_a_manager_adds_each_kind_of_item(clinic: Clinic, practice_a: Practice) -> None:

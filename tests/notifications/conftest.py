@@ -6,57 +6,31 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from practica.patients.models import Patient
-from practica.scheduling.booking import book_appointment
-from practica.scheduling.models import Appointment, AppointmentType, Location, Provider
 from tenants.models import Practice
-from tests.factories import LocationFactory, PatientFactory, ProviderFactory
+from tests.factories import Clinic, make_clinic
 
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-@dataclass
-class Setup:
-    practice: Practice
-    location: Location
-    provider: Provider
-    visit: AppointmentType
-    patient: Patient
-
-    def book(self, start: datetime.datetime, patient: Patient | None = None) -> Appointment:
-        return book_appointment(
-            patient=patient or self.patient,
-            appointment_type=self.visit,
-            provider=self.provider,
-            location=self.location,
-            start=start,
-            source=Appointment.Source.STAFF,
-            override=True,
-        ).appointment
-
-
-def make_setup(practice: Practice) -> Setup:
-    location = LocationFactory.create(time_zone="America/New_York", address_line1="12 Main Street")
-    provider = ProviderFactory.create()
-    provider.locations.add(location)
-    visit = AppointmentType.objects.create(
-        name="Diabetes follow-up", duration_minutes=30, min_notice_minutes=0
-    )
-    patient = PatientFactory.create(first_name="Maria", phone="(555) 201-0001", email="maria@example.com")
-    return Setup(practice, location, provider, visit, patient)
-
-
 @pytest.fixture
-def alpha(practice_a: Practice) -> Iterator[Setup]:
+def alpha(practice_a: Practice) -> Iterator[Clinic]:
+    """A New York location (no working hours: bookings override the rules), a visit type with no
+    notice, and Maria, who can be texted and emailed."""
     with tenant_context(practice_a):
-        yield make_setup(practice_a)
+        yield make_clinic(
+            practice_a,
+            location={"address_line1": "12 Main Street"},
+            hours=None,
+            visit={"name": "Diabetes follow-up", "min_notice_minutes": 0},
+            patient={"first_name": "Maria", "phone": "(555) 201-0001", "email": "maria@example.com"},
+            book_override=True,
+        )
 
 
 def local(days: int, hour: int, minute: int = 0) -> datetime.datetime:

@@ -15,14 +15,15 @@ from notifications.models import Channel, Kind, Notification, SmsOptOut
 from notifications.routing.models import PracticeDueWork
 from notifications.tasks import due_practices, tick
 from tenants.models import Practice
-from tests.notifications.conftest import Setup, local
+from tests.factories import Clinic
+from tests.notifications.conftest import local
 from tests.notifications.fake_twilio import fake_twilio
 
 State = Notification.State
 pytestmark = pytest.mark.usefixtures("use_twilio")
 
 
-def make_due(alpha: Setup, channel: str | None = None) -> list[Notification]:
+def make_due(alpha: Clinic, channel: str | None = None) -> list[Notification]:
     """Book an appointment for tomorrow afternoon and make its confirmation due just before midday
     (the moment the tests send at, whatever the wall clock says)."""
     appointment = alpha.book(local(1, 14))
@@ -40,7 +41,7 @@ def midday() -> datetime.datetime:
     return local(0, 12)
 
 
-def test_due_sms_goes_through_the_twilio_contract_mock(alpha: Setup) -> None:
+def test_due_sms_goes_through_the_twilio_contract_mock(alpha: Clinic) -> None:
     [row] = make_due(alpha, Channel.SMS)
     assert send_due(now=midday()) == 1
     row.refresh_from_db()
@@ -50,7 +51,7 @@ def test_due_sms_goes_through_the_twilio_contract_mock(alpha: Setup) -> None:
     assert row.attempts == 1
 
 
-def test_due_email_is_sent_with_text_and_html_and_marked_sent(alpha: Setup) -> None:
+def test_due_email_is_sent_with_text_and_html_and_marked_sent(alpha: Clinic) -> None:
     [row] = make_due(alpha, Channel.EMAIL)
     send_due(now=midday())
     row.refresh_from_db()
@@ -63,7 +64,7 @@ def test_due_email_is_sent_with_text_and_html_and_marked_sent(alpha: Setup) -> N
     assert message.alternatives[0][1] == "text/html"
 
 
-def test_each_message_costs_one_query_beyond_a_fixed_set_per_batch(alpha: Setup) -> None:
+def test_each_message_costs_one_query_beyond_a_fixed_set_per_batch(alpha: Clinic) -> None:
     """The send path's queries are pinned: policy, SMS account, wording, languages and opt-outs are
     read once per claimed batch; a message adds only the UPDATE that records its outcome."""
     [row] = make_due(alpha, Channel.SMS)
@@ -88,7 +89,7 @@ def test_each_message_costs_one_query_beyond_a_fixed_set_per_batch(alpha: Setup)
     assert Notification.objects.filter(pk__in=[r.pk for r in rows], state=State.SENT).count() == 4
 
 
-def test_opted_out_numbers_get_nothing(alpha: Setup, settings: object) -> None:
+def test_opted_out_numbers_get_nothing(alpha: Clinic, settings: object) -> None:
     SmsOptOut.objects.create(phone="+15552010001", keyword="STOP")
     [row] = make_due(alpha, Channel.SMS)
     with fake_twilio() as twilio:
@@ -101,7 +102,7 @@ def test_opted_out_numbers_get_nothing(alpha: Setup, settings: object) -> None:
 
 @pytest.mark.parametrize("status", [429, 500, 503])
 def test_rate_limits_and_outages_are_retried_with_backoff(
-    alpha: Setup, settings: object, status: int
+    alpha: Clinic, settings: object, status: int
 ) -> None:
     [row] = make_due(alpha, Channel.SMS)
     with fake_twilio() as twilio:
@@ -122,7 +123,7 @@ def test_rate_limits_and_outages_are_retried_with_backoff(
     assert len(twilio.requests) == 2
 
 
-def test_network_errors_are_retried(alpha: Setup, settings: object) -> None:
+def test_network_errors_are_retried(alpha: Clinic, settings: object) -> None:
     settings.TWILIO_API_BASE = "http://127.0.0.1:9"  # type: ignore[attr-defined]  # nothing listens
     [row] = make_due(alpha, Channel.SMS)
     send_due(now=midday())
@@ -130,7 +131,7 @@ def test_network_errors_are_retried(alpha: Setup, settings: object) -> None:
     assert (row.state, row.error_code) == (State.SCHEDULED, "network")
 
 
-def test_retries_stop_after_the_last_attempt(alpha: Setup, settings: object) -> None:
+def test_retries_stop_after_the_last_attempt(alpha: Clinic, settings: object) -> None:
     [row] = make_due(alpha, Channel.SMS)
     Notification.objects.filter(pk=row.pk).update(attempts=MAX_ATTEMPTS - 1)
     with fake_twilio() as twilio:
@@ -143,7 +144,7 @@ def test_retries_stop_after_the_last_attempt(alpha: Setup, settings: object) -> 
 
 @pytest.mark.parametrize(("code", "opted_out"), [(21610, True), (21211, False), (21614, False)])
 def test_permanent_errors_are_recorded_not_retried(
-    alpha: Setup, settings: object, code: int, opted_out: bool
+    alpha: Clinic, settings: object, code: int, opted_out: bool
 ) -> None:
     [row] = make_due(alpha, Channel.SMS)
     with fake_twilio() as twilio:
@@ -156,7 +157,7 @@ def test_permanent_errors_are_recorded_not_retried(
     assert len(twilio.requests) == 1
 
 
-def test_nothing_is_sent_for_an_appointment_cancelled_after_the_claim(alpha: Setup) -> None:
+def test_nothing_is_sent_for_an_appointment_cancelled_after_the_claim(alpha: Clinic) -> None:
     [row] = make_due(alpha, Channel.SMS)
     Notification.objects.filter(pk=row.pk).update(kind=Kind.REMINDER)
     [claimed] = claim_due(now=midday())
@@ -169,7 +170,7 @@ def test_nothing_is_sent_for_an_appointment_cancelled_after_the_claim(alpha: Set
     assert row.state == State.CANCELLED
 
 
-def test_sms_held_in_quiet_hours_at_send_time_moves_to_the_morning(alpha: Setup) -> None:
+def test_sms_held_in_quiet_hours_at_send_time_moves_to_the_morning(alpha: Clinic) -> None:
     [row] = make_due(alpha, Channel.SMS)
     late_evening = local(0, 22)
     Notification.objects.filter(pk=row.pk).update(due_at=late_evening - datetime.timedelta(minutes=1))
@@ -178,7 +179,7 @@ def test_sms_held_in_quiet_hours_at_send_time_moves_to_the_morning(alpha: Setup)
     assert (row.state, row.due_at) == (State.SCHEDULED, local(1, 8))
 
 
-def test_a_tick_only_picks_practices_with_work_due(alpha: Setup) -> None:
+def test_a_tick_only_picks_practices_with_work_due(alpha: Clinic) -> None:
     make_due(alpha, Channel.SMS)
     with schema_context("public"):
         assert Practice.objects.exists()  # the beat runs in the public schema; search_path now set
@@ -193,7 +194,7 @@ def test_a_tick_only_picks_practices_with_work_due(alpha: Setup) -> None:
         assert due_practices() == []  # leased until the worker reports back
 
 
-def test_the_beat_tick_hands_each_due_practice_to_a_tenant_task(alpha: Setup) -> None:
+def test_the_beat_tick_hands_each_due_practice_to_a_tenant_task(alpha: Clinic) -> None:
     # The tick and its task read the clock themselves: the whole test happens at midday in New York
     # (the booking too, so the due-work index it leaves points at or before midday).
     with time_machine.travel(midday(), tick=False):

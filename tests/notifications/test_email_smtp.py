@@ -10,7 +10,8 @@ from aiosmtpd.controller import Controller
 
 from notifications.delivery import send_due
 from notifications.models import Channel, Notification
-from tests.notifications.conftest import Setup, local
+from tests.factories import Clinic
+from tests.notifications.conftest import local
 from tests.notifications.test_delivery import make_due, midday
 
 
@@ -42,7 +43,7 @@ def smtp_inbox(settings: object) -> Iterator[Inbox]:
         controller.stop()
 
 
-def test_an_email_reminder_reaches_the_smtp_server_as_text_and_html(alpha: Setup, smtp_inbox: Inbox) -> None:
+def test_an_email_reminder_reaches_the_smtp_server_as_text_and_html(alpha: Clinic, smtp_inbox: Inbox) -> None:
     from notifications.policy import current_policy
 
     policy = current_policy()
@@ -65,7 +66,7 @@ def test_an_email_reminder_reaches_the_smtp_server_as_text_and_html(alpha: Setup
     assert local(1, 14).strftime("%B") in parts["text/plain"]
 
 
-def test_an_unreachable_smtp_server_is_retried(alpha: Setup, settings: object) -> None:
+def test_an_unreachable_smtp_server_is_retried(alpha: Clinic, settings: object) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # type: ignore[attr-defined]
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # type: ignore[attr-defined]
     [row] = make_due(alpha, Channel.EMAIL)

@@ -12,7 +12,8 @@ from notifications.models import InboundMessage, SmsOptOut
 from notifications.policy import current_policy
 from practica.patients.models import PatientProfile
 from practica.scheduling.models import Appointment, SchedulingPolicy
-from tests.notifications.conftest import Setup, local
+from tests.factories import Clinic
+from tests.notifications.conftest import local
 from tests.notifications.test_webhooks import INBOUND_URL, PATIENT_PHONE, post_signed, routed, text
 
 __all__ = ["routed"]  # the fixture, shared with the English webhook tests
@@ -27,7 +28,7 @@ TWILIO_DEFAULT_KEYWORDS = {
 SPANISH_WORDS = {"SI", "CONFIRMAR", "CANCELAR", "CAMBIAR", "REPROGRAMAR", "PARAR", "ALTO", "BAJA", "AYUDA"}
 
 
-def speaks(setup: Setup, language: str) -> None:
+def speaks(setup: Clinic, language: str) -> None:
     PatientProfile.objects.update_or_create(patient=setup.patient, defaults={"preferred_language": language})
 
 
@@ -51,7 +52,7 @@ def test_case_accents_and_punctuation_do_not_matter(body: str, word: str) -> Non
 
 
 @pytest.mark.parametrize("body", ["sí", "SI", "Sí!", "confirmar"])
-def test_si_and_confirmar_confirm_with_a_spanish_reply(routed: Setup, body: str) -> None:
+def test_si_and_confirmar_confirm_with_a_spanish_reply(routed: Clinic, body: str) -> None:
     speaks(routed, "es")
     appointment = routed.book(local(3, 14))
     answer = reply(body)
@@ -63,7 +64,7 @@ def test_si_and_confirmar_confirm_with_a_spanish_reply(routed: Setup, body: str)
 
 
 def test_cancelar_cancels_with_a_spanish_reply(
-    routed: Setup, django_capture_on_commit_callbacks: Callable[..., object]
+    routed: Clinic, django_capture_on_commit_callbacks: Callable[..., object]
 ) -> None:
     speaks(routed, "es")
     appointment = routed.book(local(3, 14))
@@ -75,7 +76,7 @@ def test_cancelar_cancels_with_a_spanish_reply(
     assert not SmsOptOut.objects.exists()  # unlike Twilio's CANCEL, never an opt-out
 
 
-def test_a_refused_late_cancel_is_explained_in_spanish(routed: Setup) -> None:
+def test_a_refused_late_cancel_is_explained_in_spanish(routed: Clinic) -> None:
     speaks(routed, "es")
     SchedulingPolicy.objects.update_or_create(singleton=True, defaults={"cancel_cutoff_hours": 24})
     appointment = routed.book(timezone.now() + datetime.timedelta(hours=5))
@@ -85,7 +86,7 @@ def test_a_refused_late_cancel_is_explained_in_spanish(routed: Setup) -> None:
 
 
 @pytest.mark.parametrize("body", ["cambiar", "REPROGRAMAR"])
-def test_cambiar_and_reprogramar_send_the_reschedule_link(routed: Setup, body: str) -> None:
+def test_cambiar_and_reprogramar_send_the_reschedule_link(routed: Clinic, body: str) -> None:
     speaks(routed, "es")
     appointment = routed.book(local(3, 14))
     answer = reply(body)
@@ -94,7 +95,7 @@ def test_cambiar_and_reprogramar_send_the_reschedule_link(routed: Setup, body: s
 
 
 @pytest.mark.parametrize("body", ["PARAR", "alto", "Baja."])
-def test_parar_alto_baja_opt_out_and_start_opts_back_in(routed: Setup, body: str) -> None:
+def test_parar_alto_baja_opt_out_and_start_opts_back_in(routed: Clinic, body: str) -> None:
     speaks(routed, "es")
     assert "ya no le enviaremos mensajes de texto" in reply(body)
     assert SmsOptOut.objects.filter(phone=PATIENT_PHONE).exists()
@@ -102,7 +103,7 @@ def test_parar_alto_baja_opt_out_and_start_opts_back_in(routed: Setup, body: str
     assert not SmsOptOut.objects.filter(phone=PATIENT_PHONE).exists()
 
 
-def test_ayuda_answers_in_spanish_with_the_practice_contact(routed: Setup) -> None:
+def test_ayuda_answers_in_spanish_with_the_practice_contact(routed: Clinic) -> None:
     policy = current_policy()
     policy.contact_phone = "(555) 010-2000"
     policy.save()
@@ -110,13 +111,13 @@ def test_ayuda_answers_in_spanish_with_the_practice_contact(routed: Setup) -> No
     assert "si necesita ayuda, llame al (555) 010-2000" in answer
 
 
-def test_an_english_keyword_from_a_spanish_patient_is_answered_in_spanish(routed: Setup) -> None:
+def test_an_english_keyword_from_a_spanish_patient_is_answered_in_spanish(routed: Clinic) -> None:
     speaks(routed, "es")
     routed.book(local(3, 14))
     assert "está confirmada" in reply("C")
 
 
-def test_a_spanish_keyword_from_an_english_patient_acts_and_is_answered_in_english(routed: Setup) -> None:
+def test_a_spanish_keyword_from_an_english_patient_acts_and_is_answered_in_english(routed: Clinic) -> None:
     speaks(routed, "en")
     appointment = routed.book(local(3, 14))
     answer = reply("Sí")
@@ -125,12 +126,12 @@ def test_a_spanish_keyword_from_an_english_patient_acts_and_is_answered_in_engli
     assert appointment.status == Appointment.Status.CONFIRMED
 
 
-def test_an_unknown_number_writing_in_spanish_is_answered_in_spanish(routed: Setup) -> None:
+def test_an_unknown_number_writing_in_spanish_is_answered_in_spanish(routed: Clinic) -> None:
     answer = post_signed(INBOUND_URL, text("confirmar", From="+15559990000")).content.decode()  # type: ignore[attr-defined]
     assert "no encontramos ninguna cita próxima para este número" in answer
 
 
-def test_the_practice_default_language_answers_a_patient_without_a_profile(routed: Setup) -> None:
+def test_the_practice_default_language_answers_a_patient_without_a_profile(routed: Clinic) -> None:
     policy = current_policy()
     policy.default_language = "es"
     policy.save()

@@ -16,8 +16,9 @@ from practica.accounts.roles import Role
 from practica.asgi import application
 from tenants.models import Practice
 from tests.conftest import staff
+from tests.factories import Clinic
 from tests.messaging.conftest import run_commit_hooks, socket_headers, staff_headers
-from tests.notifications.conftest import Setup, local
+from tests.notifications.conftest import local
 
 PATH = "/ws/notifications/log/"
 
@@ -29,7 +30,7 @@ def _keep_the_test_transaction(monkeypatch: pytest.MonkeyPatch) -> Iterator[None
     yield
 
 
-def _claimed_sms(setup: Setup) -> Notification:
+def _claimed_sms(setup: Clinic) -> Notification:
     with tenant_context(setup.practice):
         setup.patient.phone = "12"  # not a phone number: delivery fails at once, in or out of quiet hours
         setup.patient.save()
@@ -44,12 +45,12 @@ def _claimed_sms(setup: Setup) -> Notification:
     return notification
 
 
-def _fail_delivery(setup: Setup, notification: Notification) -> None:
+def _fail_delivery(setup: Clinic, notification: Notification) -> None:
     with tenant_context(setup.practice):
         deliver(notification)  # not a phone number: failed
 
 
-def test_a_state_change_reaches_practice_a_and_never_practice_b(alpha: Setup, practice_b: Practice) -> None:
+def test_a_state_change_reaches_practice_a_and_never_practice_b(alpha: Clinic, practice_b: Practice) -> None:
     assert "Redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
     notification = _claimed_sms(alpha)
     a_headers = staff_headers(staff(alpha.practice, Role.FRONT_DESK), alpha.practice)
@@ -75,7 +76,7 @@ def test_a_state_change_reaches_practice_a_and_never_practice_b(alpha: Setup, pr
 
 
 def test_the_socket_needs_a_staff_sign_in_with_view_schedule_at_that_practice(
-    alpha: Setup, practice_b: Practice
+    alpha: Clinic, practice_b: Practice
 ) -> None:
     anonymous = socket_headers(alpha.practice, None)
     other_practice = staff_headers(staff(practice_b, Role.OWNER), practice_b)

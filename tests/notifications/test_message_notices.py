@@ -22,7 +22,8 @@ from practica.messaging import services
 from practica.messaging.models import Thread
 from practica.patients.models import PatientProfile
 from tests.conftest import signed_in_client, staff
-from tests.notifications.conftest import NEW_YORK, Setup, local
+from tests.factories import Clinic
+from tests.notifications.conftest import NEW_YORK, local
 from tests.notifications.fake_twilio import fake_twilio
 
 State = Notification.State
@@ -31,12 +32,12 @@ REPLY = "Your potassium is high, stop the spironolactone"
 
 
 @pytest.fixture
-def nurse(alpha: Setup) -> User:
+def nurse(alpha: Clinic) -> User:
     return staff(alpha.practice, Role.FRONT_DESK)
 
 
 @pytest.fixture
-def thread(alpha: Setup) -> Thread:
+def thread(alpha: Clinic) -> Thread:
     """Maria wrote to the practice; she allows SMS. Quiet hours off, unless a test turns them on."""
     PatientProfile.objects.update_or_create(patient=alpha.patient, defaults={"sms_consent": True})
     policy = current_policy()
@@ -54,7 +55,7 @@ def notices(thread: Thread) -> list[Notification]:
 
 
 def test_a_care_team_reply_sends_one_sms_through_twilio_saying_only_that_there_is_a_message(
-    alpha: Setup, nurse: User, thread: Thread
+    alpha: Clinic, nurse: User, thread: Thread
 ) -> None:
     reply(thread, nurse)
     [notice] = notices(thread)
@@ -70,7 +71,7 @@ def test_a_care_team_reply_sends_one_sms_through_twilio_saying_only_that_there_i
     assert notice.provider_message_id.startswith("SM") and notice.to_address == "+15552010001"
 
 
-def test_a_spanish_speaking_patient_gets_it_in_spanish(alpha: Setup, nurse: User, thread: Thread) -> None:
+def test_a_spanish_speaking_patient_gets_it_in_spanish(alpha: Clinic, nurse: User, thread: Thread) -> None:
     PatientProfile.objects.filter(patient=alpha.patient).update(preferred_language="es")
     reply(thread, nurse)
     [notice] = notices(thread)
@@ -95,14 +96,14 @@ def test_no_flood_one_notice_per_unread_batch_and_per_window(nurse: User, thread
 
 
 def test_notes_and_the_patients_own_messages_send_no_notice(
-    alpha: Setup, nurse: User, thread: Thread
+    alpha: Clinic, nurse: User, thread: Thread
 ) -> None:
     services.add_internal_note(thread, nurse, Role.FRONT_DESK, "called the lab")
     services.post_patient_message(thread, alpha.patient, "Any news?")
     assert notices(thread) == []
 
 
-def test_without_sms_consent_or_a_phone_nothing_is_sent(alpha: Setup, nurse: User, thread: Thread) -> None:
+def test_without_sms_consent_or_a_phone_nothing_is_sent(alpha: Clinic, nurse: User, thread: Thread) -> None:
     PatientProfile.objects.filter(patient=alpha.patient).update(sms_consent=False)
     reply(thread, nurse)
     [notice] = notices(thread)
@@ -129,11 +130,11 @@ def test_without_sms_consent_or_a_phone_nothing_is_sent(alpha: Setup, nurse: Use
     ids=["stop-after-planning", "consent-withdrawn-after-planning"],
 )
 def test_stop_and_withdrawn_consent_are_checked_again_at_sending(
-    alpha: Setup,
+    alpha: Clinic,
     nurse: User,
     thread: Thread,
     settings: Any,
-    change: Callable[[Setup], object],
+    change: Callable[[Clinic], object],
     outcome: str,
 ) -> None:
     reply(thread, nurse)
@@ -157,7 +158,7 @@ def test_a_notice_read_before_it_went_out_is_cancelled(nurse: User, thread: Thre
     assert twilio.requests == []
 
 
-def test_quiet_hours_hold_the_notice_until_morning(alpha: Setup, thread: Thread) -> None:
+def test_quiet_hours_hold_the_notice_until_morning(alpha: Clinic, thread: Thread) -> None:
     policy = current_policy()
     policy.quiet_start, policy.quiet_end = datetime.time(21, 0), datetime.time(8, 0)
     policy.save()
@@ -171,7 +172,7 @@ def test_quiet_hours_hold_the_notice_until_morning(alpha: Setup, thread: Thread)
 
 
 def test_the_notice_is_in_the_delivery_log_and_its_wording_is_not_editable(
-    alpha: Setup, nurse: User, thread: Thread
+    alpha: Clinic, nurse: User, thread: Thread
 ) -> None:
     reply(thread, nurse)
     owner = signed_in_client(staff(alpha.practice, Role.OWNER), alpha.practice)

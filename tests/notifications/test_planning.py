@@ -14,7 +14,8 @@ from notifications.routing.models import PracticeDueWork
 from practica.scheduling.booking import cancel_appointment, reschedule_appointment
 from practica.scheduling.models import Appointment, AppointmentType
 from tenants.models import Practice
-from tests.notifications.conftest import Setup, local
+from tests.factories import Clinic
+from tests.notifications.conftest import local
 
 State = Notification.State
 
@@ -25,7 +26,7 @@ def planned(appointment: Appointment) -> set[tuple[str, str, datetime.datetime, 
     }
 
 
-def test_booking_plans_default_reminders_and_a_confirmation(alpha: Setup) -> None:
+def test_booking_plans_default_reminders_and_a_confirmation(alpha: Clinic) -> None:
     start = local(5, 15)
     appointment = alpha.book(start)
     rows = list(Notification.objects.filter(appointment=appointment, kind=Kind.REMINDER).order_by("due_at"))
@@ -39,7 +40,7 @@ def test_booking_plans_default_reminders_and_a_confirmation(alpha: Setup) -> Non
     assert {c.channel for c in confirmations} == {Channel.SMS, Channel.EMAIL}
 
 
-def test_booking_registers_due_work_in_the_public_index(alpha: Setup) -> None:
+def test_booking_registers_due_work_in_the_public_index(alpha: Clinic) -> None:
     alpha.book(local(5, 15))
     due = PracticeDueWork.objects.get(practice=alpha.practice)
     first = Notification.objects.filter(state=State.SCHEDULED).order_by("due_at").first()
@@ -48,14 +49,14 @@ def test_booking_registers_due_work_in_the_public_index(alpha: Setup) -> None:
     assert due.next_due_at == first.due_at
 
 
-def test_a_failed_booking_leaves_no_notifications(alpha: Setup) -> None:
+def test_a_failed_booking_leaves_no_notifications(alpha: Clinic) -> None:
     with pytest.raises(RuntimeError), transaction.atomic():
         alpha.book(local(5, 15))
         raise RuntimeError("booking rolled back")
     assert not Notification.objects.exists()
 
 
-def test_appointment_type_rules_replace_the_practice_rules(alpha: Setup) -> None:
+def test_appointment_type_rules_replace_the_practice_rules(alpha: Clinic) -> None:
     current_policy()
     ReminderRule.objects.create(offset_minutes=48 * 60, channel=Channel.SMS, appointment_type=alpha.visit)
     other = AppointmentType.objects.create(name="Check-up", duration_minutes=20, min_notice_minutes=0)
@@ -67,7 +68,7 @@ def test_appointment_type_rules_replace_the_practice_rules(alpha: Setup) -> None
     assert other.pk  # types without rules keep the practice's three
 
 
-def test_reminders_already_past_at_booking_are_not_planned(alpha: Setup) -> None:
+def test_reminders_already_past_at_booking_are_not_planned(alpha: Clinic) -> None:
     appointment = alpha.book(local(1, 16))  # tomorrow: the 72 h email is already in the past
     kinds = {
         (n.channel, appointment.start - n.due_at)
@@ -76,7 +77,7 @@ def test_reminders_already_past_at_booking_are_not_planned(alpha: Setup) -> None
     assert (Channel.EMAIL, datetime.timedelta(hours=72)) not in kinds
 
 
-def test_sms_due_in_quiet_hours_moves_to_their_end(alpha: Setup) -> None:
+def test_sms_due_in_quiet_hours_moves_to_their_end(alpha: Clinic) -> None:
     start = local(5, 11)  # the 2 h SMS is at 9:00 (fine); the 24 h SMS at 11:00 the day before (fine)
     current_policy()
     ReminderRule.objects.all().delete()
@@ -87,7 +88,7 @@ def test_sms_due_in_quiet_hours_moves_to_their_end(alpha: Setup) -> None:
     assert reminder.due_at == local(5, 8)  # 08:00 New York, when quiet hours end
 
 
-def test_sms_due_in_quiet_hours_too_close_to_the_visit_is_skipped_and_recorded(alpha: Setup) -> None:
+def test_sms_due_in_quiet_hours_too_close_to_the_visit_is_skipped_and_recorded(alpha: Clinic) -> None:
     current_policy()
     ReminderRule.objects.all().delete()
     ReminderRule.objects.create(offset_minutes=2 * 60, channel=Channel.SMS)
@@ -97,7 +98,7 @@ def test_sms_due_in_quiet_hours_too_close_to_the_visit_is_skipped_and_recorded(a
     assert reminder.error_code == "quiet_hours"
 
 
-def test_quiet_hours_do_not_hold_back_email(alpha: Setup) -> None:
+def test_quiet_hours_do_not_hold_back_email(alpha: Clinic) -> None:
     current_policy()
     ReminderRule.objects.all().delete()
     ReminderRule.objects.create(offset_minutes=2 * 60, channel=Channel.EMAIL)
@@ -106,7 +107,7 @@ def test_quiet_hours_do_not_hold_back_email(alpha: Setup) -> None:
     assert (reminder.state, reminder.due_at) == (State.SCHEDULED, local(5, 6, 30))
 
 
-def test_missing_contact_details_are_recorded_as_skipped(alpha: Setup) -> None:
+def test_missing_contact_details_are_recorded_as_skipped(alpha: Clinic) -> None:
     alpha.patient.phone = ""
     alpha.patient.save()
     appointment = alpha.book(local(5, 15))
@@ -115,7 +116,7 @@ def test_missing_contact_details_are_recorded_as_skipped(alpha: Setup) -> None:
     assert {(n.state, n.error_code) for n in sms} == {(State.SKIPPED, "no_phone")}
 
 
-def test_reschedule_cancels_the_old_plan_and_sends_a_notice_for_the_new_time(alpha: Setup) -> None:
+def test_reschedule_cancels_the_old_plan_and_sends_a_notice_for_the_new_time(alpha: Clinic) -> None:
     old = alpha.book(local(5, 15))
     new = reschedule_appointment(
         old, start=local(7, 10), source=Appointment.Source.STAFF, override=True
@@ -126,7 +127,7 @@ def test_reschedule_cancels_the_old_plan_and_sends_a_notice_for_the_new_time(alp
     assert new.notifications.filter(kind=Kind.REMINDER, state=State.SCHEDULED).count() == 3
 
 
-def test_cancel_cancels_reminders_and_plans_a_cancellation_notice(alpha: Setup) -> None:
+def test_cancel_cancels_reminders_and_plans_a_cancellation_notice(alpha: Clinic) -> None:
     appointment = alpha.book(local(5, 15))
     cancel_appointment(appointment, by_patient=False, reason="Provider unwell")
     assert {n.state for n in appointment.notifications.filter(kind=Kind.REMINDER)} == {State.CANCELLED}
@@ -137,7 +138,7 @@ def test_cancel_cancels_reminders_and_plans_a_cancellation_notice(alpha: Setup) 
     }
 
 
-def test_policy_switches_turn_notices_off(alpha: Setup) -> None:
+def test_policy_switches_turn_notices_off(alpha: Clinic) -> None:
     policy = current_policy()
     policy.confirm_on_booking = False
     policy.notify_on_cancel = False
@@ -147,7 +148,7 @@ def test_policy_switches_turn_notices_off(alpha: Setup) -> None:
     assert not appointment.notifications.exclude(kind=Kind.REMINDER).exists()
 
 
-def test_planning_twice_plans_nothing_twice(alpha: Setup) -> None:
+def test_planning_twice_plans_nothing_twice(alpha: Clinic) -> None:
     appointment = alpha.book(local(5, 15))
     before = planned(appointment)
     assert appointment_changed(appointment) == []
@@ -155,7 +156,7 @@ def test_planning_twice_plans_nothing_twice(alpha: Setup) -> None:
 
 
 def test_practice_b_sees_none_of_practice_a_notifications(
-    alpha: Setup, practice_b: Practice, in_practice: Callable[[Practice], AbstractContextManager[None]]
+    alpha: Clinic, practice_b: Practice, in_practice: Callable[[Practice], AbstractContextManager[None]]
 ) -> None:
     alpha.book(local(5, 15))
     assert Notification.objects.exists()

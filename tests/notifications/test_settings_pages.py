@@ -14,10 +14,10 @@ from notifications.routing.models import PracticeSmsRoute
 from practica.accounts.roles import Role
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
-from tests.notifications.conftest import Setup
+from tests.factories import Clinic
 
 
-def as_role(setup: Setup, role: str) -> Client:
+def as_role(setup: Clinic, role: str) -> Client:
     return signed_in_client(staff(setup.practice, role), setup.practice)
 
 
@@ -32,12 +32,12 @@ def keeping_schema(request: Callable[[], Any]) -> Any:
 @pytest.mark.parametrize(
     "url", ["/notifications/settings/", "/notifications/templates/", "/notifications/twilio/"]
 )
-def test_settings_pages_need_manage_setup(alpha: Setup, url: str) -> None:
+def test_settings_pages_need_manage_setup(alpha: Clinic, url: str) -> None:
     assert keeping_schema(lambda: as_role(alpha, Role.FRONT_DESK).get(url)).status_code == 403
     assert keeping_schema(lambda: as_role(alpha, Role.MANAGER).get(url)).status_code == 200
 
 
-def test_adding_a_reminder_and_changing_quiet_hours(alpha: Setup) -> None:
+def test_adding_a_reminder_and_changing_quiet_hours(alpha: Clinic) -> None:
     client = as_role(alpha, Role.OWNER)
     current_policy()
     response = keeping_schema(
@@ -66,7 +66,7 @@ def test_adding_a_reminder_and_changing_quiet_hours(alpha: Setup) -> None:
     assert (policy.quiet_start.hour, policy.quiet_end.hour, policy.notice_channels) == (20, 9, "email")
 
 
-def test_a_template_with_clinical_placeholders_gets_a_form_error_and_is_not_saved(alpha: Setup) -> None:
+def test_a_template_with_clinical_placeholders_gets_a_form_error_and_is_not_saved(alpha: Clinic) -> None:
     client = as_role(alpha, Role.OWNER)
     url = "/notifications/templates/reminder/sms/en/"
     response = keeping_schema(
@@ -77,7 +77,7 @@ def test_a_template_with_clinical_placeholders_gets_a_form_error_and_is_not_save
     assert not MessageTemplate.objects.exists()
 
 
-def test_template_preview_shows_sample_data_without_saving(alpha: Setup) -> None:
+def test_template_preview_shows_sample_data_without_saving(alpha: Clinic) -> None:
     client = as_role(alpha, Role.OWNER)
     url = "/notifications/templates/reminder/sms/es/"
     response = keeping_schema(
@@ -89,7 +89,7 @@ def test_template_preview_shows_sample_data_without_saving(alpha: Setup) -> None
     assert MessageTemplate.objects.get(language="es").body_text == "{practice_name}: {date}"
 
 
-def test_sms_wording_that_asks_patients_to_reply_cancel_is_flagged(alpha: Setup) -> None:
+def test_sms_wording_that_asks_patients_to_reply_cancel_is_flagged(alpha: Clinic) -> None:
     client = as_role(alpha, Role.OWNER)
     url = "/notifications/templates/reminder/sms/en/"
     assert b"not CANCEL" not in keeping_schema(lambda: client.get(url)).content  # the default asks for X
@@ -100,19 +100,19 @@ def test_sms_wording_that_asks_patients_to_reply_cancel_is_flagged(alpha: Setup)
     assert b"Advanced Opt-Out" in response.content
 
 
-def test_the_twilio_page_says_how_to_make_cancel_a_command(alpha: Setup) -> None:
+def test_the_twilio_page_says_how_to_make_cancel_a_command(alpha: Clinic) -> None:
     response = keeping_schema(lambda: as_role(alpha, Role.OWNER).get("/notifications/twilio/"))
     assert b"enable Advanced Opt-Out on your Messaging Service" in response.content
 
 
-def test_unknown_template_kinds_are_404(alpha: Setup) -> None:
+def test_unknown_template_kinds_are_404(alpha: Clinic) -> None:
     response = keeping_schema(
         lambda: as_role(alpha, Role.OWNER).get("/notifications/templates/notes/sms/en/")
     )
     assert response.status_code == 404
 
 
-def test_twilio_settings_store_the_token_encrypted_and_keep_it_when_left_empty(alpha: Setup) -> None:
+def test_twilio_settings_store_the_token_encrypted_and_keep_it_when_left_empty(alpha: Clinic) -> None:
     client = as_role(alpha, Role.OWNER)
     data = {
         "account_sid": "AC" + "0" * 32,
@@ -132,7 +132,7 @@ def test_twilio_settings_store_the_token_encrypted_and_keep_it_when_left_empty(a
     assert b"secret-token-1" not in page.content
 
 
-def test_bad_twilio_settings_get_form_errors(alpha: Setup) -> None:
+def test_bad_twilio_settings_get_form_errors(alpha: Clinic) -> None:
     client = as_role(alpha, Role.OWNER)
     response = keeping_schema(
         lambda: client.post(
@@ -144,13 +144,13 @@ def test_bad_twilio_settings_get_form_errors(alpha: Setup) -> None:
     assert not PracticeSmsRoute.objects.exists()
 
 
-def test_another_practice_staff_get_404(alpha: Setup, practice_b: Practice) -> None:
+def test_another_practice_staff_get_404(alpha: Clinic, practice_b: Practice) -> None:
     outsider = signed_in_client(staff(practice_b, Role.OWNER), practice_b)
     outsider.defaults["HTTP_HOST"] = host_of(alpha.practice)
     assert keeping_schema(lambda: outsider.get("/notifications/settings/")).status_code == 404
 
 
-def test_removing_a_reminder_and_a_bad_rule_id(alpha: Setup) -> None:
+def test_removing_a_reminder_and_a_bad_rule_id(alpha: Clinic) -> None:
     client = as_role(alpha, Role.OWNER)
     rule = ReminderRule.objects.create(offset_minutes=600, channel="email")
     for value in ("junk", str(rule.pk)):
@@ -160,7 +160,7 @@ def test_removing_a_reminder_and_a_bad_rule_id(alpha: Setup) -> None:
     assert not ReminderRule.objects.filter(pk=rule.pk).exists()
 
 
-def test_the_menu_links_follow_the_capabilities(alpha: Setup) -> None:
+def test_the_menu_links_follow_the_capabilities(alpha: Clinic) -> None:
     url = f"http://{host_of(alpha.practice)}/notifications/log/"
     manager_page = keeping_schema(lambda: as_role(alpha, Role.MANAGER).get(url)).content.decode()
     assert 'href="/notifications/settings/">Reminders</a>' in manager_page

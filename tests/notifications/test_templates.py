@@ -9,7 +9,8 @@ from notifications.policy import current_policy
 from notifications.services import preview, save_template
 from notifications.templating import asks_to_reply_cancel, default_wording
 from practica.patients.models import PatientProfile
-from tests.notifications.conftest import Setup, local
+from tests.factories import Clinic
+from tests.notifications.conftest import local
 
 
 def template(**fields: str) -> MessageTemplate:
@@ -18,14 +19,14 @@ def template(**fields: str) -> MessageTemplate:
     return MessageTemplate(**values)
 
 
-def test_a_template_with_allowed_placeholders_saves(alpha: Setup) -> None:
+def test_a_template_with_allowed_placeholders_saves(alpha: Clinic) -> None:
     saved = save_template(template(body_text="{practice_name}: see you {date} at {time}. {link}"))
     assert MessageTemplate.objects.get(pk=saved.pk).body_text.startswith("{practice_name}")
 
 
 @pytest.mark.parametrize("body", ["Re: {notes}", "{patient.diagnosis}", "Hi {{practice_name}}", "Bye {date"])
 def test_unknown_placeholders_and_stray_braces_are_refused_with_a_clear_error(
-    alpha: Setup, body: str
+    alpha: Clinic, body: str
 ) -> None:
     with pytest.raises(ValidationError) as error:
         save_template(template(body_text=body))
@@ -34,14 +35,14 @@ def test_unknown_placeholders_and_stray_braces_are_refused_with_a_clear_error(
     assert not MessageTemplate.objects.exists()
 
 
-def test_the_type_name_placeholder_needs_a_type_marked_safe(alpha: Setup) -> None:
+def test_the_type_name_placeholder_needs_a_type_marked_safe(alpha: Clinic) -> None:
     with pytest.raises(ValidationError, match="marked as safe"):
         save_template(template(body_text="Your {appointment_type} is on {date}"))
     current_policy().safe_type_names.add(alpha.visit)
     save_template(template(body_text="Your {appointment_type} is on {date}"))
 
 
-def test_html_parts_are_checked_too_and_values_are_escaped(alpha: Setup) -> None:
+def test_html_parts_are_checked_too_and_values_are_escaped(alpha: Clinic) -> None:
     with pytest.raises(ValidationError) as error:
         save_template(template(channel=Channel.EMAIL, body_text="ok", body_html="<p>{reason}</p>"))
     assert "body_html" in error.value.message_dict
@@ -54,7 +55,7 @@ def test_html_parts_are_checked_too_and_values_are_escaped(alpha: Setup) -> None
     assert shown.html == "<b>Tuesday 3 March</b>"
 
 
-def test_preview_fills_sample_data(alpha: Setup) -> None:
+def test_preview_fills_sample_data(alpha: Clinic) -> None:
     shown = preview(template(body_text="{practice_name} {date} {time} {location} {link}"))
     assert shown.text == (
         "Riverside Family Medicine Tuesday 3 March 9:30 AM Main Street Clinic, 12 Main Street "
@@ -62,7 +63,7 @@ def test_preview_fills_sample_data(alpha: Setup) -> None:
     )
 
 
-def test_no_clinical_detail_in_any_default_message(alpha: Setup) -> None:
+def test_no_clinical_detail_in_any_default_message(alpha: Clinic) -> None:
     appointment = alpha.book(local(5, 15))
     appointment.cancellation_reason = "Insulin dose review"
     for notification in Notification.objects.filter(appointment=appointment):
@@ -73,7 +74,7 @@ def test_no_clinical_detail_in_any_default_message(alpha: Setup) -> None:
         assert "Alpha Clinic" in message.text
 
 
-def test_the_type_name_shows_only_for_safe_types(alpha: Setup) -> None:
+def test_the_type_name_shows_only_for_safe_types(alpha: Clinic) -> None:
     save_template(template(body_text="x"))  # unrelated template: defaults still used for others
     current_policy().safe_type_names.add(alpha.visit)
     MessageTemplate.objects.create(
@@ -86,7 +87,7 @@ def test_the_type_name_shows_only_for_safe_types(alpha: Setup) -> None:
     assert compose(confirmation).text == "appointment!"
 
 
-def test_spanish_patients_get_the_spanish_wording(alpha: Setup) -> None:
+def test_spanish_patients_get_the_spanish_wording(alpha: Clinic) -> None:
     PatientProfile.objects.create(patient=alpha.patient, preferred_language=Language.SPANISH)
     appointment = alpha.book(local(5, 15))
     confirmation = appointment.notifications.get(kind=Kind.CONFIRMATION, channel=Channel.SMS)
@@ -96,7 +97,7 @@ def test_spanish_patients_get_the_spanish_wording(alpha: Setup) -> None:
 
 
 def test_english_patients_get_the_english_wording_even_when_the_practice_default_is_spanish(
-    alpha: Setup,
+    alpha: Clinic,
 ) -> None:
     policy = current_policy()
     policy.default_language = Language.SPANISH
@@ -109,7 +110,7 @@ def test_english_patients_get_the_english_wording_even_when_the_practice_default
     assert "3:00 PM" in text
 
 
-def test_without_a_profile_the_practice_default_language_is_used(alpha: Setup) -> None:
+def test_without_a_profile_the_practice_default_language_is_used(alpha: Clinic) -> None:
     policy = current_policy()
     policy.default_language = Language.SPANISH
     policy.save()
@@ -118,7 +119,7 @@ def test_without_a_profile_the_practice_default_language_is_used(alpha: Setup) -
     assert "su cita está reservada" in compose(confirmation).text
 
 
-def test_the_link_is_the_portal_page_of_that_appointment(alpha: Setup) -> None:
+def test_the_link_is_the_portal_page_of_that_appointment(alpha: Clinic) -> None:
     MessageTemplate.objects.create(
         kind=Kind.CONFIRMATION, channel=Channel.SMS, language="en", body_text="{link}"
     )
@@ -127,7 +128,7 @@ def test_the_link_is_the_portal_page_of_that_appointment(alpha: Setup) -> None:
     assert compose(confirmation).text == f"https://alpha.practica.test/portal/appointments/{appointment.pk}/"
 
 
-def test_a_cancellation_links_to_booking_again(alpha: Setup) -> None:
+def test_a_cancellation_links_to_booking_again(alpha: Clinic) -> None:
     MessageTemplate.objects.create(
         kind=Kind.CANCELLED, channel=Channel.SMS, language="en", body_text="{link}"
     )

@@ -17,7 +17,8 @@ from notifications.services import save_sms_route
 from practica.accounts.roles import Role
 from practica.scheduling.models import Appointment, SchedulingPolicy
 from tests.conftest import PUBLIC_HOST, host_of, signed_in_client, staff
-from tests.notifications.conftest import Setup, local
+from tests.factories import Clinic
+from tests.notifications.conftest import local
 
 State = Notification.State
 TOKEN = "alpha-practice-token"
@@ -27,7 +28,7 @@ PATIENT_PHONE = "+15552010001"
 
 
 @pytest.fixture
-def routed(alpha: Setup) -> Setup:
+def routed(alpha: Clinic) -> Clinic:
     save_sms_route(
         account_sid="AC" + "b2" * 16,
         auth_token=TOKEN,
@@ -58,7 +59,7 @@ def text(body: str, **extra: str) -> dict[str, str]:
     return params
 
 
-def test_the_auth_token_is_stored_encrypted(routed: Setup) -> None:
+def test_the_auth_token_is_stored_encrypted(routed: Clinic) -> None:
     route = PracticeSmsRoute.objects.get(practice=routed.practice)
     assert TOKEN not in route.auth_token_encrypted
     from notifications.crypto import decrypt
@@ -69,7 +70,7 @@ def test_the_auth_token_is_stored_encrypted(routed: Setup) -> None:
 # --- status callbacks ---
 
 
-def sent_sms(alpha: Setup) -> Notification:
+def sent_sms(alpha: Clinic) -> Notification:
     appointment = alpha.book(local(3, 14))
     row = appointment.notifications.filter(channel=Channel.SMS, kind=Kind.CONFIRMATION).get()
     Notification.objects.filter(pk=row.pk).update(
@@ -78,11 +79,11 @@ def sent_sms(alpha: Setup) -> Notification:
     return row
 
 
-def status_url(alpha: Setup) -> str:
+def status_url(alpha: Clinic) -> str:
     return f"http://{host_of(alpha.practice)}/notifications/twilio/status/"
 
 
-def test_a_signed_status_callback_marks_the_message_delivered(routed: Setup) -> None:
+def test_a_signed_status_callback_marks_the_message_delivered(routed: Clinic) -> None:
     row = sent_sms(routed)
     params = {"MessageSid": "SM" + "d4" * 16, "MessageStatus": "delivered"}
     response = post_signed(status_url(routed), params, host=host_of(routed.practice))
@@ -92,7 +93,7 @@ def test_a_signed_status_callback_marks_the_message_delivered(routed: Setup) -> 
     assert row.delivered_at is not None
 
 
-def test_a_failed_delivery_is_recorded_with_its_reason(routed: Setup) -> None:
+def test_a_failed_delivery_is_recorded_with_its_reason(routed: Clinic) -> None:
     row = sent_sms(routed)
     params = {"MessageSid": "SM" + "d4" * 16, "MessageStatus": "undelivered", "ErrorCode": "30003"}
     post_signed(status_url(routed), params, host=host_of(routed.practice))
@@ -101,7 +102,7 @@ def test_a_failed_delivery_is_recorded_with_its_reason(routed: Setup) -> None:
 
 
 @pytest.mark.parametrize("signature", [None, "bogus", "other-token"])
-def test_unsigned_or_badly_signed_status_callbacks_are_refused(routed: Setup, signature: str | None) -> None:
+def test_unsigned_or_badly_signed_status_callbacks_are_refused(routed: Clinic, signature: str | None) -> None:
     row = sent_sms(routed)
     params = {"MessageSid": "SM" + "d4" * 16, "MessageStatus": "delivered"}
     headers: dict[str, Any] = {}
@@ -122,7 +123,7 @@ def test_unsigned_or_badly_signed_status_callbacks_are_refused(routed: Setup, si
 # --- inbound SMS ---
 
 
-def test_c_confirms_the_next_appointment(routed: Setup) -> None:
+def test_c_confirms_the_next_appointment(routed: Clinic) -> None:
     appointment = routed.book(local(3, 14))
     response = post_signed(INBOUND_URL, text("  c. "))
     assert response.status_code == 200  # type: ignore[attr-defined]
@@ -133,7 +134,7 @@ def test_c_confirms_the_next_appointment(routed: Setup) -> None:
 
 
 @pytest.mark.parametrize("body", ["YES", "yes!", "Yes ", "Confirm"])
-def test_yes_and_variants_confirm(routed: Setup, body: str) -> None:
+def test_yes_and_variants_confirm(routed: Clinic, body: str) -> None:
     appointment = routed.book(local(3, 14))
     post_signed(INBOUND_URL, text(body))
     appointment.refresh_from_db()
@@ -141,7 +142,7 @@ def test_yes_and_variants_confirm(routed: Setup, body: str) -> None:
 
 
 def test_x_cancels_and_frees_the_slot_for_the_waitlist(
-    routed: Setup, django_capture_on_commit_callbacks: Callable[..., object]
+    routed: Clinic, django_capture_on_commit_callbacks: Callable[..., object]
 ) -> None:
     appointment = routed.book(local(3, 14))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:  # type: ignore[attr-defined]
@@ -153,7 +154,7 @@ def test_x_cancels_and_frees_the_slot_for_the_waitlist(
     assert appointment.notifications.filter(kind=Kind.CANCELLED).exists()
 
 
-def test_cancel_inside_the_cutoff_follows_the_practice_policy(routed: Setup) -> None:
+def test_cancel_inside_the_cutoff_follows_the_practice_policy(routed: Clinic) -> None:
     SchedulingPolicy.objects.update_or_create(singleton=True, defaults={"cancel_cutoff_hours": 24})
     appointment = routed.book(timezone.now() + datetime.timedelta(hours=5))
     response = post_signed(INBOUND_URL, text("X"))
@@ -163,14 +164,14 @@ def test_cancel_inside_the_cutoff_follows_the_practice_policy(routed: Setup) -> 
     assert InboundMessage.objects.get().handling == InboundMessage.Handling.NEEDS_STAFF
 
 
-def test_r_sends_a_link_to_the_portal_page_that_moves_that_appointment(routed: Setup) -> None:
+def test_r_sends_a_link_to_the_portal_page_that_moves_that_appointment(routed: Clinic) -> None:
     appointment = routed.book(local(3, 14))
     response = post_signed(INBOUND_URL, text("r"))
     link = f"https://alpha.practica.test/portal/appointments/{appointment.pk}/reschedule/"
     assert link.encode() in response.content  # type: ignore[attr-defined]
 
 
-def test_two_upcoming_appointments_get_a_helpful_reply_and_change_nothing(routed: Setup) -> None:
+def test_two_upcoming_appointments_get_a_helpful_reply_and_change_nothing(routed: Clinic) -> None:
     first = routed.book(local(3, 14))
     routed.book(local(4, 14))
     current_policy()
@@ -181,20 +182,20 @@ def test_two_upcoming_appointments_get_a_helpful_reply_and_change_nothing(routed
     assert InboundMessage.objects.get().handling == InboundMessage.Handling.NEEDS_STAFF
 
 
-def test_an_unknown_number_gets_a_helpful_reply(routed: Setup) -> None:
+def test_an_unknown_number_gets_a_helpful_reply(routed: Clinic) -> None:
     response = post_signed(INBOUND_URL, text("C", From="+15559990000"))
     assert b"could not find an upcoming appointment" in response.content  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("word", ["STOP", "stop", "Unsubscribe", "quit."])
-def test_stop_opts_out_for_this_practice_and_later_sends_are_skipped(routed: Setup, word: str) -> None:
+def test_stop_opts_out_for_this_practice_and_later_sends_are_skipped(routed: Clinic, word: str) -> None:
     post_signed(INBOUND_URL, text(word))
     assert SmsOptOut.objects.filter(phone=PATIENT_PHONE).exists()
     post_signed(INBOUND_URL, text("START"))
     assert not SmsOptOut.objects.filter(phone=PATIENT_PHONE).exists()
 
 
-def test_help_answers_with_the_practice_contact(routed: Setup) -> None:
+def test_help_answers_with_the_practice_contact(routed: Clinic) -> None:
     policy = current_policy()
     policy.contact_phone = "(555) 010-2000"
     policy.save()
@@ -202,7 +203,7 @@ def test_help_answers_with_the_practice_contact(routed: Setup) -> None:
     assert b"(555) 010-2000" in response.content  # type: ignore[attr-defined]
 
 
-def test_anything_else_goes_to_the_inbox_and_is_not_echoed(routed: Setup) -> None:
+def test_anything_else_goes_to_the_inbox_and_is_not_echoed(routed: Clinic) -> None:
     response = post_signed(INBOUND_URL, text("My sugar has been high, should I come earlier?"))
     assert b"<Message>" not in response.content  # type: ignore[attr-defined]
     message = InboundMessage.objects.get()
@@ -212,7 +213,7 @@ def test_anything_else_goes_to_the_inbox_and_is_not_echoed(routed: Setup) -> Non
 
 @pytest.mark.parametrize("signature", [None, "bogus"])
 def test_unsigned_or_badly_signed_inbound_sms_is_refused_and_changes_nothing(
-    routed: Setup, signature: str | None
+    routed: Clinic, signature: str | None
 ) -> None:
     appointment = routed.book(local(3, 14))
     headers: dict[str, Any] = {"HTTP_X_TWILIO_SIGNATURE": signature} if signature else {}
@@ -223,7 +224,7 @@ def test_unsigned_or_badly_signed_inbound_sms_is_refused_and_changes_nothing(
     assert not InboundMessage.objects.exists()
 
 
-def test_the_practice_comes_from_the_routing_table_not_the_sender(routed: Setup, practice_b: object) -> None:
+def test_the_practice_comes_from_the_routing_table_not_the_sender(routed: Clinic, practice_b: object) -> None:
     """Signed with another practice's token for alpha's service: refused."""
     response = post_signed(INBOUND_URL, text("STOP"), token="beta-token")
     assert response.status_code == 403  # type: ignore[attr-defined]
@@ -235,7 +236,7 @@ def test_the_practice_comes_from_the_routing_table_not_the_sender(routed: Setup,
 
 @pytest.mark.parametrize("body", ["CANCEL", "cancel", "Stop", "END"])
 def test_a_reply_twilio_took_as_an_opt_out_opts_out_and_leaves_the_appointment(
-    routed: Setup, body: str
+    routed: Clinic, body: str
 ) -> None:
     """CANCEL is one of Twilio's default opt-out words: Twilio has unsubscribed the patient and will
     refuse any text to them, so the reply is recorded as an opt-out, not a cancellation."""
@@ -249,7 +250,7 @@ def test_a_reply_twilio_took_as_an_opt_out_opts_out_and_leaves_the_appointment(
     assert InboundMessage.objects.get().handling == InboundMessage.Handling.OPTED_OUT
 
 
-def test_an_opt_in_from_twilio_is_recorded_and_yes_still_confirms(routed: Setup) -> None:
+def test_an_opt_in_from_twilio_is_recorded_and_yes_still_confirms(routed: Clinic) -> None:
     appointment = routed.book(local(3, 14))
     post_signed(INBOUND_URL, text("CANCEL", OptOutType="STOP"))
     response = post_signed(INBOUND_URL, text("yes", OptOutType="START"))
@@ -264,7 +265,7 @@ def test_an_opt_in_from_twilio_is_recorded_and_yes_still_confirms(routed: Setup)
     [("START", "START", "opted_in"), ("help", "HELP", "help"), ("INFO", "HELP", "help")],
 )
 def test_start_and_help_handled_by_twilio_are_recorded_without_a_second_answer(
-    routed: Setup, body: str, opt_out_type: str, handling: str
+    routed: Clinic, body: str, opt_out_type: str, handling: str
 ) -> None:
     SmsOptOut.objects.create(phone=PATIENT_PHONE, keyword="STOP")
     response = post_signed(INBOUND_URL, text(body, OptOutType=opt_out_type))
@@ -273,7 +274,7 @@ def test_start_and_help_handled_by_twilio_are_recorded_without_a_second_answer(
     assert SmsOptOut.objects.filter(phone=PATIENT_PHONE).exists() is (opt_out_type != "START")
 
 
-def test_opt_out_type_is_covered_by_the_signature(routed: Setup) -> None:
+def test_opt_out_type_is_covered_by_the_signature(routed: Clinic) -> None:
     """Added after signing, it is refused: no one can opt a patient out with a forged field."""
     params = text("C")
     signature = RequestValidator(TOKEN).compute_signature(INBOUND_URL, params)
@@ -288,7 +289,7 @@ def test_opt_out_type_is_covered_by_the_signature(routed: Setup) -> None:
 # --- delivery log ---
 
 
-def test_the_delivery_log_shows_failures_with_reasons_to_schedule_viewers_only(routed: Setup) -> None:
+def test_the_delivery_log_shows_failures_with_reasons_to_schedule_viewers_only(routed: Clinic) -> None:
     row = sent_sms(routed)
     Notification.objects.filter(pk=row.pk).update(
         state=State.FAILED, error_code="21211", error_message="Invalid"
@@ -300,7 +301,7 @@ def test_the_delivery_log_shows_failures_with_reasons_to_schedule_viewers_only(r
     assert b"Diabetes" not in response.content
 
 
-def test_the_delivery_log_needs_a_role_at_this_practice(routed: Setup, practice_b: object) -> None:
+def test_the_delivery_log_needs_a_role_at_this_practice(routed: Clinic, practice_b: object) -> None:
     from tenants.models import Practice
 
     assert isinstance(practice_b, Practice)
@@ -310,7 +311,7 @@ def test_the_delivery_log_needs_a_role_at_this_practice(routed: Setup, practice_
 
 
 def test_a_delivered_callback_is_pushed_to_the_practices_delivery_log_after_commit(
-    routed: Setup, monkeypatch: pytest.MonkeyPatch
+    routed: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.messaging.conftest import run_commit_hooks
 

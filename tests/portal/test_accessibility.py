@@ -8,7 +8,8 @@ from django.test import Client
 
 from tenants.models import Practice
 from tests.conftest import host_of
-from tests.portal.conftest import Clinic, make_account, portal_client
+from tests.factories import Clinic
+from tests.portal.conftest import make_account, portal_client
 
 CONTROL = re.compile(r"<(input|select|textarea)\b([^>]*)>")
 

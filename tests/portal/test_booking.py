@@ -16,8 +16,8 @@ from practica.scheduling.booking import book_appointment
 from practica.scheduling.models import Appointment, SchedulingPolicy
 from practica.scheduling.policies import current_policy
 from tenants.models import Practice
-from tests.factories import PatientFactory
-from tests.portal.conftest import Clinic, make_account, portal_client
+from tests.factories import Clinic, PatientFactory
+from tests.portal.conftest import make_account, portal_client
 
 
 @pytest.fixture

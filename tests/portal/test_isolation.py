@@ -13,7 +13,8 @@ from practica.scheduling.booking import book_appointment
 from practica.scheduling.models import Appointment
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
-from tests.portal.conftest import PATIENT_PASSWORD, Clinic, make_account, portal_client
+from tests.factories import Clinic
+from tests.portal.conftest import PATIENT_PASSWORD, make_account, portal_client
 
 
 def test_a_patient_never_sees_another_patients_appointment(clinic: Clinic, practice_a: Practice) -> None:

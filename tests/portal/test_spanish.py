@@ -16,7 +16,8 @@ from practica.messaging.services import post_staff_reply, start_thread
 from practica.patients.models import Patient, PatientProfile
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
-from tests.portal.conftest import Clinic, make_account, portal_client
+from tests.factories import Clinic
+from tests.portal.conftest import make_account, portal_client
 from tests.portal.test_waitlist import offers_for_a_freed_slot
 
 # Spanish pages: one phrase each that only the Spanish catalog can produce.

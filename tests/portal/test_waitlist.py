@@ -11,8 +11,8 @@ from practica.scheduling.booking import book_appointment, cancel_appointment
 from practica.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
 from practica.scheduling.waitlist import claim_token, join_waitlist
 from tenants.models import Practice
-from tests.factories import PatientFactory, ProviderFactory
-from tests.portal.conftest import Clinic, make_account, portal_client
+from tests.factories import Clinic, PatientFactory, ProviderFactory
+from tests.portal.conftest import make_account, portal_client
 
 
 def test_join_the_waitlist(clinic: Clinic, practice_a: Practice) -> None:

@@ -8,7 +8,7 @@ from portal.models import PracticeBranding
 from practica.accounts.roles import Role
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
-from tests.portal.conftest import Clinic
+from tests.factories import Clinic
 from tests.profile.conftest import PDF_BYTES, PNG_BYTES
 
 

@@ -12,7 +12,8 @@ from practica.insurance.services import save_coverage
 from practica.patients.models import PatientProfile
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
-from tests.portal.conftest import Clinic, make_account, portal_client
+from tests.factories import Clinic
+from tests.portal.conftest import make_account, portal_client
 from tests.profile.conftest import PDF_BYTES, PNG_BYTES
 
 PROFILE_POST = {

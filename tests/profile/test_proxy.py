@@ -11,8 +11,8 @@ from practica.scheduling.booking import book_appointment
 from practica.scheduling.models import Appointment
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
-from tests.factories import PatientFactory
-from tests.portal.conftest import Clinic, make_account, portal_client
+from tests.factories import Clinic, PatientFactory
+from tests.portal.conftest import make_account, portal_client
 from tests.portal.test_accessibility import check_page
 
 

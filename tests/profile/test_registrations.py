@@ -12,8 +12,8 @@ from practica.scheduling.booking import book_appointment
 from practica.scheduling.models import Appointment
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
-from tests.factories import PatientFactory
-from tests.portal.conftest import PATIENT_PASSWORD, Clinic
+from tests.factories import Clinic, PatientFactory
+from tests.portal.conftest import PATIENT_PASSWORD
 
 BIRTH = datetime.date(1975, 7, 9)
 

@@ -1,15 +1,12 @@
 import datetime
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from practica.scheduling.models import AppointmentType, Location, Provider
 from tenants.models import Practice
-from tests.factories import LocationFactory, ProviderFactory
-from tests.scheduling.factories import AppointmentTypeFactory, weekly_hours
+from tests.factories import Clinic, make_clinic
 
 NY = ZoneInfo("America/New_York")
 UTC = datetime.UTC
@@ -21,19 +18,14 @@ def local(month: int, day: int, hour: int = 0, minute: int = 0, zone: ZoneInfo =
     return datetime.datetime(2026, month, day, hour, minute, tzinfo=zone)
 
 
-@dataclass
-class Clinic:
-    location: Location
-    provider: Provider
-    visit: AppointmentType
-
-
 @pytest.fixture
 def clinic(practice_a: Practice, in_practice: Any) -> Iterator[Clinic]:
     """A New York location with one provider working weekdays 09:00-12:00 and a 30-minute visit."""
     with in_practice(practice_a):
-        location = LocationFactory.create(time_zone="America/New_York")
-        provider = ProviderFactory.create(display_name="Dr Ada Able")
-        provider.locations.add(location)
-        weekly_hours(provider, location)
-        yield Clinic(location, provider, AppointmentTypeFactory.create(name="Visit"))
+        yield make_clinic(
+            practice_a,
+            provider={"display_name": "Dr Ada Able"},
+            hours=(9, 12),
+            hours_from=datetime.date(2026, 1, 1),
+            visit={"name": "Visit"},
+        )

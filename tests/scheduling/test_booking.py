@@ -8,8 +8,8 @@ import pytest
 from practica.scheduling.booking import book_appointment
 from practica.scheduling.errors import SchedulingError, SlotUnavailable
 from practica.scheduling.models import Appointment
-from tests.factories import LocationFactory, PatientFactory, ProviderFactory
-from tests.scheduling.conftest import NOW, Clinic, local
+from tests.factories import Clinic, LocationFactory, PatientFactory, ProviderFactory
+from tests.scheduling.conftest import NOW, local
 from tests.scheduling.factories import AppointmentTypeFactory, RoomFactory
 
 

@@ -16,8 +16,8 @@ from practica.scheduling.booking import (
 from practica.scheduling.errors import InvalidTransition, SchedulingError, SlotUnavailable
 from practica.scheduling.models import Appointment, SchedulingPolicy
 from practica.scheduling.policies import current_policy
-from tests.factories import PatientFactory
-from tests.scheduling.conftest import NOW, Clinic, local
+from tests.factories import Clinic, PatientFactory
+from tests.scheduling.conftest import NOW, local
 
 Status = Appointment.Status
 # Monday 9 March 09:00 in New York: 24-hour cutoff starts Sunday 8 March 09:00.

@@ -7,8 +7,8 @@ import pytest
 from practica.scheduling.models import Appointment
 from practica.scheduling.policies import current_policy
 from practica.scheduling.slots import open_slots
-from tests.factories import ProviderFactory
-from tests.scheduling.conftest import NOW, Clinic, local
+from tests.factories import Clinic, ProviderFactory
+from tests.scheduling.conftest import NOW, local
 from tests.scheduling.factories import AppointmentTypeFactory, RoomFactory, weekly_hours
 from tests.scheduling.test_slots import book
 

@@ -10,8 +10,8 @@ from practica.scheduling.booking import book_appointment
 from practica.scheduling.errors import SchedulingError
 from practica.scheduling.models import Appointment, ExtraHours, Holiday, TimeOff, WeeklyHours
 from practica.scheduling.slots import Slot, open_slots
-from tests.factories import LocationFactory, PatientFactory, ProviderFactory
-from tests.scheduling.conftest import NOW, NY, UTC, Clinic, local
+from tests.factories import Clinic, LocationFactory, PatientFactory, ProviderFactory
+from tests.scheduling.conftest import NOW, NY, UTC, local
 from tests.scheduling.factories import AppointmentTypeFactory, RoomFactory, weekly_hours
 
 LA = ZoneInfo("America/Los_Angeles")

@@ -12,8 +12,8 @@ from practica.scheduling.errors import SchedulingError, SlotUnavailable
 from practica.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
 from practica.scheduling.policies import current_policy
 from practica.scheduling.waitlist import claim_offer, claim_token, join_waitlist, offer_from_token
-from tests.factories import PatientFactory, ProviderFactory
-from tests.scheduling.conftest import NOW, Clinic, local
+from tests.factories import Clinic, PatientFactory, ProviderFactory
+from tests.scheduling.conftest import NOW, local
 
 VISIT = local(3, 10, 9)
 DETAIL = "Colposcopy"  # a clinical detail that must never appear in a message
