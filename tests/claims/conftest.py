@@ -18,8 +18,7 @@ from tests.claims.factories import (
     ProcedureCodeFactory,
     icd10,
 )
-from tests.factories import LocationFactory, PatientFactory, ProviderFactory
-from tests.scheduling.factories import AppointmentTypeFactory
+from tests.factories import make_clinic
 
 # A Monday, 19:30 in New York: already Tuesday in UTC (the date of service is the local one).
 VISIT_START = datetime.datetime(2026, 3, 2, 19, 30, tzinfo=NY)
@@ -43,12 +42,17 @@ def billing(practice_a: Practice, in_practice: Any) -> Iterator[Billing]:
     """A New York office with one provider, an insured patient, and a visit type whose default
     procedures are an office visit and an injection (2 units)."""
     with in_practice(practice_a):
-        location = LocationFactory.create(time_zone="America/New_York", place_of_service="11")
-        provider = ProviderFactory.create(first_name="Ada", last_name="Able", taxonomy="207Q00000X")
-        patient = PatientFactory.create()
+        clinic = make_clinic(
+            practice_a,
+            location={"place_of_service": "11"},
+            provider={"first_name": "Ada", "last_name": "Able", "taxonomy": "207Q00000X"},
+            hours=None,
+            visit={"name": "Follow-up"},
+            patient={},
+        )
+        patient, visit_type = clinic.patient, clinic.visit
         payer = PayerFactory.create(name="Lakeview Health")
         coverage = CoverageFactory.create(patient=patient, payer=payer)
-        visit_type = AppointmentTypeFactory.create(name="Follow-up")
         office_visit = ProcedureCodeFactory.create(code="99213", default_fee_cents=12000)
         injection = ProcedureCodeFactory.create(code="96372", default_fee_cents=2500)
         AppointmentTypeProcedure.objects.create(
@@ -59,4 +63,6 @@ def billing(practice_a: Practice, in_practice: Any) -> Iterator[Billing]:
         )
         BillingProfileFactory.create()
         icd10("E11.9", "I10", "Z00.00")
-        yield Billing(location, provider, patient, payer, coverage, visit_type, office_visit, injection)
+        yield Billing(
+            clinic.location, clinic.provider, patient, payer, coverage, visit_type, office_visit, injection
+        )

@@ -11,7 +11,6 @@ of the request that queued them. Stripe is the fake of tests/billing/fake_stripe
 this process: the server calls its API, the browser pays on its hosted Checkout page, and it posts
 signed webhooks to the server's public host, as Stripe does."""
 
-import datetime
 import os
 import re
 import shutil
@@ -39,12 +38,11 @@ from practica.accounts.roles import Role
 from practica.intake import services as intake_services
 from practica.intake.models import IntakeItem
 from practica.patient_billing.webhooks import CONNECT_EVENTS, PLATFORM_EVENTS
-from practica.scheduling.models import AppointmentType, WeeklyHours
 from tenants.models import Plan, Practice
 from tenants.services import provision_practice
 from tests.billing.fake_stripe import FakeStripe, start_fake_stripe
 from tests.conftest import PUBLIC_HOST
-from tests.factories import PASSWORD, LocationFactory, ProviderFactory, UserFactory
+from tests.factories import PASSWORD, UserFactory, make_clinic
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -94,28 +92,22 @@ def _set_up_practice() -> Site:
     staff = UserFactory.create(email="frontdesk@e2e.example", full_name="Fran Desk")
     Membership.objects.create(user=staff, practice=practice, role=Role.FRONT_DESK)
     with tenant_context(practice):
-        location = LocationFactory.create(name="Main clinic", time_zone=ZONE, address_line1="1 Main St")
-        provider = ProviderFactory.create(display_name="Dr Ada Lane")
-        provider.locations.add(location)
-        for weekday in range(7):
-            WeeklyHours.objects.create(
-                provider=provider,
-                location=location,
-                weekday=weekday,
-                start_time=datetime.time(8),
-                end_time=datetime.time(18),
-                effective_from=datetime.date(2020, 1, 1),
-            )
-        visit = AppointmentType.objects.create(
-            name="General check-up", duration_minutes=30, min_notice_minutes=60
+        clinic = make_clinic(
+            practice,
+            zone=ZONE,
+            location={"name": "Main clinic", "address_line1": "1 Main St"},
+            provider={"display_name": "Dr Ada Lane"},
+            hours=(8, 18),
+            weekdays=range(7),
+            visit={"name": "General check-up"},
         )
-        packet = intake_services.packet_for_type(visit)
+        packet = intake_services.packet_for_type(clinic.visit)
         kind = IntakeItem.FieldType
         intake_services.add_question(packet, label="Allergies", field_type=kind.SHORT_TEXT)
         intake_services.add_question(packet, label="Do you smoke?", field_type=kind.YES_NO)
         intake_services.add_consent(packet, label="Consent to treatment", body=CONSENT_BODY)
         intake_services.add_document_request(packet, document_kind=IntakeItem.DocumentKind.INSURANCE_FRONT)
-    return Site(practice, staff.email, visit.name, provider.display_name)
+    return Site(practice, staff.email, clinic.visit.name, clinic.provider.display_name)
 
 
 @pytest.fixture(scope="session")
