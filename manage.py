@@ -13,8 +13,12 @@ def main() -> None:
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    from practica.audit.context import acting_as, command
+
     try:
-        execute_from_command_line(sys.argv)
+        # What a command writes is recorded in the audit trail as `command:<name>`.
+        with acting_as(command(sys.argv[1] if len(sys.argv) > 1 else "help")):
+            execute_from_command_line(sys.argv)
     except ImproperlyConfigured as error:  # a missing setting is the operator's to fix: say which
         sys.exit(f"manage.py: {error} (see infra/env.example)")
 

@@ -80,8 +80,8 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "at", "actor_email", "actor_role", "action", "object_type", "object_id",
-            "object_label", "changed_fields", "ip_address", "request_id",
+            "id", "at", "actor_kind", "actor_name", "actor_email", "actor_role", "action",
+            "object_type", "object_id", "object_label", "changed_fields", "ip_address", "request_id",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -15,6 +15,7 @@ from notifications.inbound import handle_sms
 from notifications.live import push_states_on_commit
 from notifications.models import Notification, SmsOptOut
 from notifications.routing.models import PracticeSmsRoute
+from practica.audit.context import acts_as, webhook
 from tenants.models import Practice
 
 State = Notification.State
@@ -30,6 +31,7 @@ def _signed(request: HttpRequest, auth_token: str) -> bool:
 
 @csrf_exempt
 @require_POST
+@acts_as(webhook("twilio.status_callback"))
 def status_callback(request: HttpRequest) -> HttpResponse:
     """On the practice's host: Twilio reports what became of a message we sent."""
     tenant = connection.tenant  # type: ignore[attr-defined]
@@ -83,6 +85,7 @@ def _twiml(reply: str) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@acts_as(webhook("twilio.inbound_sms"))
 def inbound_sms(request: HttpRequest) -> HttpResponse:
     """On the public site: a patient texted a practice's number."""
     route = _route_for(request)

@@ -5,7 +5,8 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from portal.locale import supported
-from portal.sessions import session_account
+from portal.sessions import patient_actor, session_account
+from practica.audit.context import acting_as
 from practica.patients import services as patient_services
 
 
@@ -17,5 +18,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = supported(request.POST.get("language"))
     account = session_account(request) if language else None
     if account is not None and language:
-        patient_services.set_preferred_language(account.patient, language)
+        with acting_as(patient_actor(request, account, account.patient)):
+            patient_services.set_preferred_language(account.patient, language)
     return response

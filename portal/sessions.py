@@ -35,7 +35,9 @@ from django.utils.translation import gettext as _
 
 from portal.locale import use_patient_language
 from portal.models import PortalAccount, ProxyLink
+from practica.audit import context as audit
 from practica.core import access
+from practica.core.net import client_ip
 from practica.core.tenancy import current_schema
 from practica.patients.models import Patient
 from tenants.models import Practice
@@ -172,9 +174,16 @@ def patient_required(view: View) -> View:
         request.portal_account = account  # type: ignore[attr-defined]
         request.patient = acting_patient(request, account)  # type: ignore[attr-defined]
         use_patient_language(request, account.patient)  # the signed-in person's, also when acting for a child
-        return view(request, *args, **kwargs)
+        with audit.acting_as(patient_actor(request, account, request.patient)):  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def patient_actor(request: HttpRequest, account: PortalAccount, patient: Patient) -> audit.Actor:
+    """Who the audit trail names for a signed-in patient's changes: the account (its email) and
+    the record it acts for (its own, or a child's when acting as their proxy)."""
+    return audit.patient(patient.pk, account.email, client_ip(request), request.headers.get("User-Agent", ""))
 
 
 def acting_patient(request: HttpRequest, account: PortalAccount) -> Patient:
@@ -195,6 +204,7 @@ def acting_patient(request: HttpRequest, account: PortalAccount) -> Patient:
 class PatientAccess:
     patient_id: Any
     idle_deadline: float  # when the session runs out unless a page is used (practica.core.access.now)
+    email: str = ""  # the account's, for the audit trail
 
 
 def patient_socket_access(session_key: str, practice: Practice, account_id: str) -> PatientAccess | None:
@@ -219,7 +229,7 @@ def patient_socket_access(session_key: str, practice: Practice, account_id: str)
         return None
     if Practice.objects.filter(pk=practice.pk, status=Practice.Status.SUSPENDED).exists():
         return None
-    return PatientAccess(patient_id=account.patient_id, idle_deadline=float(deadline))
+    return PatientAccess(patient_id=account.patient_id, idle_deadline=float(deadline), email=account.email)
 
 
 def patient_socket_subjects(session_key: str, practice: Practice, account_id: str) -> list[str]:

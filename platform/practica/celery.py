@@ -13,6 +13,8 @@ from celery import Task
 from celery.signals import before_task_publish, task_postrun, task_prerun
 from tenant_schemas_celery.app import CeleryApp
 
+from practica.audit.context import current_actor
+from practica.audit.context import task as task_actor
 from practica.core.context import request_id_var
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practica.settings")
@@ -62,3 +64,20 @@ def _forget_request_id(task_id: str, **kwargs: Any) -> None:
     token = _request_id_tokens.pop(task_id, None)
     if token is not None:
         request_id_var.reset(token)
+
+
+_actor_tokens: dict[str, Any] = {}
+
+
+@task_prerun.connect
+def _act_as_the_task(task_id: str, task: Task, **kwargs: Any) -> None:
+    """What a task writes is recorded in the audit trail as `task:<name>` (its request id, carried
+    above, links it to the request that queued it). Eager tasks too: a worker would run them."""
+    _actor_tokens[task_id] = current_actor.set(task_actor(task.name))
+
+
+@task_postrun.connect
+def _forget_the_task(task_id: str, **kwargs: Any) -> None:
+    token = _actor_tokens.pop(task_id, None)
+    if token is not None:
+        current_actor.reset(token)

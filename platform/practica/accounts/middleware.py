@@ -4,7 +4,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from practica.accounts.selectors import role_in_practice
+from practica.accounts.selectors import access_in_practice
 from practica.accounts.sessions import PUBLIC_SITE, end_session, session_practice
 
 # Paths a signed-in person may reach before finishing two-factor set-up.
@@ -28,6 +28,7 @@ class PracticeAccessMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.role = None  # type: ignore[attr-defined]
+        request.billing_company = None  # type: ignore[attr-defined]
         practice = getattr(request, "practice", None)
         user = request.user
         if practice is None and user.is_authenticated and session_practice(request) != PUBLIC_SITE:
@@ -36,13 +37,14 @@ class PracticeAccessMiddleware:
         if practice is not None and user.is_authenticated:
             if session_practice(request) != practice.schema_name:
                 raise Http404("No such page.")
-            role = role_in_practice(user, practice)
-            if role is None:
+            access = access_in_practice(user, practice)
+            if access is None:
                 # Deactivated, or their billing company's access was revoked: this request sees
                 # nothing, and the session ends so the browser can be used to sign in again.
                 end_session(request)
                 raise Http404("No such page.")
-            request.role = role  # type: ignore[attr-defined]
+            request.role = access.role  # type: ignore[attr-defined]
+            request.billing_company = access.billing_company  # type: ignore[attr-defined]
             if (
                 practice.require_staff_two_factor
                 and not user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware

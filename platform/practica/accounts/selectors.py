@@ -1,12 +1,19 @@
 """Reads about who may act where."""
 
+from typing import NamedTuple
+
 from django.db.models import Q, QuerySet
 
 from practica.accounts.models import BillingCompanyAccess, Membership, User
 from tenants.models import Practice
 
 
-def role_in_practice(user: User, practice: Practice) -> str | None:
+class Access(NamedTuple):
+    role: str
+    billing_company: str | None  # the company's name when the access is its grant, not a membership
+
+
+def access_in_practice(user: User, practice: Practice) -> Access | None:
     """The user's role at the practice, as staff or through their billing company; None if none.
 
     Checked on every request, so a revoked grant or a deactivated member loses access at once.
@@ -19,17 +26,23 @@ def role_in_practice(user: User, practice: Practice) -> str | None:
         .first()
     )
     if membership:
-        return membership
-    return (
+        return Access(membership, None)
+    grant = (
         BillingCompanyAccess.objects.filter(
             practice=practice,
             revoked_at__isnull=True,
             company__members__user=user,
             company__members__is_active=True,
         )
-        .values_list("role", flat=True)
+        .values_list("role", "company__name")
         .first()
     )
+    return Access(*grant) if grant else None
+
+
+def role_in_practice(user: User, practice: Practice) -> str | None:
+    access = access_in_practice(user, practice)
+    return access.role if access else None
 
 
 def practices_for_user(user: User) -> QuerySet[Practice]:

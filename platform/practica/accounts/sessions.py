@@ -16,7 +16,7 @@ from django_otp.models import Device
 
 from practica.accounts.models import User
 from practica.accounts.roles import Capability, role_can
-from practica.accounts.selectors import role_in_practice
+from practica.accounts.selectors import access_in_practice
 from practica.core import access
 from practica.core.tenancy import current_schema
 from tenants.models import Practice
@@ -84,6 +84,7 @@ def _auth_hash_matches(user: User, data: dict[str, Any]) -> bool:
 class StaffAccess:
     role: str
     idle_deadline: float  # when the session runs out unless a page is used (practica.core.access.now)
+    billing_company: str | None = None  # the company's name when the role is its grant
 
 
 def staff_socket_access(
@@ -111,11 +112,10 @@ def staff_socket_access(
         return None
     if current.require_staff_two_factor and not verified_by_second_factor(user, data):
         return None
-    role = role_in_practice(user, current)
-    if not role_can(role, capability):
+    granted = access_in_practice(user, current)
+    if granted is None or not role_can(granted.role, capability):
         return None
-    assert role is not None
-    return StaffAccess(role=role, idle_deadline=deadline)
+    return StaffAccess(role=granted.role, idle_deadline=deadline, billing_company=granted.billing_company)
 
 
 def staff_socket_subjects(session_key: str, practice: Practice, user_id: int) -> list[str]:

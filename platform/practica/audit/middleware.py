@@ -2,8 +2,26 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from practica.audit import context
 from practica.audit.context import Actor, current_actor
 from practica.core.net import client_ip
+
+
+def request_actor(request: HttpRequest) -> Actor:
+    """The signed-in staff or billing-company user and their address; else an anonymous visitor
+    (a signed-in patient is named by portal.sessions.patient_required, which knows the account)."""
+    user = request.user
+    agent = request.headers.get("User-Agent", "")
+    if not user.is_authenticated:
+        return context.visitor(client_ip(request), agent)
+    return context.person(
+        user_id=user.pk,
+        email=getattr(user, "email", ""),
+        role=getattr(request, "role", None) or "",
+        ip_address=client_ip(request),
+        user_agent=agent,
+        billing_company=getattr(request, "billing_company", None),
+    )
 
 
 class AuditContextMiddleware:
@@ -13,15 +31,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        actor = Actor(
-            user_id=user.pk if user.is_authenticated else None,
-            email=getattr(user, "email", "") if user.is_authenticated else "",
-            role=getattr(request, "role", None) or "",
-            ip_address=client_ip(request),
-            user_agent=request.headers.get("User-Agent", "")[:300],
-        )
-        token = current_actor.set(actor)
+        token = current_actor.set(request_actor(request))
         try:
             return self.get_response(request)
         finally:

@@ -13,12 +13,16 @@ def object_type_of(instance: Model) -> str:
 
 
 def record(action: str, instance: Model, changed_fields: list[str] | None = None) -> AuditEvent:
+    """An event written by the application: reads, and changes to shared (public-schema) rows that
+    belong to a practice. Changes to the practice's own rows are written by its triggers."""
     actor = current_actor.get()
     return AuditEvent.objects.create(
         practice_schema=current_schema(),
         actor_id=actor.user_id,
         actor_email=actor.email,
         actor_role=actor.role,
+        actor_kind=actor.kind,
+        actor_name=actor.name,
         action=action,
         object_type=object_type_of(instance),
         object_id=str(instance.pk),
@@ -43,6 +47,8 @@ def record_views(instances: Any) -> None:
             actor_id=actor.user_id,
             actor_email=actor.email,
             actor_role=actor.role,
+            actor_kind=actor.kind,
+            actor_name=actor.name,
             action=AuditEvent.Action.VIEW,
             object_type=object_type_of(instance),
             object_id=str(instance.pk),

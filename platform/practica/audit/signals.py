@@ -1,13 +1,12 @@
-"""Every create, update and delete of a practice's data is audited, whoever makes it.
+"""Changes to the shared rows that belong to a practice (its staff memberships, invitations and
+billing-company grants, kept in the public schema) go to that practice's trail.
 
-Practice-schema models are audited automatically; public-schema models are not (they are
-audited where a practice's staff change them, e.g. memberships, by AUDITED_SHARED_MODELS).
+A practice schema's own rows need no signal: their database triggers record every change, however
+it is made (practica.audit.database).
 """
 
 from typing import Any
 
-from django.apps import apps
-from django.conf import settings
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django_tenants.utils import schema_context
@@ -25,22 +24,7 @@ _SKIP_FIELDS = {"updated_at", "last_login"}
 
 
 def _is_audited(sender: type[Model]) -> bool:
-    if sender is AuditEvent or sender._meta.app_label in {"contenttypes", "sessions", "migrations"}:
-        return False
-    label = f"{sender._meta.app_label}.{sender._meta.model_name}"
-    return sender._meta.app_label in _tenant_app_labels() or label in AUDITED_SHARED_MODELS
-
-
-_labels: set[str] | None = None
-
-
-def _tenant_app_labels() -> set[str]:
-    global _labels
-    if _labels is None:
-        _labels = {
-            config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS
-        } - {"contenttypes"}
-    return _labels
+    return sender._meta.label_lower in AUDITED_SHARED_MODELS
 
 
 def _practice_schema(instance: Model) -> str | None:

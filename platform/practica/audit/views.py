@@ -1,4 +1,5 @@
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -15,6 +16,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = events.filter(object_type=object_type)
     actor = request.GET.get("actor", "").strip()
     if actor:
-        events = events.filter(actor_email__icontains=actor)
+        events = events.filter(Q(actor_email__icontains=actor) | Q(actor_name__icontains=actor))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "audit/log.html", {"page": page, "type": object_type, "actor": actor})

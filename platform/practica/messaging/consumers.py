@@ -12,6 +12,7 @@ practica.core.access.
 """
 
 import asyncio
+import dataclasses
 import time
 import uuid
 from collections.abc import Callable
@@ -24,9 +25,11 @@ from django_tenants.utils import schema_context, tenant_context
 
 from portal.sessions import ACCOUNT_KEY, patient_socket_access, patient_socket_subjects
 from practica.accounts.roles import Capability, role_can
-from practica.accounts.selectors import role_in_practice
+from practica.accounts.selectors import access_in_practice
 from practica.accounts.sessions import staff_socket_access, staff_socket_subjects
+from practica.audit import context as audit
 from practica.core.access import AccessBoundConsumer, Grant
+from practica.core.net import socket_client_ip
 from practica.messaging import events, selectors, services
 from practica.messaging.errors import MessagingError
 from practica.messaging.models import Thread
@@ -101,6 +104,7 @@ class MessagingConsumer(AccessBoundConsumer):
     thread: Thread | None = None
     joined: list[str]
     last_typing: float = 0.0
+    actor: audit.Actor = audit.SYSTEM  # who the audit trail names for this socket's writes
 
     async def connect(self) -> None:
         self.joined = []
@@ -156,6 +160,14 @@ class MessagingConsumer(AccessBoundConsumer):
             if staff is None:
                 return None
             self.latest_role = staff.role
+            self.actor = audit.person(
+                user_id=self.staff_user.pk,
+                email=self.staff_user.email,
+                role=staff.role,
+                ip_address=socket_client_ip(self.scope),
+                user_agent=self._user_agent(),
+                billing_company=staff.billing_company,
+            )
             subjects = staff_socket_subjects(self.session_key, self.practice, self.staff_user.pk)
             return Grant(subjects, staff.idle_deadline)
         assert self.account_id is not None
@@ -163,12 +175,18 @@ class MessagingConsumer(AccessBoundConsumer):
         if patient is None or (self.patient_id is not None and patient.patient_id != self.patient_id):
             return None
         self.patient_id = patient.patient_id
+        self.actor = audit.patient(
+            patient.patient_id, patient.email, socket_client_ip(self.scope), self._user_agent()
+        )
         subjects = patient_socket_subjects(self.session_key, self.practice, self.account_id)
         return Grant(subjects, patient.idle_deadline)
 
     async def access_changed_since_connect(self) -> bool:
         # A new role may see and do other things: the client reconnects and is authorised afresh.
         return self.latest_role != self.role
+
+    def _user_agent(self) -> str:
+        return dict(self.scope.get("headers", [])).get(b"user-agent", b"").decode("latin1")
 
     def _thread(self) -> Thread | None:
         """This socket's thread, if the person may see it (staff: any of the practice's)."""
@@ -257,10 +275,11 @@ class MessagingConsumer(AccessBoundConsumer):
         thread = self._thread()
         if thread is None:
             return
-        if self.staff_user is not None:
-            services.mark_read_by_staff(thread)
-        else:
-            services.mark_read_by_patient(thread)
+        with audit.acting_as(self.actor):
+            if self.staff_user is not None:
+                services.mark_read_by_staff(thread)
+            else:
+                services.mark_read_by_patient(thread)
 
     def _send(self, body: str) -> dict[str, Any]:
         """Store the message (pushed to everyone after commit); an error if refused."""
@@ -270,14 +289,17 @@ class MessagingConsumer(AccessBoundConsumer):
                 if thread is None:
                     return {"type": "error", "error": "No such conversation."}
                 # The role is read again: a colleague demoted since connecting loses the right now.
-                role = role_in_practice(self.staff_user, self.practice)
-                message = services.post_staff_reply(thread, self.staff_user, role, body)
+                access = access_in_practice(self.staff_user, self.practice)
+                role = access.role if access else None
+                with audit.acting_as(dataclasses.replace(self.actor, role=role or "")):
+                    message = services.post_staff_reply(thread, self.staff_user, role, body)
             else:
                 # A thread never changes hands: the one checked at connect is still the patient's.
                 thread = self.thread
                 if thread is None:
                     return {"type": "error", "error": "No such conversation."}
-                message = services.post_patient_message(thread, thread.patient, body)
+                with audit.acting_as(self.actor):
+                    message = services.post_patient_message(thread, thread.patient, body)
         except MessagingError as error:
             return {"type": "error", "error": str(error)}
         return {"type": "stored", "id": message.pk}
