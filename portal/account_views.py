@@ -10,6 +10,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from portal import phone_verification, two_factor
@@ -37,7 +38,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     practice_or_404(request)
     pending = pending_sign_in(request)
     if pending is None:
-        messages.info(request, "Please sign in again.")
+        messages.info(request, gettext("Please sign in again."))
         return redirect("portal:login")
     account, next_url = pending
     form = SignInCodeForm(request.POST or None)
@@ -106,7 +107,7 @@ def security_off(request: HttpRequest) -> HttpResponse:
                 return redirect("portal:login")
             form.add_error("password_or_code", error.message)
         else:
-            messages.success(request, "Two-factor sign-in is off.")
+            messages.success(request, gettext("Two-factor sign-in is off."))
             return redirect("portal:security")
     context = {
         "enabled": True,
@@ -127,7 +128,7 @@ def phone(request: HttpRequest) -> HttpResponse:
         except PortalError as error:
             form.add_error("code", error.message)
         else:
-            messages.success(request, "Thank you, your phone number is verified.")
+            messages.success(request, gettext("Thank you, your phone number is verified."))
             return redirect("portal:phone")
     context = {
         "patient": patient,
@@ -146,5 +147,8 @@ def phone_send(request: HttpRequest) -> HttpResponse:
     except PortalError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"We have texted a code to {sent_to}. It is valid for 10 minutes.")
+        messages.success(
+            request,
+            gettext("We have texted a code to %(phone)s. It is valid for 10 minutes.") % {"phone": sent_to},
+        )
     return redirect("portal:phone")

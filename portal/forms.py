@@ -156,9 +156,9 @@ class CancelForm(PortalForm):
 
 class SignInCodeForm(PortalForm):
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=20,
-        help_text="The 6 digits your authenticator app shows now, or one of your recovery codes.",
+        help_text=_("The 6 digits your authenticator app shows now, or one of your recovery codes."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
     )
 
@@ -166,17 +166,17 @@ class SignInCodeForm(PortalForm):
 class AppCodeForm(PortalForm):
     code = forms.RegexField(
         regex=r"^\s*\d{6}\s*$",
-        label="6-digit code from your app",
-        error_messages={"invalid": "Enter the 6 digits your authenticator app shows."},
+        label=_("6-digit code from your app"),
+        error_messages={"invalid": _("Enter the 6 digits your authenticator app shows.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
 
 class TwoFactorOffForm(PortalForm):
     password_or_code = forms.CharField(
-        label="Your password, or a code",
+        label=_("Your password, or a code"),
         strip=False,
-        help_text="Your portal password, a code from your app, or a recovery code.",
+        help_text=_("Your portal password, a code from your app, or a recovery code."),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -184,7 +184,7 @@ class TwoFactorOffForm(PortalForm):
 class PhoneCodeForm(PortalForm):
     code = forms.RegexField(
         regex=r"^\s*\d{6}\s*$",
-        label="Code from the text message",
-        error_messages={"invalid": "Enter the 6 digits of the text message."},
+        label=_("Code from the text message"),
+        error_messages={"invalid": _("Enter the 6 digits of the text message.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )

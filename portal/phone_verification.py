@@ -13,6 +13,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from notifications import sms
 from notifications.models import SmsOptOut
@@ -25,7 +27,7 @@ CODE_TTL = datetime.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 MAX_SENDS_PER_WINDOW = 3
 SEND_WINDOW = datetime.timedelta(hours=1)
-OPTED_OUT_MESSAGE = (
+OPTED_OUT_MESSAGE = _(
     "This number has asked us to stop texting it (it replied STOP), so we cannot send a code. "
     "Text START to our number to receive texts again, then try once more."
 )
@@ -62,13 +64,13 @@ def send_code(patient: Patient) -> str:
     PortalError with a message to show (no number, opted out, too many codes, not sent)."""
     phone = to_e164(patient.phone) if patient.phone else None
     if phone is None:
-        raise PortalError("Add your mobile phone number to your details first.", "no_phone")
+        raise PortalError(gettext("Add your mobile phone number to your details first."), "no_phone")
     if SmsOptOut.objects.filter(phone=phone).exists():
-        raise PortalError(OPTED_OUT_MESSAGE, "opted_out")
+        raise PortalError(str(OPTED_OUT_MESSAGE), "opted_out")
     practice = connection.tenant  # type: ignore[attr-defined]
     account = sms.account_for(practice.pk)
     if account is None:
-        raise PortalError("This practice does not send text messages yet.", "no_sms_account")
+        raise PortalError(gettext("This practice does not send text messages yet."), "no_sms_account")
     now = timezone.now()
     with transaction.atomic():
         # The row lock makes two "send" clicks at once count as two against the limit.
@@ -78,7 +80,9 @@ def send_code(patient: Patient) -> str:
             row.sends_window_start, row.sends_in_window = now, 0
         if row.sends_in_window >= MAX_SENDS_PER_WINDOW:
             raise PortalError(
-                "We have sent you several codes already. Please wait an hour before asking for another.",
+                gettext(
+                    "We have sent you several codes already. Please wait an hour before asking for another."
+                ),
                 "too_many_sends",
             )
         code = new_code()
@@ -86,15 +90,18 @@ def send_code(patient: Patient) -> str:
             sms.send_sms(
                 account,
                 to=phone,
-                body=f"{code} is your {practice.name} verification code.",
+                body=gettext("%(code)s is your %(practice)s verification code.")
+                % {"code": code, "practice": practice.name},
                 status_callback=None,
             )
         except sms.SmsError as error:
             if error.code == "21610":  # the carrier says the number replied STOP
                 SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": "carrier"})
-                raise PortalError(OPTED_OUT_MESSAGE, "opted_out") from error
+                raise PortalError(str(OPTED_OUT_MESSAGE), "opted_out") from error
             raise PortalError(
-                "We could not send a text to this number. Check it is a mobile number, or try later.",
+                gettext(
+                    "We could not send a text to this number. Check it is a mobile number, or try later."
+                ),
                 "not_sent",
             ) from error
         row.phone, row.code_hash, row.code_sent_at, row.attempts = (
@@ -114,22 +121,30 @@ def check_code(patient: Patient, code: str) -> None:
     row = PhoneVerification.objects.filter(patient=patient).first()
     phone = to_e164(patient.phone) if patient.phone else None
     if row is None or not row.code_hash or row.code_sent_at is None:
-        raise PortalError("Ask for a code first.", "no_code")
+        raise PortalError(gettext("Ask for a code first."), "no_code")
     if row.phone != phone:
         raise PortalError(
-            "Your number changed since the code was sent. Ask for a new code.", "number_changed"
+            gettext("Your number changed since the code was sent. Ask for a new code."), "number_changed"
         )
     if timezone.now() - row.code_sent_at > CODE_TTL:
-        raise PortalError("This code has expired. Ask for a new code.", "expired")
+        raise PortalError(gettext("This code has expired. Ask for a new code."), "expired")
     # Counted before comparing, in one conditional UPDATE: parallel guesses cannot exceed the limit.
     counted = PhoneVerification.objects.filter(pk=row.pk, attempts__lt=MAX_ATTEMPTS, code_hash=row.code_hash)
     if not counted.update(attempts=F("attempts") + 1):
-        raise PortalError("Too many wrong codes. Ask for a new code.", "too_many_attempts")
+        raise PortalError(gettext("Too many wrong codes. Ask for a new code."), "too_many_attempts")
     if not constant_time_compare(_code_hash(patient, phone, code.strip()), row.code_hash):
         left = MAX_ATTEMPTS - row.attempts - 1
         if left <= 0:
-            raise PortalError("Too many wrong codes. Ask for a new code.", "too_many_attempts")
-        raise PortalError(f"That code is not right. {left} more tries.", "wrong_code")
+            raise PortalError(gettext("Too many wrong codes. Ask for a new code."), "too_many_attempts")
+        raise PortalError(
+            ngettext(
+                "That code is not right. %(left)d more try.",
+                "That code is not right. %(left)d more tries.",
+                left,
+            )
+            % {"left": left},
+            "wrong_code",
+        )
     PhoneVerification.objects.filter(pk=row.pk).update(
         verified_phone=phone, verified_at=timezone.now(), code_hash="", code_sent_at=None, attempts=0
     )

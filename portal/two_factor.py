@@ -17,6 +17,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_otp.oath import TOTP
 
 from portal.accounts import LOCKOUT_SECONDS, bump_counter, counter_key
@@ -28,8 +31,11 @@ CODE_FAILURE_LIMIT = 5  # wrong codes per account before LOCKOUT_SECONDS of refu
 RECOVERY_CODE_COUNT = 10
 TOTP_STEP_SECONDS = 30
 TOTP_TOLERANCE_STEPS = 1  # a code from the step before or after still counts (clock skew)
-LOCKED_MESSAGE = f"Too many wrong codes. Try again in {LOCKOUT_SECONDS // 60} minutes."
-WRONG_CODE_MESSAGE = "That code is not valid. Enter the newest code from your app, or a recovery code."
+# Lazy: shown in the language of the request that hits them.
+LOCKED_MESSAGE = format_lazy(
+    _("Too many wrong codes. Try again in {minutes} minutes."), minutes=LOCKOUT_SECONDS // 60
+)
+WRONG_CODE_MESSAGE = _("That code is not valid. Enter the newest code from your app, or a recovery code.")
 
 _TOTP_CODE = re.compile(r"^\d{6}$")
 
@@ -43,7 +49,7 @@ def pending_device(account: PortalAccount) -> PortalTOTPDevice:
     the patient may already have scanned."""
     device, _ = PortalTOTPDevice.objects.get_or_create(account=account)
     if device.confirmed:
-        raise PortalError("Two-factor sign-in is already on.", "already_on")
+        raise PortalError(gettext("Two-factor sign-in is already on."), "already_on")
     return device
 
 
@@ -105,7 +111,7 @@ def check_code(account: PortalAccount, code: str) -> None:
     """Accept a code from the app or an unused recovery code for this account, or raise PortalError
     ("locked" once CODE_FAILURE_LIMIT wrong codes were typed within LOCKOUT_SECONDS, "wrong_code")."""
     if is_locked(account):
-        raise PortalError(LOCKED_MESSAGE, "locked")
+        raise PortalError(str(LOCKED_MESSAGE), "locked")
     code = code.strip()
     device = PortalTOTPDevice.objects.filter(account=account, confirmed=True).first()
     accepted = device is not None and (
@@ -114,8 +120,8 @@ def check_code(account: PortalAccount, code: str) -> None:
     if not accepted:
         _note_failure(account)
         if is_locked(account):
-            raise PortalError(LOCKED_MESSAGE, "locked")
-        raise PortalError(WRONG_CODE_MESSAGE, "wrong_code")
+            raise PortalError(str(LOCKED_MESSAGE), "locked")
+        raise PortalError(str(WRONG_CODE_MESSAGE), "wrong_code")
     cache.delete(_failures_key(account))
 
 
@@ -139,12 +145,15 @@ def turn_on(account: PortalAccount, code: str) -> list[str]:
     """Confirm the app with a code it shows; returns the recovery codes, the only time they exist
     in clear. A wrong code counts towards the lockout like any other."""
     if is_locked(account):
-        raise PortalError(LOCKED_MESSAGE, "locked")
+        raise PortalError(str(LOCKED_MESSAGE), "locked")
     device = pending_device(account)
     if not (_TOTP_CODE.match(code.strip()) and _accept_totp(device, code.strip())):
         _note_failure(account)
         raise PortalError(
-            "That code is not valid. Scan the QR code again (or type the key) and enter the newest 6 digits.",
+            gettext(
+                "That code is not valid. Scan the QR code again (or type the key) "
+                "and enter the newest 6 digits."
+            ),
             "wrong_code",
         )
     PortalTOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
@@ -155,7 +164,7 @@ def turn_on(account: PortalAccount, code: str) -> list[str]:
 def turn_off(account: PortalAccount, password_or_code: str) -> None:
     """Remove the app and the recovery codes, after the account's password or a valid code."""
     if is_locked(account):
-        raise PortalError(LOCKED_MESSAGE, "locked")
+        raise PortalError(str(LOCKED_MESSAGE), "locked")
     if not account.check_password(password_or_code):
         try:
             check_code(account, password_or_code)
@@ -163,7 +172,7 @@ def turn_off(account: PortalAccount, password_or_code: str) -> None:
             if error.code == "locked":
                 raise
             raise PortalError(
-                "That is neither your password nor a valid code.", "wrong_password_or_code"
+                gettext("That is neither your password nor a valid code."), "wrong_password_or_code"
             ) from error
     PortalTOTPDevice.objects.filter(account=account).delete()
     PortalRecoveryCode.objects.filter(account=account).delete()

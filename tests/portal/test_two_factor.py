@@ -116,7 +116,7 @@ def test_sign_in_asks_for_the_code_and_no_page_is_open_before_it(practice_a: Pra
     check_page(code_page.content.decode())
     wrong = client.post("/portal/login/code/", {"code": "12345678"})
     assert wrong.status_code == 400
-    assert two_factor.WRONG_CODE_MESSAGE in wrong.content.decode()
+    assert str(two_factor.WRONG_CODE_MESSAGE) in wrong.content.decode()
     assert 'aria-describedby="id_code_error id_code_helptext"' in wrong.content.decode()
     assert client.get("/portal/").status_code == 302
 
