@@ -219,3 +219,41 @@ setup_x12_examples() {
   fi
   export PRACTICA_BADX12_EDI="$dir/tests/files/edi"
 }
+
+# The tests' clock. No test may depend on the hour or the date it runs at, so bin/test runs pytest,
+# and everything it starts (daphne, Chromium, Celery workers, the benchmarks), on a clock moved to a
+# fixed, awkward instant: by default a Saturday at 22:30 in New York, inside SMS quiet hours, when
+# the UTC date is already the next day and the month the next month, the night before the autumn
+# DST change. A test that assumes "now is daytime in New York" (or that UTC and local dates agree)
+# then fails on every run, not half the day. libfaketime (Debian's faketime package, installed
+# with apt when missing) moves the clock of every process started with it preloaded: one offset
+# from the real time, so the clock still ticks and every process agrees. The servers started
+# above (PostgreSQL, Redis) keep the real time; nothing in Practica asks PostgreSQL for now().
+# PRACTICA_TEST_CLOCK: any instant GNU date -d reads ('2026-12-31 23:59 UTC',
+# 'TZ="America/New_York" 2026-03-08 02:30'), or "real" to run on the machine's clock.
+# Sets TEST_CLOCK_ENV (variables to run pytest with).
+TEST_CLOCK_DEFAULT='TZ="America/New_York" 2026-10-31 22:30'
+setup_test_clock() {
+  local clock=${PRACTICA_TEST_CLOCK:-$TEST_CLOCK_DEFAULT}
+  TEST_CLOCK_ENV=()
+  if [ "$clock" = real ]; then
+    say "Tests on the real clock (PRACTICA_TEST_CLOCK=real)"
+    return
+  fi
+  local lib
+  lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1 || true)
+  if [ -z "$lib" ]; then
+    say "Installing libfaketime (faketime), for the tests' clock"
+    apt_install faketime
+    lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -n 1)
+  fi
+  local target offset
+  target=$(date -d "$clock" +%s)
+  offset=$((target - $(date +%s)))
+  say "Tests' clock: $(TZ=America/New_York date -d "@$target" '+%F %R %Z') New York," \
+    "$(TZ=UTC date -d "@$target" '+%F %R') UTC (PRACTICA_TEST_CLOCK)"
+  # (a bare number is an offset in seconds, with "+" for a clock moved forward)
+  local sign=""
+  if [ "$offset" -ge 0 ]; then sign="+"; fi
+  TEST_CLOCK_ENV=(LD_PRELOAD="$lib" FAKETIME="$sign$offset" PRACTICA_TEST_CLOCK_AT="$target")
+}
