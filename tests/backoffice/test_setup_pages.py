@@ -2,6 +2,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.core import mail
 
 from practica.accounts.roles import Role
 from practica.scheduling.models import (
@@ -11,11 +12,13 @@ from practica.scheduling.models import (
     Room,
     SchedulingPolicy,
     TimeOff,
+    WaitlistOffer,
     WeeklyHours,
 )
 from practica.scheduling.policies import current_policy
+from practica.scheduling.waitlist import join_waitlist
 from tests.backoffice.conftest import NY
-from tests.factories import Clinic
+from tests.factories import Clinic, PatientFactory
 
 KINDS = ["locations", "providers", "rooms", "types", "hours", "time-off", "extra-hours", "holidays"]
 
@@ -174,6 +177,64 @@ def test_time_off_and_extra_hours_are_entered_in_local_time(as_role: Any, clinic
     )
     assert backwards.status_code == 400
     assert "end_time" in backwards.context["form"].errors
+
+
+def test_extra_hours_added_in_setup_are_offered_to_the_waitlist(
+    as_role: Any, clinic: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    early = clinic.next_weekday_at(7)  # before the provider's weekly hours (09:00-17:00)
+    patient = PatientFactory.create(email="early@example.com")
+    entry = join_waitlist(
+        patient=patient,
+        appointment_type=clinic.visit,
+        earliest=early,
+        latest=early + datetime.timedelta(hours=1),
+    )
+    period = {
+        "start_date": f"{early:%Y-%m-%d}",
+        "start_time": "07:00",
+        "end_date": f"{early:%Y-%m-%d}",
+        "end_time": "08:00",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_role(Role.MANAGER).post(
+            "/setup/extra-hours/new/",
+            {"provider": clinic.provider.pk, "location": clinic.location.pk, **period},
+        )
+    assert response.status_code == 302
+    offer = WaitlistOffer.objects.get()
+    assert (offer.entry_id, offer.start, offer.status) == (entry.pk, early, WaitlistOffer.Status.OPEN)
+    assert [m.to for m in mail.outbox] == [["early@example.com"]]
+    assert "/book/waitlist/" in mail.outbox[0].body
+
+
+def test_extra_hours_moved_in_setup_are_offered_to_the_waitlist(
+    as_role: Any, clinic: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    early = clinic.next_weekday_at(7)
+    block = ExtraHours.objects.create(
+        provider=clinic.provider,
+        location=clinic.location,
+        start=early - datetime.timedelta(days=1),
+        end=early - datetime.timedelta(days=1, hours=-1),
+    )
+    join_waitlist(
+        patient=PatientFactory.create(email="early@example.com"),
+        appointment_type=clinic.visit,
+        earliest=early,
+        latest=early + datetime.timedelta(hours=1),
+    )
+    day = f"{early:%Y-%m-%d}"
+    period = {"start_date": day, "start_time": "07:00", "end_date": day, "end_time": "08:00"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_role(Role.MANAGER).post(
+            f"/setup/extra-hours/{block.pk}/",
+            {"provider": clinic.provider.pk, "location": clinic.location.pk, **period},
+        )
+    assert response.status_code == 302
+    block.refresh_from_db()
+    assert (block.start, ExtraHours.objects.count()) == (early, 1)
+    assert WaitlistOffer.objects.get().start == early
 
 
 def test_holidays(as_role: Any) -> None:

@@ -86,20 +86,22 @@ def working_time(
     return result
 
 
-def add_extra_hours(
-    provider: Provider,
-    location: Location,
-    start: datetime.datetime,
-    end: datetime.datetime,
-    now: datetime.datetime | None = None,
-) -> ExtraHours:
-    """One-off working time; after commit, its open slots are offered to matching waiting patients."""
+def _check_extra_hours(
+    provider: Provider, location: Location, start: datetime.datetime, end: datetime.datetime
+) -> None:
     if end <= start:
         raise SchedulingError("The end must be after the start.", "invalid_range")
     if not provider.locations.filter(pk=location.pk).exists():
         raise SchedulingError(f"{provider.display_name} does not work at {location.name}.", "wrong_location")
-    block = ExtraHours.objects.create(provider=provider, location=location, start=start, end=end)
 
+
+def _offer_after_commit(
+    provider: Provider,
+    location: Location,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime | None,
+) -> None:
     def offer() -> None:
         from practica.scheduling.waitlist import (
             offer_new_hours,  # the waitlist books, and booking reads hours
@@ -108,4 +110,35 @@ def add_extra_hours(
         offer_new_hours(provider, location, start, end, now=now)
 
     transaction.on_commit(offer)
+
+
+def add_extra_hours(
+    provider: Provider,
+    location: Location,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime | None = None,
+) -> ExtraHours:
+    """One-off working time; after commit, its open slots are offered to matching waiting patients."""
+    _check_extra_hours(provider, location, start, end)
+    block = ExtraHours.objects.create(provider=provider, location=location, start=start, end=end)
+    _offer_after_commit(provider, location, start, end, now)
+    return block
+
+
+def change_extra_hours(
+    block: ExtraHours,
+    *,
+    provider: Provider,
+    location: Location,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime | None = None,
+) -> ExtraHours:
+    """Move or stretch one-off working time; after commit, its open slots are offered to matching
+    waiting patients (one already holding an offer is not offered another)."""
+    _check_extra_hours(provider, location, start, end)
+    block.provider, block.location, block.start, block.end = provider, location, start, end
+    block.save(update_fields=["provider", "location", "start", "end"])
+    _offer_after_commit(provider, location, start, end, now)
     return block

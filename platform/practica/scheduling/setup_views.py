@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 
 from practica.accounts.decorators import capability_required
 from practica.accounts.roles import Capability
-from practica.scheduling import feeds
+from practica.scheduling import availability, feeds
 from practica.scheduling import forms as setup_forms
+from practica.scheduling.errors import SchedulingError
 from practica.scheduling.models import (
     AppointmentType,
     ExtraHours,
@@ -51,6 +52,18 @@ class SetupKind:
     columns: tuple[tuple[str, Callable[[Any, HttpRequest], object]], ...]
     deletable: bool = False
     needs_time_zone: bool = False
+    # Saves a valid form through the service that holds the kind's rules (default: form.save()).
+    save: Callable[[Any], object] | None = None
+
+
+def _save_extra_hours(form: setup_forms.ExtraHoursForm) -> ExtraHours:
+    """Through the service, so that the new time is offered to the waitlist."""
+    block: ExtraHours = form.instance
+    provider, location, start, end = block.provider, block.location, block.start, block.end
+    if block._state.adding:
+        return availability.add_extra_hours(provider, location, start, end)
+    saved = ExtraHours.objects.get(pk=block.pk)
+    return availability.change_extra_hours(saved, provider=provider, location=location, start=start, end=end)
 
 
 def _yes(value: bool) -> str:
@@ -142,6 +155,7 @@ SETUP: dict[str, SetupKind] = {
             ("Until", lambda o, r: _local(o.end, o.location.time_zone)),
         ),
         deletable=True,
+        save=_save_extra_hours,
     ),
     "holidays": SetupKind(
         "Practice holiday",
@@ -186,9 +200,16 @@ def setup_edit(request: HttpRequest, kind: str, object_id: str | None = None) ->
     extra = {"time_zone": request.practice.time_zone} if setup.needs_time_zone else {}  # type: ignore[attr-defined]
     form = setup.form(request.POST or None, instance=instance, **extra)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"{setup.title} saved.")
-        return redirect("setup_list", kind=kind)
+        try:
+            if setup.save is not None:
+                setup.save(form)
+            else:
+                form.save()
+        except SchedulingError as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, f"{setup.title} saved.")
+            return redirect("setup_list", kind=kind)
     title = f"{'Edit' if instance else 'New'} {setup.title.lower()}"
     context = {"form": form, "title": title, "kind": kind, "instance": instance, "setup": setup}
     return render(request, "scheduling/setup_edit.html", context, status=400 if form.errors else 200)
