@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import F, Func, Value
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -66,11 +65,9 @@ def reply_language(patient: Patient | None, word: str, default: str) -> str:
 
 
 def patients_with(phone: str) -> list[Patient]:
-    digits = re.sub(r"\D", "", phone)[-10:]
-    candidates = Patient.objects.annotate(
-        digits=Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace")
-    ).filter(digits__endswith=digits)
-    return [p for p in candidates if to_e164(p.phone) == phone]
+    """The patients whose number is `phone` (an E.164 number, as Twilio sends it): one indexed
+    equality, since numbers are stored in E.164 (practica.patients.phones)."""
+    return list(Patient.objects.filter(phone=phone).select_related("profile"))
 
 
 def handle_sms(*, from_phone: str, body: str, message_sid: str, opt_out_type: str = "") -> Outcome:

@@ -1,16 +1,5 @@
-"""Phone numbers as E.164, the only form stored or compared."""
+"""Phone numbers as E.164, the only form stored or compared (the rule lives in practica.patients.phones)."""
 
-import phonenumbers
+from practica.patients.phones import DEFAULT_REGION, to_e164
 
-DEFAULT_REGION = "US"
-
-
-def to_e164(raw: str, region: str = DEFAULT_REGION) -> str | None:
-    """The number in E.164 (+15551234567), or None when it is not a possible phone number."""
-    try:
-        parsed = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+__all__ = ["DEFAULT_REGION", "to_e164"]

@@ -3,6 +3,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from practica.patients.phones import PhoneNumberField
+
 
 class Patient(models.Model):
     class Sex(models.TextChoices):
@@ -18,13 +20,17 @@ class Patient(models.Model):
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=20, blank=True)
+    phone = PhoneNumberField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["last_name", "first_name"], name="patient_name_idx")]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="patient_name_idx"),
+            # Inbound texts find their patient by the number they came from.
+            models.Index(fields=["phone"], name="patient_phone_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.last_name}, {self.first_name}"
@@ -50,7 +56,7 @@ class PatientProfile(models.Model):
     email_consent = models.BooleanField("Email allowed", default=False)
     emergency_name = models.CharField("Emergency contact name", max_length=120, blank=True)
     emergency_relation = models.CharField("Emergency contact relation", max_length=60, blank=True)
-    emergency_phone = models.CharField("Emergency contact phone", max_length=20, blank=True)
+    emergency_phone = PhoneNumberField("Emergency contact phone", max_length=20, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

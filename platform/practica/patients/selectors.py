@@ -1,6 +1,9 @@
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from practica.patients.models import Patient, PatientProfile
+from practica.patients.phones import is_normalised
 
 
 def search_patients(query: str = "") -> QuerySet[Patient]:
@@ -17,3 +20,31 @@ def preferred_language(patient: Patient) -> str | None:
         return patient.profile.preferred_language
     except PatientProfile.DoesNotExist:
         return None
+
+
+@dataclass(frozen=True)
+class UnreadPhone:
+    patient: Patient
+    field: str  # "phone" or "emergency_phone"
+    value: str  # as typed
+
+
+def unnormalised_phones() -> list[UnreadPhone]:
+    """Numbers kept as typed because they could not be read as a phone number (see phones.py), for
+    staff to correct. Anything not shaped like E.164 is checked; a normalised number never is."""
+    e164_shape = r"^\+[1-9][0-9]{6,14}$"
+    found: list[UnreadPhone] = []
+    patients = Patient.objects.exclude(phone="").exclude(phone__regex=e164_shape)
+    for patient in patients.order_by("last_name", "first_name", "pk"):
+        if not is_normalised(patient.phone):
+            found.append(UnreadPhone(patient, "phone", patient.phone))
+    profiles = (
+        PatientProfile.objects.exclude(emergency_phone="")
+        .exclude(emergency_phone__regex=e164_shape)
+        .select_related("patient")
+        .order_by("patient__last_name", "patient__first_name", "patient_id")
+    )
+    for profile in profiles:
+        if not is_normalised(profile.emergency_phone):
+            found.append(UnreadPhone(profile.patient, "emergency_phone", profile.emergency_phone))
+    return found
