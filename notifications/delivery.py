@@ -12,6 +12,7 @@ from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from notifications import sms
+from notifications.calendar import appointment_calendar_file
 from notifications.content import Composer
 from notifications.live import push_states_on_commit
 from notifications.message_notices import has_sms_consent
@@ -28,6 +29,8 @@ MAX_ATTEMPTS = 5
 # A row left in "sending" this long belonged to a worker that died; it is claimed again.
 STALE_CLAIM = datetime.timedelta(seconds=getattr(settings, "NOTIFICATIONS_STALE_CLAIM_SECONDS", 300))
 BATCH = 50
+# Emails that put the (new) time in the patient's calendar: the .ics is attached.
+CALENDAR_KINDS = (Kind.CONFIRMATION, Kind.RESCHEDULED)
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
@@ -278,6 +281,8 @@ def _deliver_email(notification: Notification, now: datetime.datetime, sending: 
     )
     if message.html:
         email.attach_alternative(message.html, "text/html")
+    if notification.kind in CALENDAR_KINDS and notification.appointment is not None:
+        email.attach("appointment.ics", appointment_calendar_file(notification.appointment), "text/calendar")
     try:
         email.send()
     except smtplib.SMTPRecipientsRefused as error:

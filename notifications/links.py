@@ -1,4 +1,6 @@
-"""Absolute links from a message to the patient portal page it is about."""
+"""Absolute links to the patient portal: the one place they are built, by URL name with `reverse`
+(never a hard-coded path), for the practice the connection is in. Used by every message to a
+patient and by the portal's own account emails."""
 
 from django.db import connection
 from django.urls import reverse
@@ -10,25 +12,26 @@ from practica.scheduling.models import Appointment
 PRACTICE_URLCONF = "practica.urls_practice"
 
 
-def _portal_url(name: str, *args: object) -> str:
+def portal_url(name: str, *args: object) -> str:
+    """e.g. portal_url("portal:verify_email", token)."""
     tenant = connection.tenant  # type: ignore[attr-defined]
     return practice_url(tenant.slug, reverse(name, args=args, urlconf=PRACTICE_URLCONF))
 
 
 def appointment_page(appointment: Appointment) -> str:
     """Where the patient views, confirms, cancels or moves this appointment (after signing in)."""
-    return _portal_url("portal:appointment", appointment.pk)
+    return portal_url("portal:appointment", appointment.pk)
 
 
 def reschedule_page(appointment: Appointment) -> str:
-    return _portal_url("portal:appointment_reschedule", appointment.pk)
+    return portal_url("portal:appointment_reschedule", appointment.pk)
 
 
 def booking_page() -> str:
     """After a cancellation there is nothing left to change: the link is to book again."""
-    return _portal_url("portal:book")
+    return portal_url("portal:book")
 
 
 def message_thread_page(thread_id: object) -> str:
     """Where the patient reads a secure message (after signing in)."""
-    return _portal_url("portal:message_thread", thread_id)
+    return portal_url("portal:message_thread", thread_id)

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from notifications.links import portal_url
 from portal import tokens
 from portal.emails import email_language, send_email
 from portal.errors import PortalError
-from portal.links import portal_link
 from portal.models import PortalAccount
 from portal.sessions import end_portal_sessions_of
 from practica.patients.models import Patient, PatientProfile
@@ -44,7 +44,7 @@ def _check_password_rules(password: str, field: str = "password") -> None:
 
 
 def send_verification_email(account: PortalAccount) -> None:
-    link = portal_link(f"/portal/verify/{tokens.make_verification_token(account)}/")
+    link = portal_url("portal:verify_email", tokens.make_verification_token(account))
     send_email(
         account.email,
         gettext_lazy("Confirm your email address"),
@@ -75,7 +75,7 @@ def register_patient(
             existing.email,
             gettext_lazy("Someone tried to register with your email"),
             "portal/email/already_registered.txt",
-            {"login": portal_link("/portal/login/"), "reset": portal_link("/portal/password-reset/")},
+            {"login": portal_url("portal:login"), "reset": portal_url("portal:password_reset")},
             language=email_language(existing.patient),
         )
         return None
@@ -126,7 +126,7 @@ def invite_patient_to_portal(patient: Patient) -> str:
     if PortalAccount.objects.filter(email__iexact=patient.email).exists():
         raise PortalError("Another portal account already uses this email address.", "email_taken")
     token = tokens.make_invitation_token(str(patient.pk), patient.email)
-    link = portal_link(f"/portal/invite/{token}/")
+    link = portal_url("portal:accept_invitation", token)
     send_email(
         patient.email,
         gettext_lazy("Your patient portal invitation"),
@@ -231,7 +231,7 @@ def request_password_reset(email: str) -> None:
     if account is None:
         return
     token = tokens.password_reset_tokens.make_token(account)  # type: ignore[arg-type]
-    link = portal_link(f"/portal/password-reset/{account.pk}/{token}/")
+    link = portal_url("portal:password_reset_confirm", account.pk, token)
     send_email(
         account.email,
         gettext_lazy("Reset your portal password"),

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.calendar import appointment_calendar_file
 from portal import rules, selectors
-from portal.booking import appointment_calendar_file, cancel_for_patient, reschedule_for_patient
+from portal.booking import cancel_for_patient, reschedule_for_patient
 from portal.forms import CancelForm
 from portal.sessions import patient_required
 from portal.view_helpers import DAYS_SHOWN, local_start, parse_day, parse_start, parse_uuid, slot_days
@@ -52,11 +53,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: UUID) -> HttpRespon
     status = 409 if request.method == "POST" and not rule.allowed else 200
     if request.method == "POST" and rule.allowed and form.is_valid():
         try:
-            cancel_for_patient(
-                request.portal_account,  # type: ignore[attr-defined]
-                appointment,
-                reason=form.cleaned_data["reason"],
-            )
+            cancel_for_patient(appointment, reason=form.cleaned_data["reason"])
         except SchedulingError as error:  # e.g. the practice changed it meanwhile
             messages.error(request, error.message)
             status = 409
@@ -124,12 +121,7 @@ def appointment_reschedule_confirm(request: HttpRequest, appointment_id: UUID) -
         else:
             try:
                 with transaction.atomic():
-                    booking = reschedule_for_patient(
-                        request.portal_account,  # type: ignore[attr-defined]
-                        appointment,
-                        start=start,
-                        provider=provider,
-                    )
+                    booking = reschedule_for_patient(appointment, start=start, provider=provider)
             except SlotUnavailable:
                 messages.error(
                     request, _("Sorry, that time was just taken by someone else. Please choose another.")

@@ -5,14 +5,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import links, selectors
-from portal.booking import send_booking_confirmation
 from portal.forms import WaitlistForm
 from portal.sessions import patient_required
 from practica.scheduling import waitlist
@@ -65,10 +63,6 @@ def waitlist_claim(request: HttpRequest, token: str) -> HttpResponse:
                 _("Sorry, this offer has expired.") if error.code == "expired" else error.message
             )
         else:
-            account = request.portal_account  # type: ignore[attr-defined]
-            transaction.on_commit(
-                lambda: send_booking_confirmation(booking.appointment, account, rescheduled=False)
-            )
             messages.success(request, _("The appointment is yours. We have emailed you a confirmation."))
             return redirect("portal:appointment", appointment_id=booking.appointment.pk)
         return render(request, "portal/claim.html", context, status=409)

@@ -60,7 +60,8 @@ def test_an_email_reminder_reaches_the_smtp_server_as_text_and_html(alpha: Clini
         for part in message.walk()
         if not part.is_multipart()
     }
-    assert set(parts) == {"text/plain", "text/html"}
+    # A confirmation: text, HTML and the calendar file, none naming the visit's type.
+    assert set(parts) == {"text/plain", "text/html", "text/calendar"}
     assert "Alpha Clinic" in parts["text/plain"]
     assert all("Diabetes" not in body for body in parts.values())
     assert local(1, 14).strftime("%B") in parts["text/plain"]

@@ -10,6 +10,7 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from notifications.delivery import send_due
 from portal.models import PortalAccount
 from practica.accounts.roles import Role
 from practica.messaging.services import post_staff_reply, start_thread
@@ -197,10 +198,12 @@ def test_booking_confirmation_email_is_in_the_patients_language(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url)
     assert response.status_code == 302
+    assert mail.outbox == []  # the notification workers send it
+    send_due(now=clinic.local(1, 9))
     (sent,) = mail.outbox
     assert sent.subject == "Su cita está reservada"
-    assert "Su cita en Alpha Clinic está reservada:" in sent.body
-    assert "de " + start.strftime("%Y") in sent.body  # "… 4 de marzo de 2026, …"
+    assert "Alpha Clinic: su cita está reservada para el " in sent.body
+    assert f" a las 10:00 {start.tzname()}, " in sent.body
     appointment_page = client.get(response["Location"]).content.decode()
     assert "Reservada" in appointment_page  # the status, from the model's choices
 

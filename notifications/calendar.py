@@ -1,11 +1,26 @@
-"""The .ics file a patient gets for an appointment. Like the emails it carries no clinical detail:
-the practice, the time, the place and links, never the appointment type or notes."""
+"""The .ics file a patient gets for an appointment (attached to its confirmation, and downloaded
+from the portal). Like every message it carries no clinical detail: the practice, the time, the
+place and a link, never the appointment type or notes."""
 
 import datetime
 
+from django.db import connection
 from icalendar import Calendar, Event
 
+from notifications.links import appointment_page
+from practica.core.links import practice_host
 from practica.scheduling.models import Appointment
+
+
+def appointment_calendar_file(appointment: Appointment) -> bytes:
+    """The appointment as one calendar event, for the practice the connection is in."""
+    tenant = connection.tenant  # type: ignore[attr-defined]
+    return appointment_ics(
+        appointment,
+        practice_name=tenant.name,
+        manage_url=appointment_page(appointment),
+        host=practice_host(tenant.slug),
+    )
 
 
 def appointment_ics(appointment: Appointment, *, practice_name: str, manage_url: str, host: str) -> bytes:
