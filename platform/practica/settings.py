@@ -248,6 +248,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media"))
 MEDIA_URL = "/media/"
 # Every practice's files live under MEDIA_ROOT/<schema>/; never served publicly.
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+# Claims through the folder clearinghouse adapter: each practice's 837P files go to
+# EDI_ROOT/<schema>/outbox and its 999 and 277CA files arrive in EDI_ROOT/<schema>/inbox.
+EDI_ROOT = env.path("EDI_ROOT", default=str(BASE_DIR / ".local" / "edi"))
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -575,6 +575,11 @@ class SubmissionBatch(models.Model):
     claim_count = models.PositiveIntegerField(default=0)
     total_charge_cents = models.PositiveBigIntegerField(default=0)
     content_sha256 = models.CharField(max_length=64, blank=True)
+    # The file as sent: a 999 names segments by their position in it (practica.x12.read837.claims_at).
+    content = models.TextField(blank=True)
+    sent_to = models.CharField(
+        max_length=500, blank=True, help_text="Where the clearinghouse adapter put it."
+    )
     created_by_id = models.BigIntegerField(null=True, blank=True, help_text="Staff user id.")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
