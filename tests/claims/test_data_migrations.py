@@ -13,9 +13,6 @@ from django.db import connection
 from practica.core.names import split_address, split_person_name
 from practica.core.tenancy import use_public_schema
 
-# Audit triggers are installed before audit.0005 exists in this half-migrated schema (follow-up).
-pytestmark = pytest.mark.skip(reason="install_triggers must skip half-migrated schemas")
-
 SCHEMA = "p_data_migration_probe"
 
 

@@ -155,6 +155,16 @@ def install_triggers(using: str = "default", models: Iterable[type[Model]] | Non
     quote = connection.ops.quote_name
     changed = []
     with connection.cursor() as cursor:
+        # A schema migrated only part of the way (to a target before the audit app's migrations)
+        # has no trigger functions yet: they come with those migrations, and so do its triggers.
+        cursor.execute(
+            """SELECT count(DISTINCT proc.proname) FROM pg_proc proc
+               JOIN pg_namespace ns ON ns.oid = proc.pronamespace
+               WHERE ns.nspname = %s AND proc.proname IN (%s, %s)""",
+            [schema, TRIGGER, STATEMENT_TRIGGER],
+        )
+        if cursor.fetchone()[0] < 2:
+            return []
         cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [schema])
         tables = {row[0] for row in cursor.fetchall()}
         have = _existing(cursor, schema)

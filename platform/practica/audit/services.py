@@ -59,26 +59,3 @@ def record_views(instances: Any) -> None:
         )
         for instance in instances
     )
-
-
-def record_many(action: str, instances: Any, changed_fields: list[str] | None = None) -> None:
-    """One audit event per instance, in one INSERT: for services that change many rows with one
-    UPDATE (which the audit signals do not see)."""
-    actor = current_actor.get()
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            practice_schema=current_schema(),
-            actor_id=actor.user_id,
-            actor_email=actor.email,
-            actor_role=actor.role,
-            action=action,
-            object_type=object_type_of(instance),
-            object_id=str(instance.pk),
-            object_label=str(instance)[:200],
-            changed_fields=changed_fields or [],
-            ip_address=actor.ip_address,
-            user_agent=actor.user_agent,
-            request_id=request_id_var.get(),
-        )
-        for instance in instances
-    )

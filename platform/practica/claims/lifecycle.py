@@ -9,9 +9,7 @@ from collections.abc import Iterable, Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from practica.audit import services as audit
 from practica.audit.context import current_actor
-from practica.audit.models import AuditEvent
 from practica.claims.errors import ClaimBlocked, InvalidClaimTransition
 from practica.claims.models import Claim, ClaimStatus, ClaimTransition, FrequencyCode, ScrubFinding, Severity
 
@@ -101,7 +99,6 @@ def transition_claims(claims: Iterable[Claim], to_status: str, *, reason: str = 
         for claim in locked:
             for name, value in changes.items():
                 setattr(claim, name, value)
-        audit.record_many(AuditEvent.Action.UPDATE, locked, ["status"])
         if to_status == S.SUBMITTED:
             _retire_originals(locked, reason)
     return locked

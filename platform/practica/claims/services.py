@@ -1,5 +1,5 @@
 """Writes of the claims domain: coding an encounter, making claims of it, corrected claims.
-Every save is audited (the audit signals, or audit.record_many where rows change in bulk); status
+Every write is audited by the database's audit triggers (bulk and queryset writes included); status
 changes go through practica.claims.lifecycle."""
 
 from collections.abc import Sequence
