@@ -5,13 +5,12 @@ import datetime
 import logging
 from typing import Any
 
-from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import timezone
 
-from practica.accounts.models import Membership
-from practica.accounts.roles import Role
 from tenants.models import Practice
 from tenants.services import activate_practice, mark_past_due, suspend_practice
+from tenants.tasks import send_trial_ending_notice
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +32,6 @@ def _practice_for(data: dict[str, Any]) -> Practice | None:
             return found
     customer = data.get("customer")
     return Practice.objects.filter(stripe_customer_id=customer).first() if customer else None
-
-
-def _owner_emails(practice: Practice) -> list[str]:
-    return list(
-        Membership.objects.filter(practice=practice, role=Role.OWNER, is_active=True).values_list(
-            "user__email", flat=True
-        )
-    )
 
 
 def handle_platform_event(event: dict[str, Any]) -> None:
@@ -108,20 +99,11 @@ def _apply_subscription_state(practice: Practice, subscription: dict[str, Any], 
 
 
 def _send_trial_ending_notice(practice: Practice, subscription: dict[str, Any]) -> None:
+    """Recorded now, emailed by a Celery task once this commits: a mail server that is down is
+    retried by that task, and can no longer roll back the event or fail the webhook's request."""
     ends = subscription.get("trial_end")
-    when = (
-        datetime.datetime.fromtimestamp(ends, tz=datetime.UTC).strftime("%B %d, %Y")
-        if ends
-        else "in a few days"
-    )
-    recipients = _owner_emails(practice)
-    if recipients:
-        send_mail(
-            f"Your Practica trial for {practice.name} ends soon",
-            f"The free trial of {practice.name} ends on {when}. Your card on file will then be charged "
-            "per provider seat. You can change your card or plan from Settings > Subscription.",
-            None,
-            recipients,
-        )
     practice.trial_ending_notice_sent_at = timezone.now()
     practice.save(update_fields=["trial_ending_notice_sent_at"])
+    practice_id = practice.pk
+    # Robust: even where tasks run inline (no broker), a failure to queue it is logged, not raised.
+    transaction.on_commit(lambda: send_trial_ending_notice.delay(practice_id, ends), robust=True)

@@ -1,12 +1,16 @@
 import datetime
+from typing import Any
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
+from practica.celery import app as celery_app
 from practica.scheduling.models import Provider
 from tenants.models import Plan, Practice, StripeEvent
 from tenants.subscriptions.checkout import start_subscription_checkout
 from tenants.subscriptions.seats import sync_seats
+from tests.billing import flaky_mail
 from tests.billing.conftest import event, send
 from tests.billing.fake_stripe import FakeStripe, complete_checkout
 from tests.conftest import PUBLIC_HOST, signed_in_client, staff
@@ -127,6 +131,28 @@ def test_subscription_deleted_suspends_and_trial_notice_sent_once(
     )
     practice_a.refresh_from_db()
     assert practice_a.status == Practice.Status.SUSPENDED
+
+
+def test_a_mail_server_down_neither_fails_the_webhook_nor_loses_the_trial_notice(
+    fake_stripe: FakeStripe, practice_a: Practice, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner's email goes out from its own Celery task after the event commits, and is retried."""
+    session = _subscribed(practice_a, fake_stripe)
+    staff(practice_a, email="owner-a@alpha.example")
+    sub = {k: v for k, v in fake_stripe.objects[session["subscription"]].items() if not k.startswith("_")}
+    sub["trial_end"] = int(timezone.now().timestamp()) + 3 * 86400
+    settings.EMAIL_BACKEND = "tests.billing.flaky_mail.EmailBackend"
+    # Tasks run inline in tests: let a retry run inline too, as a worker would run it a minute later.
+    monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
+    flaky_mail.EmailBackend.failures, flaky_mail.EmailBackend.attempts = 1, 0
+    notice = event("customer.subscription.trial_will_end", sub)
+    assert send(notice).status_code == 200
+    assert StripeEvent.objects.get(pk=notice["id"]).processed_at is not None
+    practice_a.refresh_from_db()
+    assert practice_a.trial_ending_notice_sent_at is not None
+    assert flaky_mail.EmailBackend.attempts == 2  # refused once, sent by the retry
+    [sent] = mail.outbox
+    assert sent.to == ["owner-a@alpha.example"] and "trial" in sent.subject
 
 
 def test_out_of_order_subscription_update_is_ignored(fake_stripe: FakeStripe, practice_a: Practice) -> None:
