@@ -31,7 +31,7 @@ from practica.scheduling.booking import (
 from practica.scheduling.errors import SchedulingError, SlotUnavailable
 from practica.scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WaitlistEntry
 from practica.scheduling.slots import open_slots, validate_search_window
-from practica.scheduling.waitlist import join_waitlist
+from practica.scheduling.waitlist import join_waitlist, leave_waitlist
 
 Status = Appointment.Status
 
@@ -389,7 +389,8 @@ class WaitlistEntryViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet[WaitlistEntry],
 ):
-    """Patients waiting for an earlier time. Deleting an entry takes the patient off the list."""
+    """Patients waiting for an earlier time. Deleting an entry takes the patient off the list and
+    withdraws the offers already sent; an entry booked or already cancelled is refused (400)."""
 
     serializer_class = WaitlistEntrySerializer
     permission_classes = [HasCapability]
@@ -406,5 +407,4 @@ class WaitlistEntryViewSet(
         serializer.instance = join_waitlist(**serializer.validated_data)
 
     def perform_destroy(self, instance: WaitlistEntry) -> None:
-        instance.status = WaitlistEntry.Status.CANCELLED
-        instance.save(update_fields=["status"])
+        leave_waitlist(instance)

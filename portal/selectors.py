@@ -58,6 +58,11 @@ def active_locations() -> QuerySet[Location]:
     return Location.objects.filter(is_active=True).order_by("name")
 
 
+def waitlist_entry(patient: Patient, entry_id: UUID) -> WaitlistEntry | None:
+    """One of the patient's own waitlist entries (another patient's is as unknown as none)."""
+    return WaitlistEntry.objects.filter(patient=patient, pk=entry_id).first()
+
+
 def waitlist_entries(patient: Patient) -> list[WaitlistEntry]:
     return list(
         WaitlistEntry.objects.filter(

@@ -59,6 +59,7 @@ urlpatterns = [
     ),
     path("waitlist/", waitlist_views.waitlist_join, name="waitlist"),
     path("waitlist/claim/<str:token>/", waitlist_views.waitlist_claim, name="waitlist_claim"),
+    path("waitlist/<uuid:entry_id>/leave/", waitlist_views.waitlist_leave, name="waitlist_leave"),
     path("forms/", intake_views.forms_to_fill, name="intake_list"),
     path("forms/<uuid:appointment_id>/", intake_views.fill, name="intake_fill"),
     path("forms/<uuid:appointment_id>/signed.pdf", intake_views.signed_pdf, name="intake_signed_pdf"),

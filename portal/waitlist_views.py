@@ -1,7 +1,8 @@
-"""The portal's waitlist: join it, and claim a freed time offered by email."""
+"""The portal's waitlist: join it, leave it, and claim a freed time offered by email."""
 
 import datetime
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -9,6 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from portal import links, selectors
 from portal.forms import WaitlistForm
@@ -46,6 +49,24 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/waitlist.html", {"form": form})
 
 
+@require_POST
+@patient_required
+def waitlist_leave(request: HttpRequest, entry_id: UUID) -> HttpResponse:
+    entry = selectors.waitlist_entry(request.patient, entry_id)  # type: ignore[attr-defined]
+    if entry is None:
+        raise Http404("No such waitlist entry.")
+    try:
+        waitlist.leave_waitlist(entry)
+    except SchedulingError:
+        messages.error(request, _("You are no longer on this waitlist."))
+    else:
+        messages.success(request, _("You have left the waitlist. Any offer we sent you is withdrawn."))
+    return redirect("portal:home")
+
+
+WITHDRAWN = gettext_lazy("Sorry, this offer was withdrawn: you left the waitlist.")
+
+
 @patient_required
 def waitlist_claim(request: HttpRequest, token: str) -> HttpResponse:
     offer = waitlist.offer_from_token(token)
@@ -59,14 +80,15 @@ def waitlist_claim(request: HttpRequest, token: str) -> HttpResponse:
         except SlotUnavailable:
             context["problem"] = _("Sorry, this slot is gone: someone else claimed it first.")
         except SchedulingError as error:
-            context["problem"] = (
-                _("Sorry, this offer has expired.") if error.code == "expired" else error.message
-            )
+            problems = {"expired": _("Sorry, this offer has expired."), "withdrawn": str(WITHDRAWN)}
+            context["problem"] = problems.get(error.code, error.message)
         else:
             messages.success(request, _("The appointment is yours. We have emailed you a confirmation."))
             return redirect("portal:appointment", appointment_id=booking.appointment.pk)
         return render(request, "portal/claim.html", context, status=409)
-    if offer.status != offer.Status.OPEN:
+    if offer.status == offer.Status.WITHDRAWN or offer.entry.status == offer.entry.Status.CANCELLED:
+        context["problem"] = str(WITHDRAWN)
+    elif offer.status != offer.Status.OPEN:
         context["problem"] = _("Sorry, this slot is gone: someone else claimed it first.")
         if offer.status == offer.Status.EXPIRED:
             context["problem"] = _("Sorry, this offer has expired.")

@@ -63,6 +63,7 @@ urlpatterns = [
     path("schedule/feeds/<str:token>.ics", setup_views.provider_busy_feed, name="provider_busy_feed"),
     path("schedule/today/", frontdesk_views.today, name="today"),
     path("schedule/waitlist/", waitlist_views.waitlist, name="waitlist"),
+    path("schedule/waitlist/<uuid:entry_id>/remove/", waitlist_views.waitlist_remove, name="waitlist_remove"),
     path("schedule/book/", booking_views.book, name="book"),
     path(
         "schedule/appointments/<str:appointment_id>/",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from practica.accounts.roles import Role
 from practica.scheduling import calendar
 from practica.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
+from practica.scheduling.waitlist import join_waitlist
 from tests.factories import Clinic, PatientFactory
 
 
@@ -305,6 +306,35 @@ def test_waitlist_add_and_see_offers(as_role: Any, clinic: Clinic) -> None:
     # The offer, at its location, the zone named (New York by default).
     shown = f"{offer_start:%-d %b %Y}, 10:00 AM {offer_start.tzname()}"
     assert f"{shown}, Dr Ada Lane at {clinic.location.name}: Open" in html
+
+
+def test_taking_a_patient_off_the_waitlist_withdraws_their_offers(as_role: Any, clinic: Clinic) -> None:
+    start = clinic.next_weekday_at(10)
+    entry = join_waitlist(
+        patient=clinic.patient,
+        appointment_type=clinic.visit,
+        earliest=start - datetime.timedelta(hours=1),
+        latest=start + datetime.timedelta(hours=2),
+    )
+    offer = WaitlistOffer.objects.create(
+        entry=entry,
+        provider=clinic.provider,
+        location=clinic.location,
+        start=start,
+        expires_at=start - datetime.timedelta(hours=1),
+    )
+    WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.OFFERED)
+    remove = f"/schedule/waitlist/{entry.pk}/remove/"
+    assert remove in as_role(Role.FRONT_DESK).get("/schedule/waitlist/").content.decode()
+    assert as_role(Role.BILLER).post(remove).status_code == 403
+    assert as_role(Role.FRONT_DESK).get(remove).status_code == 405
+
+    response = as_role(Role.FRONT_DESK).post(remove, follow=True)
+    assert "Hopper, Grace taken off the waitlist and 1 open offer(s) withdrawn." in response.content.decode()
+    assert WaitlistEntry.objects.get().status == WaitlistEntry.Status.CANCELLED
+    assert WaitlistOffer.objects.get(pk=offer.pk).status == WaitlistOffer.Status.WITHDRAWN
+    again = as_role(Role.FRONT_DESK).post(remove, follow=True).content.decode()
+    assert "no longer waiting" in again and remove not in again
 
 
 def test_pages_keep_errors_tied_to_fields(as_role: Any, clinic: Clinic) -> None:

@@ -146,6 +146,33 @@ def test_an_offer_link_works_only_for_its_patient(
     assert offer.status == WaitlistOffer.Status.OPEN
 
 
+def test_leaving_the_waitlist_withdraws_the_offer_already_sent(
+    clinic: Clinic, practice_a: Practice, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    leaver = make_account("leaver@example.org")
+    offers_for_a_freed_slot(clinic, [leaver], django_capture_on_commit_callbacks)
+    offer = WaitlistOffer.objects.get(entry__patient=leaver.patient)
+    client = portal_client(leaver, practice_a)
+    leave = f"/portal/waitlist/{offer.entry_id}/leave/"
+    assert leave in client.get("/portal/").content.decode()
+    assert client.get(leave).status_code == 405
+    assert portal_client(make_account("other@example.org"), practice_a).post(leave).status_code == 404
+
+    response = client.post(leave, follow=True)
+    assert "You have left the waitlist" in response.content.decode()
+    assert "On the waitlist" not in response.content.decode()
+    assert WaitlistEntry.objects.get().status == WaitlistEntry.Status.CANCELLED
+
+    path = f"/portal/waitlist/claim/{claim_token(offer)}/"
+    assert "this offer was withdrawn: you left the waitlist" in client.get(path).content.decode()
+    response = client.post(path)
+    assert response.status_code == 409
+    assert "this offer was withdrawn: you left the waitlist" in response.content.decode()
+    assert not Appointment.objects.filter(patient=leaver.patient).exists()
+    assert WaitlistOffer.objects.get().status == WaitlistOffer.Status.WITHDRAWN
+    assert "no longer on this waitlist" in client.post(leave, follow=True).content.decode()
+
+
 def test_waitlist_provider_must_offer_the_visit(clinic: Clinic, practice_a: Practice) -> None:
     other = ProviderFactory.create(display_name="Dr Other")
     other.locations.add(clinic.location)

@@ -11,7 +11,13 @@ from practica.scheduling.booking import book_appointment, cancel_appointment, re
 from practica.scheduling.errors import SchedulingError, SlotUnavailable
 from practica.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
 from practica.scheduling.policies import current_policy
-from practica.scheduling.waitlist import claim_offer, claim_token, join_waitlist, offer_from_token
+from practica.scheduling.waitlist import (
+    claim_offer,
+    claim_token,
+    join_waitlist,
+    leave_waitlist,
+    offer_from_token,
+)
 from tests.factories import Clinic, PatientFactory, ProviderFactory
 from tests.scheduling.conftest import NOW, local
 
@@ -149,6 +155,45 @@ def test_a_claim_fails_cleanly_when_staff_took_the_time(
         claim_offer(offer, now=NOW)
     assert set(WaitlistOffer.objects.values_list("status", flat=True)) == {"gone"}
     assert set(WaitlistEntry.objects.values_list("status", flat=True)) == {"waiting"}
+
+
+def test_leaving_withdraws_open_offers_and_their_claims_are_refused(
+    clinic: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    leaver, stayer = waiting(clinic, 2)
+    cancel_and_offer(booked(clinic), django_capture_on_commit_callbacks)
+    offer = WaitlistOffer.objects.get(entry=leaver)
+
+    withdrawn = leave_waitlist(leaver)
+    assert [o.pk for o in withdrawn] == [offer.pk]
+    assert WaitlistEntry.objects.get(pk=leaver.pk).status == WaitlistEntry.Status.CANCELLED
+    assert WaitlistOffer.objects.get(pk=offer.pk).status == WaitlistOffer.Status.WITHDRAWN
+    with pytest.raises(SchedulingError, match="withdrawn") as refused:
+        claim_offer(offer, now=NOW)
+    assert refused.value.code == "withdrawn"
+    assert not Appointment.objects.filter(patient_id=leaver.patient_id).exists()
+    # The other patient's offer for the same time is untouched and still claimable.
+    claim_offer(WaitlistOffer.objects.get(entry=stayer), now=NOW)
+    with pytest.raises(SchedulingError) as again:
+        leave_waitlist(stayer)  # booked now: nothing to leave
+    assert again.value.code == "not_waiting"
+    with pytest.raises(SchedulingError):
+        leave_waitlist(leaver)
+
+
+def test_a_claim_checks_the_entry_is_still_on_the_list(
+    clinic: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    """An entry cancelled without leave_waitlist (as the API did) left its offer open."""
+    (entry,) = waiting(clinic, 1)
+    cancel_and_offer(booked(clinic), django_capture_on_commit_callbacks)
+    WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.CANCELLED)
+    offer = WaitlistOffer.objects.get()
+    with pytest.raises(SchedulingError) as refused:
+        claim_offer(offer, now=NOW)
+    assert refused.value.code == "withdrawn"
+    assert WaitlistOffer.objects.get().status == WaitlistOffer.Status.WITHDRAWN
+    assert not Appointment.objects.filter(patient_id=entry.patient_id).exists()
 
 
 def test_claim_tokens_are_signed_and_bound_to_the_practice(

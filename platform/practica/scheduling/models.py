@@ -368,6 +368,7 @@ class WaitlistOffer(models.Model):
         CLAIMED = "claimed", "Claimed"
         GONE = "gone", "Taken by someone else"
         EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "Withdrawn: the patient left the waitlist"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
@@ -375,7 +376,7 @@ class WaitlistOffer(models.Model):
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
     start = models.DateTimeField()
     expires_at = models.DateTimeField()
-    status = models.CharField(max_length=7, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.OPEN)
     appointment = models.ForeignKey(
         Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

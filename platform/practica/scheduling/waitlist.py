@@ -1,6 +1,7 @@
 """Waitlist: when a slot frees up, offer it to the first few waiting patients; first claim wins.
 
 - join_waitlist(patient=, appointment_type=, earliest=, latest=, provider=None, now=None)
+- leave_waitlist(entry): off the list; its open offers are withdrawn (every surface calls it)
 - offer_freed_slot(appointment, now=None): called after a cancellation or reschedule commits
 - offer_new_hours(provider, location, start, end, now=None): called after extra hours are added
 - offer_slot(...): the common path; emails each offer with a claim link (notifications app)
@@ -63,6 +64,41 @@ def join_waitlist(
         earliest=earliest,
         latest=latest,
     )
+
+
+ACTIVE = (WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED)
+
+
+def leave_waitlist(entry: WaitlistEntry) -> list[WaitlistOffer]:
+    """Take the patient off the list: the entry is cancelled and its open offers withdrawn, so an
+    offer already emailed can no longer be claimed. Returns the withdrawn offers.
+
+    Locks are taken in claim_offer's order (offers by id, then the entry), so leaving while a
+    sibling's claim closes this patient's offer waits for that claim instead of deadlocking.
+    Raises SchedulingError (code "not_waiting") when the entry is booked or already cancelled.
+    """
+    with transaction.atomic():
+        open_offers = list(
+            WaitlistOffer.objects.select_for_update()
+            .filter(entry_id=entry.pk, status=WaitlistOffer.Status.OPEN)
+            .order_by("id")
+        )
+        locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        if locked.status not in ACTIVE:
+            raise SchedulingError(
+                "This waitlist entry is no longer waiting (it was booked or cancelled).",
+                "not_waiting",
+            )
+        # Also any offer made between the two locks above (offer_slot commits on its own).
+        WaitlistOffer.objects.filter(entry_id=entry.pk, status=WaitlistOffer.Status.OPEN).update(
+            status=WaitlistOffer.Status.WITHDRAWN
+        )
+        locked.status = WaitlistEntry.Status.CANCELLED
+        locked.save(update_fields=["status"])
+    entry.status = locked.status
+    for offer in open_offers:
+        offer.status = WaitlistOffer.Status.WITHDRAWN
+    return open_offers
 
 
 def claim_token(offer: WaitlistOffer) -> str:
@@ -240,7 +276,10 @@ def claim_offer(offer: WaitlistOffer, now: datetime.datetime | None = None) -> B
     winner's appointment row. The exclusion constraint stays the last word: if staff booked the
     time meanwhile, the claim fails with SlotUnavailable and all the offers close.
 
-    Raises SlotUnavailable ("already taken") or SchedulingError (code "expired").
+    An offer whose patient has left the waitlist is refused (code "withdrawn"), even one that
+    leave_waitlist did not close (entries cancelled before it existed).
+
+    Raises SlotUnavailable ("already taken") or SchedulingError (code "expired" or "withdrawn").
     """
     now = now or timezone.now()
     failure: SchedulingError | None = None
@@ -254,7 +293,15 @@ def claim_offer(offer: WaitlistOffer, now: datetime.datetime | None = None) -> B
             .order_by("id")
         )
         locked = next(sibling for sibling in siblings if sibling.pk == offer.pk)
-        if locked.status != WaitlistOffer.Status.OPEN:
+        if (
+            locked.status == WaitlistOffer.Status.WITHDRAWN
+            or locked.entry.status == WaitlistEntry.Status.CANCELLED
+        ):
+            if locked.status == WaitlistOffer.Status.OPEN:
+                locked.status = WaitlistOffer.Status.WITHDRAWN
+                locked.save(update_fields=["status"])
+            failure = SchedulingError("This offer was withdrawn: the patient left the waitlist.", "withdrawn")
+        elif locked.status != WaitlistOffer.Status.OPEN:
             failure = SlotUnavailable(
                 "Sorry, this slot is no longer available: someone else claimed it first."
             )

@@ -1,4 +1,5 @@
-"""The back-office waitlist: who is waiting for an earlier time, their offers, and adding a patient."""
+"""The back-office waitlist: who is waiting for an earlier time, their offers, adding a patient and
+taking one off."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -6,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from practica.accounts.decorators import capability_required
 from practica.accounts.roles import Capability
@@ -13,7 +15,7 @@ from practica.audit.services import record_views
 from practica.scheduling import forms as setup_forms
 from practica.scheduling.errors import SchedulingError
 from practica.scheduling.models import WaitlistEntry
-from practica.scheduling.view_helpers import can
+from practica.scheduling.view_helpers import can, get_or_404
 
 
 @capability_required(Capability.VIEW_SCHEDULE)
@@ -54,3 +56,20 @@ def waitlist(request: HttpRequest) -> HttpResponse:
     record_views({e.patient_id: e.patient for e in entries}.values())
     context = {"entries": entries, "form": form, "can_book": can_book}
     return render(request, "scheduling/waitlist.html", context, status=status)
+
+
+@require_POST
+@capability_required(Capability.BOOK_APPOINTMENTS)
+def waitlist_remove(request: HttpRequest, entry_id: str) -> HttpResponse:
+    """Take a patient off the waitlist; offers already sent to them are withdrawn."""
+    from practica.scheduling.waitlist import leave_waitlist
+
+    entry = get_or_404(WaitlistEntry.objects.select_related("patient"), entry_id)
+    try:
+        withdrawn = leave_waitlist(entry)
+    except SchedulingError as error:
+        messages.error(request, error.message)
+    else:
+        note = f" and {len(withdrawn)} open offer(s) withdrawn" if withdrawn else ""
+        messages.success(request, f"{entry.patient} taken off the waitlist{note}.")
+    return redirect("waitlist")
