@@ -388,6 +388,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "practica.patient_billing.tasks.release_expired_deposit_holds",
         "schedule": 60.0,
     },
+    # Acknowledgements (999, 277CA) the folder clearinghouse dropped in practices' EDI inboxes.
+    "claims-acknowledgement-inboxes": {
+        "task": "practica.claims.tasks.import_acknowledgement_inboxes",
+        "schedule": 300.0,
+    },
     # Practices whose subscription ended more than PRACTICE_DATA_RETENTION_DAYS ago are purged.
     "practice-data-retention": {"task": "tenants.tasks.purge_expired_practices", "schedule": 3600.0},
 }

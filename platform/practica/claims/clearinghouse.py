@@ -63,10 +63,14 @@ class Clearinghouse(Protocol):
         """The file was imported: do not offer it again."""
         ...
 
+    def set_aside(self, received: ReceivedFile, reason: str) -> None:
+        """The file could not be imported (`reason` says why): keep it for people, offer it no more."""
+        ...
+
 
 class FolderClearinghouse:
     """Files in folders: 837P out to `outbox`, 999 and 277CA in from `inbox` (moved to
-    `inbox/read` once imported)."""
+    `inbox/read` once imported, to `inbox/refused` when they could not be)."""
 
     name = ClearinghouseKind.FOLDER.value
 
@@ -103,13 +107,23 @@ class FolderClearinghouse:
         return [ReceivedFile(name=p.name, content=p.read_bytes()) for p in files]
 
     def mark_read(self, received: ReceivedFile) -> None:
+        self._move(received, "read")
+
+    def set_aside(self, received: ReceivedFile, reason: str) -> None:
+        """Into `inbox/refused`, with the reason beside it in `<name>.error.txt`."""
+        folder = self._move(received, "refused")
+        if folder is not None:
+            (folder / f"{received.name}.error.txt").write_text(reason + "\n", encoding="utf-8")
+
+    def _move(self, received: ReceivedFile, into: str) -> Path | None:
         if self.inbox is None:
-            return
-        done = self.inbox / "read"
-        done.mkdir(exist_ok=True)
+            return None
+        folder = self.inbox / into
+        folder.mkdir(exist_ok=True)
         source = self.inbox / received.name
         if source.exists():
-            source.replace(done / received.name)
+            source.replace(folder / received.name)
+        return folder
 
 
 def practice_folder() -> Path:

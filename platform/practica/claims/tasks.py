@@ -1,0 +1,47 @@
+"""Celery entry points of the claims domain: acknowledgements picked up from the clearinghouse."""
+
+import logging
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+from django_tenants.utils import tenant_context
+
+from tenants.models import Practice
+
+log = logging.getLogger(__name__)
+
+
+@shared_task
+def import_inbox(practice_id: int) -> int:
+    """One practice: import the acknowledgement files its clearinghouse adapter has waiting (each
+    file in its own transaction; a file read before changes nothing, so a task run twice is
+    harmless). Returns how many files were imported."""
+    from practica.claims.acknowledgements import import_from_clearinghouse
+    from practica.claims.clearinghouse import for_practice
+    from practica.claims.models import BillingProfile
+
+    practice = Practice.objects.get(pk=practice_id)
+    with tenant_context(practice):
+        profile = BillingProfile.objects.first()
+        if profile is None:
+            return 0
+        results, refused = import_from_clearinghouse(for_practice(profile))
+    for reason in refused:
+        log.warning("acknowledgement set aside: %s", reason)
+    return len(results)
+
+
+@shared_task
+def import_acknowledgement_inboxes() -> int:
+    """Beat: each practice that has an EDI folder under EDI_ROOT gets an import task (the folder
+    is made when its first batch is sent, so practices that never sent one cost nothing)."""
+    root = Path(settings.EDI_ROOT)
+    if not root.is_dir():
+        return 0
+    folders = [p.name for p in root.iterdir() if p.is_dir()]
+    queued = 0
+    for practice_id in Practice.objects.filter(schema_name__in=folders).values_list("pk", flat=True):
+        import_inbox.delay(practice_id)
+        queued += 1
+    return queued
