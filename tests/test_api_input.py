@@ -95,7 +95,7 @@ def test_a_suspended_practice_answers_the_api_in_json(practice_a: Practice) -> N
     suspend_practice(practice_a)
     response = client.get("/api/v1/patients/")
     assert response.status_code == 403
-    assert response.json() == {"detail": "Alpha Clinic is suspended."}
+    assert response.json() == {"code": "practice_suspended", "message": "Alpha Clinic is suspended."}
 
 
 GARBAGE_POSTS = [

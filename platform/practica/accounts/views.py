@@ -47,6 +47,7 @@ from practica.accounts.tokens import (
 )
 from practica.core.links import practice_url, public_url
 from practica.core.tenancy import current_schema
+from practica.core.view_access import open_while_suspended, writable_while_read_only
 
 PENDING_2FA_KEY = "pending_two_factor_user"
 
@@ -64,6 +65,8 @@ def _home_after_login(request: HttpRequest) -> str:
     return "/" if getattr(request, "practice", None) else "/practices/"
 
 
+@open_while_suspended
+@writable_while_read_only
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, request.POST or None)
     practice = getattr(request, "practice", None)
@@ -83,6 +86,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 
+@open_while_suspended
+@writable_while_read_only
 def login_verify(request: HttpRequest) -> HttpResponse:
     user_id = request.session.get(PENDING_2FA_KEY)
     user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
@@ -103,6 +108,8 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login_verify.html", {"form": form})
 
 
+@open_while_suspended
+@writable_while_read_only
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     end_session(request)
@@ -170,6 +177,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
+@open_while_suspended
+@writable_while_read_only
 def handoff(request: HttpRequest) -> HttpResponse:
     """Arrive at a practice subdomain already signed in (after signup or a practice switch)."""
     data = use_handoff_token(request.GET.get("t", ""))

@@ -4,6 +4,7 @@ from django.views.decorators.cache import never_cache
 
 from practica.core.health import health_response
 from practica.core.links import public_url
+from practica.core.view_access import open_while_suspended
 
 
 def unknown_practice(request: HttpRequest) -> HttpResponse:
@@ -12,6 +13,7 @@ def unknown_practice(request: HttpRequest) -> HttpResponse:
     return render(request, "core/unknown_practice.html", context, status=404)
 
 
+@open_while_suspended
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
     return health_response()

@@ -21,6 +21,7 @@ from practica.accounts.models import User
 from practica.accounts.roles import Capability
 from practica.audit.services import record_view
 from practica.core.links import practice_url
+from practica.core.view_access import open_while_suspended, writable_while_read_only
 from practica.patient_billing import export, ledger, paylinks, payments
 from practica.patient_billing.errors import BillingError
 from practica.patient_billing.forms import AmountForm, CardSetupForm, EntryForm, FeeForm, RefundForm
@@ -79,6 +80,7 @@ def billing_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@writable_while_read_only
 @stripe_failures_shown
 @require_POST
 @capability_required(Capability.MANAGE_PRACTICE)
@@ -92,6 +94,7 @@ def subscription_portal(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
+@writable_while_read_only
 @stripe_failures_shown
 @require_POST
 @capability_required(Capability.MANAGE_PRACTICE)
@@ -290,6 +293,7 @@ def payouts(request: HttpRequest) -> HttpResponse:
 # --- the public pay-by-link page (no sign-in) ---------------------------------------------------
 
 
+@writable_while_read_only
 @stripe_failures_shown
 def pay_link(request: HttpRequest, token: str) -> HttpResponse:
     """Shows only the amount and the practice's name; paying goes to Stripe's hosted page."""
@@ -315,6 +319,7 @@ def pay_link(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@open_while_suspended
 @capability_required(Capability.MANAGE_PRACTICE)
 def practice_export(request: HttpRequest) -> HttpResponse:
     """The owner's download of all the practice's data (reachable while suspended or read-only)."""
