@@ -7,7 +7,7 @@ import pytest
 
 from practica.claims.models import AppointmentTypeProcedure, ProcedureCode
 from practica.insurance.models import Coverage, Payer
-from practica.patients.models import Patient
+from practica.patients.models import Patient, PatientProfile
 from practica.scheduling.models import AppointmentType, Location, Provider
 from tenants.models import Practice
 from tests.claims.factories import (
@@ -39,8 +39,9 @@ class Billing:
 
 @pytest.fixture
 def billing(practice_a: Practice, in_practice: Any) -> Iterator[Billing]:
-    """A New York office with one provider, an insured patient, and a visit type whose default
-    procedures are an office visit and an injection (2 units)."""
+    """A New York office with one provider, an insured patient (with an address: the scrubber wants
+    one), and a visit type whose default procedures are an office visit and an injection (2 units).
+    A claim coded from it passes every scrub rule."""
     with in_practice(practice_a):
         clinic = make_clinic(
             practice_a,
@@ -48,9 +49,12 @@ def billing(practice_a: Practice, in_practice: Any) -> Iterator[Billing]:
             provider={"first_name": "Ada", "last_name": "Able", "taxonomy": "207Q00000X"},
             hours=None,
             visit={"name": "Follow-up"},
-            patient={},
+            patient={"sex": "F"},
         )
         patient, visit_type = clinic.patient, clinic.visit
+        PatientProfile.objects.create(
+            patient=patient, address_line1="12 Oak Ave", city="Springfield", state="IL", postal_code="62704"
+        )
         payer = PayerFactory.create(name="Lakeview Health")
         coverage = CoverageFactory.create(patient=patient, payer=payer)
         office_visit = ProcedureCodeFactory.create(code="99213", default_fee_cents=12000)

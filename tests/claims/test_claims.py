@@ -131,8 +131,10 @@ def test_the_whole_lifecycle_is_audited_and_illegal_moves_raise(billing: Billing
     claim = create_claim_from_encounter(coded_encounter(billing))
     with pytest.raises(InvalidClaimTransition):
         lifecycle.transition_claim(claim, S.SUBMITTED)  # a draft is not ready
+    Claim.objects.filter(pk=claim.pk).update(scrubbed_at=None)  # as if never scrubbed
+    claim.refresh_from_db()
     with pytest.raises(ClaimBlocked):
-        lifecycle.transition_claim(claim, S.READY)  # never scrubbed
+        lifecycle.transition_claim(claim, S.READY)
     ScrubFinding.objects.create(claim=claim, rule_id="X", message="Broken", severity=Severity.ERROR)
     with pytest.raises(ClaimBlocked):
         lifecycle.transition_claim(scrubbed(claim), S.READY)
@@ -218,6 +220,10 @@ def coded_encounter_for_day(billing: Billing, day: int) -> Encounter:
     )  # fmt: skip
     encounter = open_encounter_for(appointment)
     set_diagnoses(encounter, ["Z00.00"])
+    for line in encounter.charge_lines.all():
+        save_charge_line(
+            encounter, ChargeInput(procedure=line.procedure, units=line.units, pointers=[1]), line
+        )
     return encounter
 
 

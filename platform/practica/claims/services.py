@@ -1,11 +1,15 @@
 """Writes of the claims domain: coding an encounter, making claims of it, corrected claims.
 Every write is audited by the database's audit triggers (bulk and queryset writes included); status
-changes go through practica.claims.lifecycle."""
+changes go through practica.claims.lifecycle. Every save of a claim scrubs it in the same
+transaction (practica.claims.scrubber), so its findings and counts are never stale."""
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 
 from practica.audit.context import current_actor
 from practica.claims import numbers
@@ -21,6 +25,7 @@ from practica.claims.models import (
     ProcedureCode,
 )
 from practica.claims.pricing import unit_fees
+from practica.claims.scrubber import scrub_claim
 from practica.codesets.models import Icd10Code
 from practica.insurance.models import Coverage
 from practica.insurance.selectors import coverage_on
@@ -170,7 +175,15 @@ def _snapshot(claim: Claim, encounter: Encounter) -> None:
         )
 
 
-def create_claim_from_encounter(encounter: Encounter, *, coverage: Coverage | None = None) -> Claim:
+def practice_today(encounter: Encounter) -> datetime.date:
+    """The date at the visit's location now: what the scrubber's dates compare with when the
+    caller (a request, a task) does not say."""
+    return timezone.localdate(timezone=ZoneInfo(encounter.location.time_zone))
+
+
+def create_claim_from_encounter(
+    encounter: Encounter, *, coverage: Coverage | None = None, today: datetime.date | None = None
+) -> Claim:
     """A draft claim of the encounter to a coverage's payer (the primary coverage in force on the
     date of service, unless another is named), with a fresh patient control number. The coverage
     must name a payer the practice has set up."""
@@ -203,10 +216,11 @@ def create_claim_from_encounter(encounter: Encounter, *, coverage: Coverage | No
         if locked.status != Encounter.Status.BILLED:
             locked.status = Encounter.Status.BILLED
             locked.save(update_fields=["status", "updated_at"])
+        scrub_claim(claim, today=today or practice_today(locked))
     return claim
 
 
-def refresh_claim(claim: Claim) -> Claim:
+def refresh_claim(claim: Claim, *, today: datetime.date | None = None) -> Claim:
     """A draft or rejected claim takes up the encounter's current coding again."""
     with transaction.atomic():
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
@@ -216,10 +230,11 @@ def refresh_claim(claim: Claim) -> Claim:
         locked.place_of_service = encounter.place_of_service
         locked.prior_authorization_number = encounter.prior_authorization_number
         _snapshot(locked, encounter)
+        scrub_claim(locked, today=today or practice_today(encounter))
     return locked
 
 
-def create_corrected_claim(original: Claim, frequency: str) -> Claim:
+def create_corrected_claim(original: Claim, frequency: str, *, today: datetime.date | None = None) -> Claim:
     """A replacement (frequency 7) or void (8) of a claim the payer has taken in, naming the payer's
     claim control number (REF*F8). It starts as a draft; the original becomes replaced or voided
     when the correction is submitted (practica.claims.lifecycle)."""
@@ -248,4 +263,5 @@ def create_corrected_claim(original: Claim, frequency: str) -> Claim:
             created_by_id=current_actor.get().user_id,
         )
         _snapshot(claim, encounter)
+        scrub_claim(claim, today=today or practice_today(encounter))
     return claim

@@ -1,0 +1,197 @@
+"""What the rules read, loaded up front for a whole batch in a fixed number of queries: the claims
+with their encounter, patient, coverage, payer and providers (one query), their lines (one), and
+the reference data every claim shares (billing profile, code sets, the practice's procedures, other
+claims of the same visits, the practice's rule settings). Rules never query the database."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Prefetch
+
+from practica.claims.models import (
+    BillingProfile,
+    Claim,
+    ClaimLine,
+    ClaimStatus,
+    Clearinghouse,
+    CustomScrubRule,
+    Encounter,
+    ProcedureCode,
+    ScrubRuleSetting,
+)
+from practica.codesets.models import Icd10Code, PlaceOfService
+from practica.insurance.models import Coverage, Payer
+from practica.patients.models import Patient, PatientProfile
+from practica.scheduling.models import Location, Provider
+
+# Claims that no longer stand for the visit: they do not make another claim a duplicate.
+RETIRED_STATUSES = (ClaimStatus.VOIDED, ClaimStatus.REPLACED)
+
+
+@dataclass(frozen=True)
+class SiblingClaim:
+    """Another claim for the same patient, payer and date of service (for the duplicate rule)."""
+
+    pk: UUID
+    patient_control_number: str
+    frequency_code: str
+    replaces_id: UUID | None
+    procedure_codes: frozenset[str]
+
+
+VisitKey = tuple[UUID, UUID, datetime.date]
+
+
+@dataclass
+class Reference:
+    """Shared by every claim of a batch."""
+
+    today: datetime.date
+    billing: BillingProfile | None = None
+    clearinghouse: str = Clearinghouse.FOLDER
+    diagnoses: dict[str, Icd10Code] = field(default_factory=dict)  # by compact code, billable or not
+    procedures: dict[str, ProcedureCode] = field(default_factory=dict)
+    places: dict[str, PlaceOfService] = field(default_factory=dict)
+    claims_by_visit: dict[VisitKey, list[SiblingClaim]] = field(default_factory=dict)
+    settings: dict[str, ScrubRuleSetting] = field(default_factory=dict)
+    custom_rules: list[CustomScrubRule] = field(default_factory=list)
+
+
+@dataclass
+class ClaimContext:
+    """One claim and everything about it the rules read (model instances, saved or not)."""
+
+    claim: Claim
+    lines: list[ClaimLine]
+    encounter: Encounter
+    patient: Patient
+    profile: PatientProfile | None
+    coverage: Coverage
+    payer: Payer
+    rendering: Provider
+    referring: Provider | None
+    location: Location
+    reference: Reference
+
+    @property
+    def today(self) -> datetime.date:
+        return self.reference.today
+
+    @property
+    def billing(self) -> BillingProfile | None:
+        return self.reference.billing
+
+    @property
+    def date_of_service(self) -> datetime.date:
+        return self.encounter.date_of_service
+
+    def visit_key(self) -> VisitKey:
+        return (self.claim.patient_id, self.claim.payer_id, self.date_of_service)
+
+
+def _profile(patient: Patient) -> PatientProfile | None:
+    try:
+        return patient.profile
+    except ObjectDoesNotExist:
+        return None
+
+
+def load_contexts(claims: Sequence[Claim], *, today: datetime.date) -> list[ClaimContext]:
+    """The claims as stored (re-read, so what is checked is what would be sent), with everything
+    the rules need, in a number of queries that does not depend on how many claims there are."""
+    ids = [claim.pk for claim in claims]
+    rows = list(
+        Claim.objects.filter(pk__in=ids)
+        .select_related(
+            "encounter__rendering_provider",
+            "encounter__referring_provider",
+            "encounter__location",
+            "patient__profile",
+            "coverage",
+            "payer",
+        )
+        .prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.order_by("line_number")))
+        .order_by("created_at", "pk")
+    )
+    reference = load_reference(rows, today=today)
+    return [
+        ClaimContext(
+            claim=claim,
+            lines=list(claim.lines.all()),
+            encounter=claim.encounter,
+            patient=claim.patient,
+            profile=_profile(claim.patient),
+            coverage=claim.coverage,
+            payer=claim.payer,
+            rendering=claim.encounter.rendering_provider,
+            referring=claim.encounter.referring_provider,
+            location=claim.encounter.location,
+            reference=reference,
+        )
+        for claim in rows
+    ]
+
+
+def load_reference(claims: Sequence[Claim], *, today: datetime.date) -> Reference:
+    """The reference data for these claims (their lines prefetched): six queries, whatever the count."""
+    billing = BillingProfile.objects.first()
+    lines = [line for claim in claims for line in claim.lines.all()]
+    compact = {code.replace(".", "").upper() for claim in claims for code in claim.diagnosis_codes or []}
+    return Reference(
+        today=today,
+        billing=billing,
+        clearinghouse=billing.clearinghouse if billing else Clearinghouse.FOLDER,
+        diagnoses={row.compact: row for row in Icd10Code.objects.filter(compact__in=compact)}
+        if compact
+        else {},
+        procedures={
+            row.code: row
+            for row in ProcedureCode.objects.filter(code__in={line.procedure_code for line in lines})
+        },
+        places={row.code: row for row in PlaceOfService.objects.all()},
+        claims_by_visit=_claims_by_visit(claims),
+        settings={row.rule_id: row for row in ScrubRuleSetting.objects.all()},
+        custom_rules=list(CustomScrubRule.objects.filter(enabled=True).order_by("pk")),
+    )
+
+
+def _claims_by_visit(claims: Sequence[Claim]) -> dict[VisitKey, list[SiblingClaim]]:
+    """Every live claim (these and others) for the patients, payers and dates of service of these
+    claims, by visit: one query over the claim lines."""
+    if not claims:
+        return {}
+    rows = (
+        ClaimLine.objects.filter(
+            claim__patient_id__in={claim.patient_id for claim in claims},
+            claim__payer_id__in={claim.payer_id for claim in claims},
+            claim__encounter__date_of_service__in={claim.encounter.date_of_service for claim in claims},
+        )
+        .exclude(claim__status__in=RETIRED_STATUSES)
+        .values_list(
+            "claim_id",
+            "claim__patient_id",
+            "claim__payer_id",
+            "claim__encounter__date_of_service",
+            "claim__patient_control_number",
+            "claim__frequency_code",
+            "claim__replaces_id",
+            "procedure_code",
+        )
+    )
+    codes: dict[UUID, set[str]] = defaultdict(set)
+    about: dict[UUID, tuple[VisitKey, str, str, UUID | None]] = {}
+    for claim_id, patient_id, payer_id, dos, number, frequency, replaces_id, code in rows:
+        codes[claim_id].add(code)
+        about[claim_id] = ((patient_id, payer_id, dos), number, frequency, replaces_id)
+    by_visit: dict[VisitKey, list[SiblingClaim]] = defaultdict(list)
+    for claim_id, (key, number, frequency, replaces_id) in about.items():
+        by_visit[key].append(
+            SiblingClaim(claim_id, number, frequency, replaces_id, frozenset(codes[claim_id]))
+        )
+    return dict(by_visit)
