@@ -13,6 +13,7 @@ from practica.accounts.models import Membership
 from practica.accounts.roles import Capability
 from practica.audit.models import AuditEvent
 from practica.audit.services import record_view, record_views
+from practica.patients import services
 from practica.patients.models import Patient
 from practica.patients.selectors import search_patients
 from practica.scheduling.models import Location, Provider
@@ -47,6 +48,13 @@ class PatientViewSet(
         patient = self.get_object()
         record_view(patient)
         return Response(self.get_serializer(patient).data)
+
+    def perform_create(self, serializer: serializers.PatientSerializer) -> None:  # type: ignore[override]
+        serializer.instance = services.create_patient(serializer.validated_data)
+
+    def perform_update(self, serializer: serializers.PatientSerializer) -> None:  # type: ignore[override]
+        assert serializer.instance is not None
+        services.update_patient(serializer.instance, serializer.validated_data)
 
 
 class LocationViewSet(viewsets.ModelViewSet[Location]):

@@ -3,6 +3,7 @@ lockout, and password reset."""
 
 import datetime
 import hashlib
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
@@ -19,7 +20,8 @@ from portal.emails import email_language, send_email
 from portal.errors import PortalError
 from portal.models import PortalAccount
 from portal.sessions import end_portal_sessions_of
-from practica.patients.models import Patient, PatientProfile
+from practica.patients import services as patient_services
+from practica.patients.models import Patient
 
 LOGIN_FAILURE_LIMIT = 5  # per email and network address
 # Per email from any address: slows a guesser who spreads over many addresses, while staying
@@ -67,6 +69,15 @@ def register_patient(
     by email. When the address already has an account, its owner is told by email instead and
     nothing is created; the page says the same either way, so it reveals no one's records.
     `language`, the one the patient registered in, goes on their new profile."""
+    details: dict[str, Any] = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "date_of_birth": date_of_birth,
+        "email": email,
+    }
+    if language:
+        details["preferred_language"] = language
+    patient_services.check_new_patient(details)  # InvalidPatient before anything is looked up
     _check_password_rules(password)
     email = email.strip()
     existing = PortalAccount.objects.filter(email__iexact=email).first()
@@ -81,14 +92,7 @@ def register_patient(
         return None
     try:
         with transaction.atomic():
-            patient = Patient.objects.create(
-                first_name=first_name.strip(),
-                last_name=last_name.strip(),
-                date_of_birth=date_of_birth,
-                email=email,
-            )
-            if language:
-                PatientProfile.objects.create(patient=patient, preferred_language=language)
+            patient = patient_services.create_patient(details)
             account = PortalAccount(patient=patient, email=email, awaiting_review=True)
             account.set_password(password)
             account.save()

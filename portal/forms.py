@@ -70,12 +70,7 @@ class RegisterForm(NewPasswordMixin):
     date_of_birth = date_field(_("Date of birth"))
     email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     field_order = ["first_name", "last_name", "date_of_birth", "email", "password", "password_again"]
-
-    def clean_date_of_birth(self) -> datetime.date:
-        value: datetime.date = self.cleaned_data["date_of_birth"]
-        if value > datetime.date.today() or value.year < 1900:
-            raise forms.ValidationError(_("Enter your real date of birth."))
-        return value
+    # The birth date's rules are create_patient's (practica.patients.services), shown by add_errors.
 
 
 class InviteAcceptForm(NewPasswordMixin):

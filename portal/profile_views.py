@@ -20,7 +20,8 @@ from practica.insurance.selectors import primary_coverage
 from practica.intake.errors import UploadRejected
 from practica.intake.uploads import extension_for
 from practica.patients import services as patient_services
-from practica.patients.forms import InsuranceForm, ProfileForm
+from practica.patients.errors import InvalidPatient
+from practica.patients.forms import InsuranceForm, ProfileForm, add_errors
 
 
 class PortalProfileForm(PortalForm, ProfileForm):
@@ -38,11 +39,15 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = PortalProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         old_phone = patient.phone
-        patient_services.update_demographics(patient, form.cleaned_data)
-        if patient.phone != old_phone:
-            phone_verification.forget_verified_phone(patient)
-        messages.success(request, _("Your details are saved."))
-        return redirect("portal:profile")
+        try:
+            patient_services.update_patient(patient, form.cleaned_data)
+        except InvalidPatient as error:
+            add_errors(form, error)
+        else:
+            if patient.phone != old_phone:
+                phone_verification.forget_verified_phone(patient)
+            messages.success(request, _("Your details are saved."))
+            return redirect("portal:profile")
     status = 400 if form.errors else 200
     context = {
         "form": form,

@@ -16,6 +16,8 @@ from portal.errors import PortalError
 from portal.forms import InviteAcceptForm, LoginForm, RegisterForm, ResetForm, ResetRequestForm
 from portal.sessions import end_portal_session, session_account, start_pending_sign_in, start_portal_session
 from portal.view_helpers import practice_or_404
+from practica.patients.errors import InvalidPatient
+from practica.patients.forms import add_errors
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -74,6 +76,8 @@ def register(request: HttpRequest) -> HttpResponse:
                 password=data["password"],
                 language=request.LANGUAGE_CODE,
             )
+        except InvalidPatient as error:
+            add_errors(form, error)
         except PortalError as error:
             form.add_error(None if error.code == "rate_limited" else "password", error.message)
         else:

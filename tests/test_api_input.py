@@ -24,13 +24,17 @@ def test_a_future_date_of_birth_is_refused_by_the_api_and_the_form(practice_a: P
     body = {"first_name": "Tom", "last_name": "Morrow", "date_of_birth": TOMORROW}
     api = client.post("/api/v1/patients/", body, content_type="application/json")
     assert api.status_code == 400
-    assert api.json() == {"date_of_birth": ["Date of birth cannot be in the future."]}
+    assert api.json() == {
+        "code": "invalid_date_of_birth",
+        "message": "Date of birth cannot be in the future.",
+        "field": "date_of_birth",
+    }
     form = client.post("/patients/new/", {**body, "sex": "U"})
     assert form.status_code == 200 and b"Date of birth cannot be in the future." in form.content
     old = client.post(
         "/api/v1/patients/", {**body, "date_of_birth": "1850-01-01"}, content_type="application/json"
     )
-    assert old.status_code == 400 and "before 1900" in old.json()["date_of_birth"][0]
+    assert old.status_code == 400 and "before 1900" in old.json()["message"]
     use_schema_of(practice_a)
     assert not Patient.objects.filter(last_name="Morrow").exists()
     use_public_schema()

@@ -83,7 +83,7 @@ AREAS = [
         "patch",
         "/api/v1/patients/{patient}/",
         frozenset({O, M, F, C}),
-        {"phone": "555-0100"},
+        {"phone": "(512) 555-0100"},
     ),
     Area("API location list", "get", "/api/v1/locations/", EVERYONE),
     Area("API create location", "post", "/api/v1/locations/", frozenset({O, M}), {"name": "North"}, 201),

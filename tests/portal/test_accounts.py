@@ -95,7 +95,7 @@ def test_registration_errors_are_tied_to_their_fields(practice_a: Practice) -> N
     assert 'aria-invalid="true"' in field.group(0)
     assert 'aria-describedby="id_date_of_birth_error"' in field.group(0)
     assert 'id="id_date_of_birth_error"' in html
-    assert "Enter your real date of birth." in html
+    assert "Date of birth cannot be in the future." in html  # the patient service's rule
     assert 'id="id_password_again_error"' not in html  # they match
     assert 'for="id_email"' in html  # every field labelled
 

@@ -165,7 +165,7 @@ def test_changing_the_number_clears_the_verification(
         assert phone_verification.verified_phone_of(patient) is None
         assert PhoneVerification.objects.get(patient=patient).verified_phone == ""
         # Changed back by staff: still not verified, the proof was cleared with the change.
-        patient_services.update_demographics(patient, {"phone": NUMBER})
+        patient_services.update_patient(patient, {"phone": NUMBER})
         assert phone_verification.verified_phone_of(patient) is None
     assert "Phone number: not verified" in client.get("/portal/profile/").content.decode()
 
@@ -177,7 +177,7 @@ def test_a_number_changed_by_staff_is_no_longer_verified(
     client.post("/portal/profile/phone/send/")
     client.post("/portal/profile/phone/", {"code": CODE})
     with tenant_context(practice_a):
-        patient_services.update_demographics(account.patient, {"phone": "+15125550177"})
+        patient_services.update_patient(account.patient, {"phone": "+15125550177"})
         assert phone_verification.verified_phone_of(account.patient) is None
 
 

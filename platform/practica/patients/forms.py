@@ -1,4 +1,3 @@
-import datetime
 from typing import Any
 
 from django import forms
@@ -7,32 +6,30 @@ from django.utils.translation import gettext_lazy as _
 
 from practica.core.names import split_person_name
 from practica.insurance.models import Coverage, Relationship
+from practica.patients.errors import InvalidPatient
 from practica.patients.models import Patient, PatientProfile
-from practica.patients.phones import normalise_phone
-from practica.patients.services import PROFILE_FIELDS
-from practica.patients.validators import validate_date_of_birth
-
-PATIENT_FIELDS = ["first_name", "last_name", "date_of_birth", "sex", "phone", "email"]
+from practica.patients.services import PATIENT_FIELDS, PROFILE_FIELDS
 
 
-class PatientForm(forms.ModelForm):
-    class Meta:
-        model = Patient
-        fields = ["first_name", "last_name", "date_of_birth", "sex", "email", "phone"]
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+class PatientForm(forms.Form):
+    """The back office's new-patient and edit form: parses the input; the rules are the service's
+    (practica.patients.services.create_patient / update_patient)."""
 
-    def clean_date_of_birth(self) -> datetime.date:
-        value = self.cleaned_data["date_of_birth"]
-        validate_date_of_birth(value)
-        return value
+    first_name = forms.CharField(label="First name", max_length=80)
+    last_name = forms.CharField(label="Last name", max_length=80)
+    date_of_birth = forms.DateField(label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}))
+    sex = forms.ChoiceField(label="Sex", choices=Patient.Sex.choices, initial=Patient.Sex.UNKNOWN)
+    email = forms.EmailField(label="Email", required=False)
+    phone = forms.CharField(label="Phone", max_length=40, required=False)
 
-    def clean_phone(self) -> str:
-        return normalise_phone(self.cleaned_data["phone"])
+    @staticmethod
+    def initial_for(patient: Patient | None) -> dict[str, Any]:
+        return {name: getattr(patient, name) for name in PATIENT_FIELDS} if patient is not None else {}
 
 
 class ProfileForm(forms.Form):
     """Demographics, contact preferences and the emergency contact: one form for the portal and
-    the back office, so a rule lives once."""
+    the back office. It parses the input; the rules are update_patient's, shown by add_errors."""
 
     first_name = forms.CharField(label=_("First name"), max_length=80)
     last_name = forms.CharField(label=_("Last name"), max_length=80)
@@ -59,25 +56,11 @@ class ProfileForm(forms.Form):
         initial.update({name: getattr(profile, name) for name in PROFILE_FIELDS})
         return initial
 
-    def clean_date_of_birth(self) -> datetime.date:
-        value = self.cleaned_data["date_of_birth"]
-        validate_date_of_birth(value)
-        return value
 
-    def clean_phone(self) -> str:
-        return normalise_phone(self.cleaned_data["phone"])
-
-    def clean_emergency_phone(self) -> str:
-        return normalise_phone(self.cleaned_data["emergency_phone"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("sms_consent") and not data.get("phone") and "phone" not in self.errors:
-            self.add_error("phone", _("Give a mobile number to receive text messages."))
-        needs_phone = data.get("emergency_name") and not data.get("emergency_phone")
-        if needs_phone and "emergency_phone" not in self.errors:
-            self.add_error("emergency_phone", _("Give a phone number for your emergency contact."))
-        return data
+def add_errors(form: forms.Form, error: InvalidPatient) -> None:
+    """Show what the patient service refused on the form, each message by its field."""
+    for field, (_code, message) in error.errors.items():
+        form.add_error(field if field in form.fields else None, message)
 
 
 class InsuranceForm(forms.Form):

@@ -12,7 +12,8 @@ from practica.insurance import services as insurance_services
 from practica.insurance.selectors import primary_coverage
 from practica.intake.errors import UploadRejected
 from practica.patients import services
-from practica.patients.forms import InsuranceForm, PatientForm, ProfileForm
+from practica.patients.errors import InvalidPatient
+from practica.patients.forms import InsuranceForm, PatientForm, ProfileForm, add_errors
 from practica.patients.models import Patient, PatientProfile
 from practica.patients.selectors import search_patients
 
@@ -54,8 +55,12 @@ def patient_profile_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
     initial = ProfileForm.initial_for(patient, services.profile_of(patient))
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.update_demographics(patient, form.cleaned_data)
-        return redirect("patient_detail", patient_id=patient.pk)
+        try:
+            services.update_patient(patient, form.cleaned_data)
+        except InvalidPatient as error:
+            add_errors(form, error)
+        else:
+            return redirect("patient_detail", patient_id=patient.pk)
     context = {"form": form, "patient": patient, "what": "profile"}
     return render(request, "patients/profile_edit.html", context, status=400 if form.errors else 200)
 
@@ -99,8 +104,15 @@ def patient_edit(request: HttpRequest, patient_id: str | None = None) -> HttpRes
     patient = get_object_or_404(Patient, pk=patient_id) if patient_id else None
     if patient is not None and request.method == "GET":
         record_view(patient)  # the form shows the patient's details
-    form = PatientForm(request.POST or None, instance=patient)
+    form = PatientForm(request.POST or None, initial=PatientForm.initial_for(patient))
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        return redirect("patient_detail", patient_id=saved.pk)
+        try:
+            if patient is None:
+                saved = services.create_patient(form.cleaned_data)
+            else:
+                saved = services.update_patient(patient, form.cleaned_data)
+        except InvalidPatient as error:
+            add_errors(form, error)
+        else:
+            return redirect("patient_detail", patient_id=saved.pk)
     return render(request, "patients/edit.html", {"form": form, "patient": patient})
