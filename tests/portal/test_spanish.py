@@ -107,7 +107,16 @@ def test_spanish_validation_errors_on_registration(practice_a: Practice) -> None
     page = response.content.decode()
     assert response.status_code == 200
     assert "Este campo es requerido." in page  # Django's own Spanish catalog
-    assert "Escriba su fecha de nacimiento real." in page  # ours
+    complete = {
+        "first_name": "Ana",
+        "last_name": "Ruiz",
+        "email": "ana@example.org",
+        "password": "a long portal passphrase 42",
+        "password_again": "a long portal passphrase 42",
+        "date_of_birth": "2999-01-01",
+    }
+    page = client.post("/portal/register/", complete).content.decode()
+    assert "La fecha de nacimiento no puede ser futura." in page  # ours, from the patient service
 
 
 def test_registering_in_spanish_keeps_spanish_on_the_profile_and_the_email(practice_a: Practice) -> None:
