@@ -13,6 +13,12 @@ os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_platform_test")
 os.environ.setdefault("STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_connect_test")
 # Tests roll back what they change, which no save signal reports: route without memory.
 os.environ.setdefault("TENANT_ROUTING_CACHE_SECONDS", "0")
+# Under pytest-xdist each worker has a test database of its own (pytest-django's `_gwN` suffix) and
+# here a Redis database of its own, so caches, channel groups and queues of the two never meet.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
+    _base = os.environ["REDIS_URL"].rsplit("/", 1)[0]
+    os.environ["REDIS_URL"] = f"{_base}/{int(_worker[2:]) + 1}"
 
 from practica.settings import *  # noqa: F403
 

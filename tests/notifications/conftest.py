@@ -54,7 +54,9 @@ def twilio_mock() -> Iterator[str]:
     prism, spec = os.environ.get("TWILIO_MOCK_PRISM"), os.environ.get("TWILIO_MOCK_SPEC")
     if not prism or not spec:
         pytest.fail("The Twilio mock is not installed: run the tests with bin/test")
-    port = _free_port(int(os.environ.get("PRACTICA_TWILIO_MOCK_PORT", "4406")))
+    # (each pytest-xdist worker starts its own, from a range of its own)
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    port = _free_port(int(os.environ.get("PRACTICA_TWILIO_MOCK_PORT", "4406")) + 50 * worker)
     process = subprocess.Popen(  # noqa: S603 - fixed arguments
         [prism, "mock", "-h", "127.0.0.1", "-p", str(port), spec],
         stdout=subprocess.DEVNULL,
