@@ -24,6 +24,7 @@ from practica.claims.models import (
     SubmissionBatch,
 )
 from practica.claims.submission import submit_ready_claims
+from practica.claims.x12_mapping import claims_to_send
 from practica.insurance.models import Coverage
 from practica.x12.read837 import read_837p
 from tenants.models import Practice
@@ -206,6 +207,14 @@ def test_the_generate_path_costs_the_same_queries_for_50_and_500_claims(alpha: P
     with CaptureQueriesContext(connection) as large:
         assert sum(b.claim_count for b in submit(alpha).batches) == 500
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_claims_to_send_load_in_five_queries(alpha: Practice, django_assert_num_queries: Any) -> None:
+    ready_claims(20, payers=3, dependent_every=2)
+    with django_assert_num_queries(5):  # claims, lines, payers, providers, locations
+        loaded = claims_to_send(Claim.objects.all())
+    assert len(loaded) == 20 and all(len(claim.lines) == 2 for claim in loaded)
+    assert {claim.payer.name for claim in loaded} == {"Health Plan 00", "Health Plan 01", "Health Plan 02"}
 
 
 def test_the_folder_adapter_never_overwrites_and_stays_inside_the_practice_folder(

@@ -120,8 +120,10 @@ def _send_batch(
             content_sha256=hashlib.sha256(text.encode()).hexdigest(),
             created_by_id=current_actor.get().user_id,
         )
-        BatchClaim.objects.bulk_create(BatchClaim(batch=batch, claim=claim) for claim in claims)
-        lifecycle.transition_claims(claims, ClaimStatus.SUBMITTED, reason=f"Sent in {name}.")
+        BatchClaim.objects.bulk_create(BatchClaim(batch=batch, claim_id=claim.pk) for claim in claims)
+        lifecycle.transition_claims(
+            [Claim(pk=claim.pk) for claim in claims], ClaimStatus.SUBMITTED, reason=f"Sent in {name}."
+        )
         # Last: a file that went out belongs to a batch that is recorded (the commit after it is
         # all that can still fail, and then the claims stay ready to be sent again).
         batch.sent_to = adapter.send(BatchFile(name=name, content=text))

@@ -11,16 +11,18 @@ carry (a missing address, a delimiter in a name) is refused by `write_837p`, nam
 """
 
 import datetime
+import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from practica.claims.models import BillingProfile, Claim, ClaimLine, FrequencyCode
 from practica.claims.numbers import EnvelopeNumbers
-from practica.insurance.models import Coverage, Payer, Priority, Relationship
-from practica.patients.models import Patient
+from practica.insurance.models import Payer, Priority, Relationship
 from practica.scheduling.models import Location, Provider
 from practica.x12 import claim837 as x12
 
@@ -31,22 +33,109 @@ _RESPONSIBILITY: dict[str, x12.PayerResponsibility] = {
 }
 
 
-def claims_to_send(claims: QuerySet[Claim]) -> list[Claim]:
-    """The claims with everything their 837P says: payer, coverage, patient and address, the
-    encounter's providers and location, and the lines (two queries in all)."""
-    return list(
-        claims.select_related(
-            "payer",
-            "coverage",
-            "patient",
-            "patient__profile",
-            "encounter__rendering_provider",
-            "encounter__referring_provider",
-            "encounter__location",
+_CLAIM_FIELDS = (
+    "pk",
+    "patient_control_number",
+    "payer_id",
+    "place_of_service",
+    "frequency_code",
+    "original_claim_number",
+    "diagnosis_codes",
+    "prior_authorization_number",
+    "total_charge_cents",
+    "encounter__rendering_provider_id",
+    "encounter__referring_provider_id",
+    "encounter__referring_npi",
+    "encounter__referring_last_name",
+    "encounter__referring_first_name",
+    "encounter__location_id",
+    "coverage__relationship",
+    "coverage__priority",
+    "coverage__member_id",
+    "coverage__group_number",
+    "coverage__group_name",
+    "coverage__subscriber_last_name",
+    "coverage__subscriber_first_name",
+    "coverage__subscriber_middle_name",
+    "coverage__subscriber_suffix",
+    "coverage__subscriber_date_of_birth",
+    "coverage__subscriber_sex",
+    "coverage__subscriber_address_line1",
+    "coverage__subscriber_address_line2",
+    "coverage__subscriber_city",
+    "coverage__subscriber_state",
+    "coverage__subscriber_postal_code",
+    "patient__first_name",
+    "patient__last_name",
+    "patient__date_of_birth",
+    "patient__sex",
+    "patient__profile__address_line1",
+    "patient__profile__address_line2",
+    "patient__profile__city",
+    "patient__profile__state",
+    "patient__profile__postal_code",
+)
+_LINE_FIELDS = (
+    "claim_id",
+    "procedure_code",
+    "charge_cents",
+    "date_of_service",
+    "diagnosis_pointers",
+    "modifiers",
+    "units",
+    "place_of_service",
+    "line_control_number",
+)
+
+
+@dataclass(frozen=True)
+class ClaimToSend:
+    """One claim as its 837P needs it: the claim's, coverage's, patient's and encounter's values
+    (`data`, keyed as in `_CLAIM_FIELDS`), its lines (`_LINE_FIELDS`), and the payer, providers and
+    location, each loaded once however many claims share them. Plain values, not model instances:
+    5,000 claims load several times faster so."""
+
+    pk: uuid.UUID
+    patient_control_number: str
+    total_charge_cents: int
+    payer: Payer
+    rendering_provider: Provider | None
+    referring_provider: Provider | None
+    location: Location | None
+    data: dict[str, Any]
+    lines: list[dict[str, Any]]
+
+
+def claims_to_send(claims: QuerySet[Claim]) -> list[ClaimToSend]:
+    """The claims with everything their 837P says, in patient control number order, in five
+    queries whatever their number (claims, lines, payers, providers, locations)."""
+    rows = list(claims.order_by("patient_control_number").values(*_CLAIM_FIELDS))
+    lines: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for line in (
+        ClaimLine.objects.filter(claim_id__in=[row["pk"] for row in rows])
+        .order_by("claim_id", "line_number")
+        .values(*_LINE_FIELDS)
+    ):
+        lines[line["claim_id"]].append(line)
+    payers = Payer.objects.in_bulk({row["payer_id"] for row in rows})
+    provider_ids = {row["encounter__rendering_provider_id"] for row in rows}
+    provider_ids |= {row["encounter__referring_provider_id"] for row in rows}
+    providers = Provider.objects.in_bulk(provider_ids - {None})
+    locations = Location.objects.in_bulk({row["encounter__location_id"] for row in rows})
+    return [
+        ClaimToSend(
+            pk=row["pk"],
+            patient_control_number=row["patient_control_number"],
+            total_charge_cents=row["total_charge_cents"],
+            payer=payers[row["payer_id"]],
+            rendering_provider=providers.get(row["encounter__rendering_provider_id"]),
+            referring_provider=providers.get(row["encounter__referring_provider_id"]),
+            location=locations.get(row["encounter__location_id"]),
+            data=row,
+            lines=lines[row["pk"]],
         )
-        .prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.order_by("line_number")))
-        .order_by("patient_control_number")
-    )
+        for row in rows
+    ]
 
 
 def _digits(value: str) -> str:
@@ -74,22 +163,13 @@ def _address(line1: str, line2: str, city: str, state: str, postal_code: str) ->
     )
 
 
-def _patient_address(patient: Patient) -> x12.Address | None:
-    profile = getattr(patient, "profile", None)
-    if profile is None:
-        return None
+def _prefixed_address(data: dict[str, Any], prefix: str) -> x12.Address | None:
     return _address(
-        profile.address_line1, profile.address_line2, profile.city, profile.state, profile.postal_code
-    )
-
-
-def _subscriber_address(coverage: Coverage) -> x12.Address | None:
-    return _address(
-        coverage.subscriber_address_line1,
-        coverage.subscriber_address_line2,
-        coverage.subscriber_city,
-        coverage.subscriber_state,
-        coverage.subscriber_postal_code,
+        data[f"{prefix}address_line1"] or "",
+        data[f"{prefix}address_line2"] or "",
+        data[f"{prefix}city"] or "",
+        data[f"{prefix}state"] or "",
+        data[f"{prefix}postal_code"] or "",
     )
 
 
@@ -128,24 +208,27 @@ def _provider(provider: Provider | None) -> x12.Provider | None:
     )
 
 
-def _referring(claim: Claim) -> x12.Provider | None:
-    encounter = claim.encounter
-    if encounter.referring_provider_id:
-        referring = _provider(encounter.referring_provider)
+def _referring(claim: ClaimToSend) -> x12.Provider | None:
+    if claim.referring_provider is not None:
+        referring = _provider(claim.referring_provider)
         # Loop 2310A sends no taxonomy.
         return x12.Provider(name=referring.name, npi=referring.npi) if referring else None
-    if encounter.referring_npi:
+    data = claim.data
+    if data["encounter__referring_npi"]:
         return x12.Provider(
             name=x12.Name(
-                last=encounter.referring_last_name.strip(), first=encounter.referring_first_name.strip()
+                last=data["encounter__referring_last_name"].strip(),
+                first=data["encounter__referring_first_name"].strip(),
             ),
-            npi=encounter.referring_npi,
+            npi=data["encounter__referring_npi"],
         )
     return None
 
 
-def _service_facility(location: Location, billing: x12.BillingProvider) -> x12.ServiceFacility | None:
+def _service_facility(location: Location | None, billing: x12.BillingProvider) -> x12.ServiceFacility | None:
     """Loop 2310C, sent when the visit was somewhere else than the billing address."""
+    if location is None:
+        return None
     address = _address(
         location.address_line1, location.address_line2, location.city, location.state, location.postal_code
     )
@@ -169,92 +252,99 @@ def _payer(payer: Payer, clearinghouse: str) -> x12.Payer:
     )
 
 
-def _coverage(claim: Claim, payer: x12.Payer) -> tuple[x12.Coverage, x12.Patient | None]:
+def _coverage(claim: ClaimToSend, payer: x12.Payer) -> tuple[x12.Coverage, x12.Patient | None]:
     """Loop 2000B (the subscriber and the payer) and, when the patient is not the subscriber,
     loop 2000C."""
-    coverage, patient = claim.coverage, claim.patient
-    self_insured = coverage.relationship == Relationship.SELF
-    patient_address = _patient_address(patient)
-    subscriber_address = _subscriber_address(coverage) or (patient_address if self_insured else None)
-    sex = coverage.subscriber_sex or (patient.sex if self_insured else "")
-    birth_date = coverage.subscriber_date_of_birth or (patient.date_of_birth if self_insured else None)
+    data = claim.data
+    self_insured = data["coverage__relationship"] == Relationship.SELF
+    patient_address = _prefixed_address(data, "patient__profile__")
+    subscriber_address = _prefixed_address(data, "coverage__subscriber_") or (
+        patient_address if self_insured else None
+    )
+
+    def subscriber_or_patient(subscriber_field: str, patient_field: str) -> Any:
+        value = data[f"coverage__subscriber_{subscriber_field}"]
+        return value or (data[f"patient__{patient_field}"] if self_insured else None)
+
+    birth_date = subscriber_or_patient("date_of_birth", "date_of_birth")
     subscriber = x12.Subscriber(
         name=x12.Name(
-            last=(coverage.subscriber_last_name or (patient.last_name if self_insured else "")).strip(),
-            first=(coverage.subscriber_first_name or (patient.first_name if self_insured else "")).strip(),
-            middle=coverage.subscriber_middle_name.strip(),
-            suffix=coverage.subscriber_suffix.strip(),
+            last=(subscriber_or_patient("last_name", "last_name") or "").strip(),
+            first=(subscriber_or_patient("first_name", "first_name") or "").strip(),
+            middle=data["coverage__subscriber_middle_name"].strip(),
+            suffix=data["coverage__subscriber_suffix"].strip(),
         ),
-        member_id=coverage.member_id.strip(),
+        member_id=data["coverage__member_id"].strip(),
         birth_date=birth_date,
-        sex=_sex(sex) if birth_date else None,
+        sex=_sex(subscriber_or_patient("sex", "sex") or "") if birth_date else None,
         address=subscriber_address,
     )
-    x12_coverage = x12.Coverage(
+    coverage = x12.Coverage(
         payer=payer,
         subscriber=subscriber,
         claim_filing_indicator=claim.payer.claim_filing_indicator,
-        payer_responsibility=_RESPONSIBILITY.get(coverage.priority, "P"),
-        group_number=coverage.group_number.strip(),
-        group_name=coverage.group_name.strip(),
+        payer_responsibility=_RESPONSIBILITY.get(data["coverage__priority"], "P"),
+        group_number=data["coverage__group_number"].strip(),
+        group_name=data["coverage__group_name"].strip(),
     )
     if self_insured:
-        return x12_coverage, None
+        return coverage, None
     dependent = x12.Patient(
-        name=x12.Name(last=patient.last_name.strip(), first=patient.first_name.strip()),
-        relationship=coverage.relationship,
-        birth_date=patient.date_of_birth,
-        sex=_sex(patient.sex),
+        name=x12.Name(last=data["patient__last_name"].strip(), first=data["patient__first_name"].strip()),
+        relationship=data["coverage__relationship"],
+        birth_date=data["patient__date_of_birth"],
+        sex=_sex(data["patient__sex"]),
         address=patient_address
         or subscriber_address
         or x12.Address(line1="", city="", state="", postal_code=""),
     )
-    return x12_coverage, dependent
+    return coverage, dependent
 
 
-def _lines(claim: Claim) -> tuple[x12.ServiceLine, ...]:
+def _lines(claim: ClaimToSend) -> tuple[x12.ServiceLine, ...]:
+    place = claim.data["place_of_service"]
     return tuple(
         x12.ServiceLine(
-            procedure_code=line.procedure_code,
-            charge=Decimal(line.charge_cents) / 100,
-            service_date=line.date_of_service,
-            diagnosis_pointers=tuple(line.diagnosis_pointers),
-            modifiers=tuple(line.modifiers),
-            units=Decimal(line.units),
-            place_of_service=line.place_of_service
-            if line.place_of_service and line.place_of_service != claim.place_of_service
+            procedure_code=line["procedure_code"],
+            charge=Decimal(line["charge_cents"]) / 100,
+            service_date=line["date_of_service"],
+            diagnosis_pointers=tuple(line["diagnosis_pointers"]),
+            modifiers=tuple(line["modifiers"]),
+            units=Decimal(line["units"]),
+            place_of_service=line["place_of_service"]
+            if line["place_of_service"] and line["place_of_service"] != place
             else "",
-            control_number=line.line_control_number,
+            control_number=line["line_control_number"],
         )
-        for line in claim.lines.all()
+        for line in claim.lines
     )
 
 
-def build_claim(claim: Claim, billing: x12.BillingProvider, clearinghouse: str) -> x12.Claim:
+def build_claim(claim: ClaimToSend, billing: x12.BillingProvider, clearinghouse: str) -> x12.Claim:
     """One claim (loop 2300 and its lines), from a claim loaded by `claims_to_send`."""
     coverage, dependent = _coverage(claim, _payer(claim.payer, clearinghouse))
-    encounter = claim.encounter
-    corrected = claim.frequency_code != FrequencyCode.ORIGINAL
+    data = claim.data
+    corrected = data["frequency_code"] != FrequencyCode.ORIGINAL
     return x12.Claim(
         billing_provider=billing,
         coverage=coverage,
         patient=dependent,
         patient_control_number=claim.patient_control_number,
-        place_of_service=claim.place_of_service,
-        frequency=cast(x12.Frequency, claim.frequency_code),  # the model's choices are 1, 7 and 8
-        original_claim_number=claim.original_claim_number if corrected else "",
-        diagnoses=tuple(claim.diagnosis_codes),
+        place_of_service=data["place_of_service"],
+        frequency=cast(x12.Frequency, data["frequency_code"]),  # the model's choices are 1, 7 and 8
+        original_claim_number=data["original_claim_number"] if corrected else "",
+        diagnoses=tuple(data["diagnosis_codes"]),
         lines=_lines(claim),
-        prior_authorization=claim.prior_authorization_number,
+        prior_authorization=data["prior_authorization_number"],
         referring_provider=_referring(claim),
-        rendering_provider=_provider(encounter.rendering_provider),
-        service_facility=_service_facility(encounter.location, billing),
+        rendering_provider=_provider(claim.rendering_provider),
+        service_facility=_service_facility(claim.location, billing),
     )
 
 
 def build_interchange(
     profile: BillingProfile,
-    claims: Sequence[Claim],
+    claims: Sequence[ClaimToSend],
     numbers: EnvelopeNumbers,
     created: datetime.datetime,
     *,
@@ -293,9 +383,9 @@ def build_interchange(
     )
 
 
-def by_payer(claims: Iterable[Claim]) -> dict[Payer, list[Claim]]:
+def by_payer(claims: Iterable[ClaimToSend]) -> dict[Payer, list[ClaimToSend]]:
     """Claims grouped by payer, in the order each payer first appears."""
-    grouped: dict[Payer, list[Claim]] = {}
+    grouped: dict[Payer, list[ClaimToSend]] = {}
     for claim in claims:
         grouped.setdefault(claim.payer, []).append(claim)
     return grouped
