@@ -20,7 +20,7 @@ if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
     _base = os.environ["REDIS_URL"].rsplit("/", 1)[0]
     os.environ["REDIS_URL"] = f"{_base}/{int(_worker[2:]) + 1}"
 
-from practica.settings import *  # noqa: F403
+from practica.settings import *  # noqa: E402, F403  (after the worker's Redis database is chosen)
 
 # Socket tests share their transaction with the consumers' database work, which then has to run on
 # the test's own thread (see tests/messaging/conftest.py). The pool of database threads production
