@@ -19,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.errors import ErrorSerializer, FieldErrorSerializer
 from api.permissions import HasCapability
 from practica.accounts.roles import Capability
 from practica.patients.models import Patient
@@ -190,11 +191,6 @@ class WaitlistEntrySerializer(serializers.ModelSerializer[WaitlistEntry]):
         read_only_fields = ["id", "status", "created_at"]
 
 
-class ErrorSerializer(serializers.Serializer[None]):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
 def _is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
@@ -244,7 +240,8 @@ class SlotViewSet(SchedulingErrors, viewsets.ViewSet):
     write_capability = Capability.BOOK_APPOINTMENTS
 
     @extend_schema(
-        parameters=[SlotQuerySerializer], responses={200: SlotSerializer(many=True), 400: ErrorSerializer}
+        parameters=[SlotQuerySerializer],
+        responses={200: SlotSerializer(many=True), 400: FieldErrorSerializer},
     )
     def list(self, request: Request) -> Response:
         query = SlotQuerySerializer(data=request.query_params)
@@ -329,7 +326,7 @@ class AppointmentViewSet(
 
     @extend_schema(
         request=BookingRequestSerializer,
-        responses={201: BookingResponseSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+        responses={201: BookingResponseSerializer, 400: FieldErrorSerializer, 409: ErrorSerializer},
     )
     def create(self, request: Request) -> Response:
         given = BookingRequestSerializer(data=request.data)
@@ -341,7 +338,7 @@ class AppointmentViewSet(
 
     @extend_schema(
         request=RescheduleRequestSerializer,
-        responses={201: BookingResponseSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+        responses={201: BookingResponseSerializer, 400: FieldErrorSerializer, 409: ErrorSerializer},
     )
     @action(detail=True, methods=["post"])
     def reschedule(self, request: Request, pk: str | None = None) -> Response:
@@ -354,7 +351,7 @@ class AppointmentViewSet(
         return self._booked(booking)
 
     @extend_schema(
-        request=CancelRequestSerializer, responses={200: AppointmentSerializer, 400: ErrorSerializer}
+        request=CancelRequestSerializer, responses={200: AppointmentSerializer, 400: FieldErrorSerializer}
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
@@ -370,7 +367,7 @@ class AppointmentViewSet(
         return Response(AppointmentSerializer(cancelled).data)
 
     @extend_schema(
-        request=StatusRequestSerializer, responses={200: AppointmentSerializer, 400: ErrorSerializer}
+        request=StatusRequestSerializer, responses={200: AppointmentSerializer, 400: FieldErrorSerializer}
     )
     @action(detail=True, methods=["post"])
     def status(self, request: Request, pk: str | None = None) -> Response:

@@ -1,9 +1,13 @@
+from zoneinfo import available_timezones
+
 from rest_framework import serializers
 
 from practica.accounts.models import Membership
 from practica.audit.models import AuditEvent
 from practica.patients.models import Patient
 from practica.scheduling.models import Location, Provider
+
+TIME_ZONES = sorted(available_timezones())
 
 
 class PatientSerializer(serializers.ModelSerializer[Patient]):
@@ -28,6 +32,8 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
 
 class LocationSerializer(serializers.ModelSerializer[Location]):
     address = serializers.CharField(read_only=True, help_text="The address on one line.")
+    # A choice, so the schema lists the zones the model's validator accepts.
+    time_zone = serializers.ChoiceField(choices=TIME_ZONES, default="America/New_York")
 
     class Meta:
         model = Location

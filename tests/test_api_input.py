@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from practica.accounts.roles import Role
 from practica.core.tenancy import use_public_schema, use_schema_of
 from practica.patients.models import Patient
 from tenants.models import Practice
-from tests.conftest import signed_in_client, staff
+from tests.conftest import host_of, signed_in_client, staff
 from tests.factories import PatientFactory
 
 TOMORROW = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
@@ -28,6 +29,7 @@ def test_a_future_date_of_birth_is_refused_by_the_api_and_the_form(practice_a: P
         "code": "invalid_date_of_birth",
         "message": "Date of birth cannot be in the future.",
         "field": "date_of_birth",
+        "errors": {"date_of_birth": ["Date of birth cannot be in the future."]},
     }
     form = client.post("/patients/new/", {**body, "sex": "U"})
     assert form.status_code == 200 and b"Date of birth cannot be in the future." in form.content
@@ -40,21 +42,61 @@ def test_a_future_date_of_birth_is_refused_by_the_api_and_the_form(practice_a: P
     use_public_schema()
 
 
+def assert_api_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"] == "application/json"
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code and body["message"], body
+    return body
+
+
 def test_malformed_requests_get_400_or_404(practice_a: Practice) -> None:
     client = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
-    assert client.get("/api/v1/patients/not-a-uuid/").status_code == 404
-    assert client.get("/api/v1/staff/not-a-number/").status_code == 404
-    assert client.get("/api/v1/audit-events/99999999999999999999/").status_code == 404
+    assert_api_error(client.get("/api/v1/patients/not-a-uuid/"), 404, "not_found")
+    assert_api_error(client.get("/api/v1/staff/not-a-number/"), 404, "not_found")
+    assert_api_error(client.get("/api/v1/audit-events/99999999999999999999/"), 404, "not_found")
     broken = client.post("/api/v1/patients/", "{not json", content_type="application/json")
-    assert broken.status_code == 400 and "JSON parse error" in broken.json()["detail"]
+    assert "JSON parse error" in assert_api_error(broken, 400, "parse_error")["message"]
     missing = client.post("/api/v1/patients/", {}, content_type="application/json")
-    assert missing.status_code == 400 and set(missing.json()) == {"first_name", "last_name", "date_of_birth"}
+    errors = assert_api_error(missing, 400, "invalid")["errors"]
+    assert set(errors) == {"first_name", "last_name", "date_of_birth"}
     bad_location = client.post(
         "/api/v1/locations/", {"name": "X", "time_zone": "Mars/Olympus"}, content_type="application/json"
     )
-    assert bad_location.status_code == 400 and "time_zone" in bad_location.json()
+    assert "time_zone" in assert_api_error(bad_location, 400, "invalid")["errors"]
     assert client.get("/patients/?page=banana").status_code == 200
-    assert client.get("/api/v1/patients/?limit=-5&offset=abc").status_code == 200
+    paged = client.get("/api/v1/patients/?limit=-5&offset=abc")
+    assert set(assert_api_error(paged, 400, "invalid")["errors"]) == {"limit"}
+    for query in ("limit=0", "limit=201", "offset=-1", "offset=null", "limit=1.5"):
+        assert_api_error(client.get(f"/api/v1/patients/?{query}"), 400, "invalid")
+    assert client.get("/api/v1/patients/?limit=200&offset=0").status_code == 200
+
+
+def test_every_api_error_is_json_in_one_shape(practice_a: Practice) -> None:
+    """Whoever answers (DRF, or Django before DRF is reached), a 4xx under /api/ is
+    `{code, message}` in JSON: parse errors, wrong media types, routes and methods that do not
+    exist, a client that will not take JSON, and requests that are not signed in."""
+    client = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
+    multipart = client.post("/api/v1/patients/", {"first_name": "Form"})  # multipart/form-data
+    assert_api_error(multipart, 415, "unsupported_media_type")
+    torn = client.post(
+        "/api/v1/patients/", b"--x\r\nContent-Disp", content_type="multipart/form-data; boundary=x"
+    )
+    assert_api_error(torn, 415, "unsupported_media_type")
+    assert_api_error(client.get("/api/v1/no-such-thing/"), 404, "not_found")
+    assert_api_error(client.get("/api/nothing"), 404, "not_found")
+    deleted = assert_api_error(client.delete("/api/v1/locations/"), 405, "method_not_allowed")
+    assert deleted == {"code": "method_not_allowed", "message": 'Method "DELETE" not allowed.'}
+    assert "POST" in client.delete("/api/v1/locations/")["Allow"]
+    assert_api_error(client.get("/api/v1/patients/", HTTP_ACCEPT="text/html"), 406, "not_acceptable")
+    assert_api_error(client.get("/api/v1/patients/?q=%00"), 400, "bad_request")
+    anonymous = Client(HTTP_HOST=host_of(practice_a)).get("/api/v1/patients/")
+    assert_api_error(anonymous, 401, "not_authenticated")
+    assert anonymous["WWW-Authenticate"]
+    # Signed in at B: A's API neither answers nor admits there is anything there.
+    stranger = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
+    stranger.defaults["HTTP_HOST"] = host_of(Practice.objects.get(slug="beta"))
+    assert_api_error(stranger.get("/api/v1/patients/"), 404, "not_found")
 
 
 def test_a_client_cannot_pull_more_than_200_patients_at_once(practice_a: Practice) -> None:
@@ -65,7 +107,8 @@ def test_a_client_cannot_pull_more_than_200_patients_at_once(practice_a: Practic
     )
     use_public_schema()
     client = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
-    page = client.get("/api/v1/patients/?limit=100000").json()
+    assert client.get("/api/v1/patients/?limit=100000").status_code == 400
+    page = client.get("/api/v1/patients/?limit=200").json()
     assert page["count"] == 205 and len(page["results"]) == 200
     assert len(client.get("/api/v1/patients/").json()["results"]) == 50
 

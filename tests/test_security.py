@@ -114,9 +114,11 @@ def test_owner_requires_two_factor_and_staff_without_a_device_are_sent_to_set_it
 
     person = staff(practice_a, Role.FRONT_DESK)
     browser = signed_in_client(person, practice_a)
-    for path in ("/", "/patients/", "/api/v1/patients/"):
+    for path in ("/", "/patients/"):
         response = browser.get(path)
         assert response.status_code == 302 and response["Location"] == "/account/two-factor/", path
+    api = browser.get("/api/v1/patients/")  # an API client is told, not redirected to a page
+    assert api.status_code == 403 and api.json()["code"] == "two_factor_required"
 
     setup = browser.get("/account/two-factor/")
     assert setup.status_code == 200
@@ -229,7 +231,7 @@ def test_csrf_is_enforced_on_every_kind_of_post(practice_a: Practice) -> None:
     assert browser.post("/patients/new/", patient).status_code == 403
     assert browser.post("/staff/", {"email": "x@example.com", "role": "biller"}).status_code == 403
     api = browser.post("/api/v1/patients/", patient, content_type="application/json")
-    assert api.status_code == 403 and "CSRF" in api.json()["detail"]
+    assert api.status_code == 403 and "CSRF" in api.json()["message"]
     assert browser.post("/logout/").status_code == 403
 
     # The control: the same form with its token goes through.

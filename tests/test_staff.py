@@ -189,7 +189,7 @@ def test_a_deactivated_person_loses_access_at_once_and_can_be_reactivated(
     assert lost.status_code == 404 and b"Patients" not in lost.content
     # ...and is signed out, so the browser can be used to sign in again.
     assert colleague_client.get("/patients/")["Location"].startswith("/login/")
-    assert colleague_client.get("/api/v1/patients/").status_code == 403
+    assert colleague_client.get("/api/v1/patients/").status_code == 401
     refused = Client(HTTP_HOST=host_of(practice_a)).post(
         "/login/", {"email": colleague.email, "password": PASSWORD}
     )

@@ -101,8 +101,9 @@ TENANT_ROUTING_CACHE_SECONDS = env.int("TENANT_ROUTING_CACHE_SECONDS", default=5
 
 MIDDLEWARE = [
     "practica.core.middleware.RequestIdMiddleware",
+    # Outside everything that can answer early: every 4xx under /api/ is the API's JSON error.
+    "api.middleware.ApiErrorsMiddleware",
     "practica.core.health.HealthCheckMiddleware",
-    "practica.core.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before the tenant middleware, whose "no such practice" page returns early: every page
     # gets the frame and content-security headers.
@@ -111,6 +112,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "practica.core.routing.CachedTenantMiddleware",
     "tenants.middleware.PracticeStatusMiddleware",
+    # After routing (which reads only the host), so a practice's API answers it in its JSON.
+    "practica.core.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "practica.core.middleware.SignedInResponsesNotStoredMiddleware",
     # English everywhere but the patient portal, which follows the patient (see portal.locale).
@@ -327,9 +330,12 @@ PORTAL_IDLE_SECONDS = env.int("PORTAL_IDLE_SECONDS", default=15 * 60)
 HANDOFF_MAX_AGE_SECONDS = 60
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.PracticeSessionAuthentication"],
+    # JSON in and out only: what the schema documents, and a 4xx is never an HTML page.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsPracticeStaff"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PracticaAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PracticaPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
@@ -339,6 +345,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Practice-scoped API. The host name selects the practice.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components: read-only fields are not asked for.
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

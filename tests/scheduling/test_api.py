@@ -114,7 +114,9 @@ def test_bad_slot_searches_get_a_clear_400(
     response = slots(client(practice_a), setup, **params)
     assert response.status_code == 400
     body = response.json()
-    detail = body.get(field_or_code) or (body["message"] if body.get("code") == field_or_code else None)
+    detail = body.get("errors", {}).get(field_or_code) or (
+        body["message"] if body.get("code") == field_or_code else None
+    )
     assert detail and text in str(detail), body
 
 
@@ -161,7 +163,7 @@ def test_bad_bookings_get_a_field_error(
     practice_a: Practice, setup: Setup, extra: dict[str, str], field: str
 ) -> None:
     response = book(client(practice_a), setup, setup.at(10), **extra)
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
 
 
 def test_past_times_are_refused(practice_a: Practice, setup: Setup) -> None:
@@ -221,7 +223,7 @@ def test_reschedule_cancel_and_status_changes(practice_a: Practice, setup: Setup
     wrong = api.post(f"{new_url}/status/", {"status": "completed"}, content_type="application/json")
     assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_status_change"
     unknown = api.post(f"{new_url}/status/", {"status": "teleported"}, content_type="application/json")
-    assert unknown.status_code == 400 and "status" in unknown.json()
+    assert unknown.status_code == 400 and "status" in unknown.json()["errors"]
 
     cancelled = api.post(
         f"{new_url}/cancel/", {"reason": "Phoned in", "patient_asked": True}, content_type="application/json"
@@ -251,7 +253,7 @@ def test_waitlist_entries(practice_a: Practice, setup: Setup, in_practice: Any) 
     naive = api.post(
         f"{API}/waitlist/", {**body, "earliest": "2026-12-01T08:00"}, content_type="application/json"
     )
-    assert naive.status_code == 400 and "earliest" in naive.json()
+    assert naive.status_code == 400 and "earliest" in naive.json()["errors"]
     backwards = api.post(
         f"{API}/waitlist/", {**body, "latest": setup.at(7).isoformat()}, content_type="application/json"
     )
@@ -289,7 +291,7 @@ def test_appointment_types_and_rooms(practice_a: Practice, setup: Setup, in_prac
     bad = manager.post(
         f"{API}/appointment-types/", {"name": "X", "duration_minutes": 2}, content_type="application/json"
     )
-    assert bad.status_code == 400 and "duration_minutes" in bad.json()
+    assert bad.status_code == 400 and "duration_minutes" in bad.json()["errors"]
     room = manager.post(
         f"{API}/rooms/",
         {"location": str(setup.location.pk), "name": "Exam 1"},
@@ -366,7 +368,7 @@ def test_practice_b_ids_cannot_be_used_to_book_in_practice_a(
     api = client(practice_a, Role.OWNER)
     for field, value in (("patient", their_patient.pk), ("appointment_type", their_type.pk)):
         response = book(api, setup, setup.at(10), **{field: str(value)})
-        assert response.status_code == 400 and field in response.json()
+        assert response.status_code == 400 and field in response.json()["errors"]
     with in_practice(practice_a):
         assert not Appointment.objects.exists()
 
@@ -454,7 +456,7 @@ def test_bad_time_zones_and_unknown_ids_in_slot_searches(
 ) -> None:
     response = slots(client(practice_a), setup, **params)
     assert response.status_code == 400, response.content
-    assert text in str(response.json()[field_or_code])
+    assert text in str(response.json()["errors"][field_or_code])
 
 
 def test_slot_searches_outside_the_bookable_window_say_why(practice_a: Practice, setup: Setup) -> None:
@@ -529,13 +531,13 @@ def test_rescheduling_onto_a_taken_or_past_time_is_refused(
     past = (timezone.now() - datetime.timedelta(hours=2)).isoformat()
     assert api.post(url, {"start": past}, content_type="application/json").json()["code"] == "past"
     bad_offset = api.post(url, {"start": "2026-12-01T09:00:00+99:00"}, content_type="application/json")
-    assert bad_offset.status_code == 400 and "start" in bad_offset.json()
+    assert bad_offset.status_code == 400 and "start" in bad_offset.json()["errors"]
     unknown_provider = api.post(
         url,
         {"start": setup.at(11).isoformat(), "provider": "00000000-0000-0000-0000-000000000000"},
         content_type="application/json",
     )
-    assert unknown_provider.status_code == 400 and "provider" in unknown_provider.json()
+    assert unknown_provider.status_code == 400 and "provider" in unknown_provider.json()["errors"]
     with in_practice(practice_a):
         kept = Appointment.objects.get(pk=second["id"])
         assert kept.status == Status.BOOKED and kept.start == setup.at(10)
@@ -544,7 +546,7 @@ def test_rescheduling_onto_a_taken_or_past_time_is_refused(
 
 def test_a_booking_with_an_impossible_offset_is_a_field_error(practice_a: Practice, setup: Setup) -> None:
     response = book(client(practice_a), setup, setup.at(10), start="2026-12-01T09:00:00+24:30")
-    assert response.status_code == 400 and "UTC offset" in str(response.json()["start"])
+    assert response.status_code == 400 and "UTC offset" in str(response.json()["errors"]["start"])
 
 
 def test_a_location_with_an_unknown_time_zone_is_refused(practice_a: Practice) -> None:
@@ -553,4 +555,4 @@ def test_a_location_with_an_unknown_time_zone_is_refused(practice_a: Practice) -
         response = manager.post(
             f"{API}/locations/", {"name": "Annex", "time_zone": zone}, content_type="application/json"
         )
-        assert response.status_code == 400 and "time_zone" in response.json(), zone
+        assert response.status_code == 400 and "time_zone" in response.json()["errors"], zone

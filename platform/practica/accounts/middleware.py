@@ -1,7 +1,7 @@
 from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
 from practica.accounts.selectors import access_in_practice
@@ -50,5 +50,8 @@ class PracticeAccessMiddleware:
                 and not user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware
                 and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES)
             ):
+                if request.path.startswith("/api/"):
+                    message = "Set up two-factor sign-in in the back office first."
+                    return JsonResponse({"code": "two_factor_required", "message": message}, status=403)
                 return redirect("two_factor_setup")
         return self.get_response(request)

@@ -35,7 +35,10 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path or any("\x00" in value for value in request.GET.values()):
-            return HttpResponseBadRequest("The address contains a character that is not allowed (NUL).")
+            return HttpResponseBadRequest(
+                "The address contains a character that is not allowed (NUL).",
+                content_type="text/plain; charset=utf-8",
+            )
         return self.get_response(request)
 
 
