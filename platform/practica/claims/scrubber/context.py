@@ -1,7 +1,8 @@
 """What the rules read, loaded up front for a whole batch in a fixed number of queries: the claims
-with their encounter, patient, coverage, payer and providers (one query), their lines (one), and
-the reference data every claim shares (billing profile, code sets, the practice's procedures, other
-claims of the same visits, the practice's rule settings). Rules never query the database."""
+with their encounter, patient and coverage (one query), their lines (one), their payers, providers
+and locations (one each), and the reference data every claim shares (billing profile, code sets,
+the practice's procedures, other claims of the same visits, the practice's rule settings). Rules
+never query the database."""
 
 from __future__ import annotations
 
@@ -102,40 +103,51 @@ def _profile(patient: Patient) -> PatientProfile | None:
         return None
 
 
-def load_contexts(claims: Sequence[Claim], *, today: datetime.date) -> list[ClaimContext]:
+def load_contexts(claims: Sequence[Claim], *, today: datetime.date, lock: bool = False) -> list[ClaimContext]:
     """The claims as stored (re-read, so what is checked is what would be sent), with everything
-    the rules need, in a number of queries that does not depend on how many claims there are."""
+    the rules need, in a number of queries that does not depend on how many claims there are.
+    With `lock`, the claim rows (only they) are locked in id order, so two lockers cannot deadlock."""
     ids = [claim.pk for claim in claims]
+    claims_query = Claim.objects.select_for_update(of=("self",)) if lock else Claim.objects.all()
     rows = list(
-        Claim.objects.filter(pk__in=ids)
-        .select_related(
-            "encounter__rendering_provider",
-            "encounter__referring_provider",
-            "encounter__location",
-            "patient__profile",
-            "coverage",
-            "payer",
-        )
+        claims_query.filter(pk__in=ids)
+        .select_related("encounter", "patient__profile", "coverage")
         .prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.order_by("line_number")))
-        .order_by("created_at", "pk")
+        .order_by("pk")
     )
+    # Payers, providers and locations are few and shared by many claims: read once each, not
+    # joined into (and built again for) every claim's row.
+    payers = Payer.objects.in_bulk({claim.payer_id for claim in rows})
+    providers = Provider.objects.in_bulk(
+        {claim.encounter.rendering_provider_id for claim in rows}
+        | {claim.encounter.referring_provider_id for claim in rows if claim.encounter.referring_provider_id}
+    )
+    locations = Location.objects.in_bulk({claim.encounter.location_id for claim in rows})
     reference = load_reference(rows, today=today)
-    return [
-        ClaimContext(
-            claim=claim,
-            lines=list(claim.lines.all()),
-            encounter=claim.encounter,
-            patient=claim.patient,
-            profile=_profile(claim.patient),
-            coverage=claim.coverage,
-            payer=claim.payer,
-            rendering=claim.encounter.rendering_provider,
-            referring=claim.encounter.referring_provider,
-            location=claim.encounter.location,
-            reference=reference,
+    contexts = []
+    for claim in rows:
+        encounter = claim.encounter
+        claim.payer = payers[claim.payer_id]
+        encounter.rendering_provider = providers[encounter.rendering_provider_id]
+        if encounter.referring_provider_id:
+            encounter.referring_provider = providers[encounter.referring_provider_id]
+        encounter.location = locations[encounter.location_id]
+        contexts.append(
+            ClaimContext(
+                claim=claim,
+                lines=list(claim.lines.all()),
+                encounter=encounter,
+                patient=claim.patient,
+                profile=_profile(claim.patient),
+                coverage=claim.coverage,
+                payer=claim.payer,
+                rendering=encounter.rendering_provider,
+                referring=encounter.referring_provider if encounter.referring_provider_id else None,
+                location=encounter.location,
+                reference=reference,
+            )
         )
-        for claim in rows
-    ]
+    return contexts
 
 
 def load_reference(claims: Sequence[Claim], *, today: datetime.date) -> Reference:
