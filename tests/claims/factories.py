@@ -118,6 +118,15 @@ NY = ZoneInfo("America/New_York")
 # --- many claims at once (submission tests, the 837P benchmark) ----------------------------------
 
 
+def _letters(n: int) -> str:
+    """0 -> 'Aa', 1 -> 'Ab', ...: a distinct name part of letters only (names are letters)."""
+    text = ""
+    for _ in range(3):
+        n, digit = divmod(n, 26)
+        text = chr(ord("a") + digit) + text
+    return text.capitalize()
+
+
 def ready_claims(
     count: int,
     *,
@@ -176,7 +185,7 @@ def ready_claims(
     patients = Patient.objects.bulk_create(
         Patient(
             first_name="Pat",
-            last_name=f"Doe{n}",
+            last_name=f"Doe-{_letters(n)}",
             date_of_birth=datetime.date(1950 + n % 50, 1 + n % 12, 1 + n % 28),
             sex="F" if n % 2 else "M",
         )

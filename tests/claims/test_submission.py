@@ -21,11 +21,13 @@ from practica.claims.models import (
     Claim,
     ClaimStatus,
     ClaimTransition,
+    ScrubRuleSetting,
     SubmissionBatch,
 )
 from practica.claims.submission import submit_ready_claims
 from practica.claims.x12_mapping import claims_to_send
 from practica.insurance.models import Coverage
+from practica.patients.models import Patient
 from practica.x12.read837 import read_837p
 from tenants.models import Practice
 from tests.claims.factories import ready_claims
@@ -170,6 +172,8 @@ def test_replacement_and_void_claims_name_the_original_and_validate(alpha: Pract
 
 
 def test_a_payer_whose_claims_x12_cannot_carry_is_not_sent_and_the_others_are(alpha: Practice) -> None:
+    # A practice that switched the scrubber's delimiter rule off: the writer still refuses.
+    ScrubRuleSetting.objects.create(rule_id="CLM-X12-001", enabled=False)
     claims = ready_claims(4, payers=2)
     bad = claims[0]
     Coverage.objects.filter(pk=bad.coverage_id).update(subscriber_last_name="Doe*Star")
@@ -183,6 +187,23 @@ def test_a_payer_whose_claims_x12_cannot_carry_is_not_sent_and_the_others_are(al
     assert statuses[bad.pk] == statuses[claims[2].pk] == S.READY
     assert statuses[claims[1].pk] == statuses[claims[3].pk] == S.SUBMITTED
     assert SubmissionBatch.objects.count() == 1
+
+
+def test_ready_claims_are_scrubbed_again_and_those_with_errors_held_back(alpha: Practice) -> None:
+    claims = ready_claims(3, payers=1)
+    held = claims[1]
+    Patient.objects.filter(pk=held.patient_id).update(last_name="Doe 2nd")
+
+    result = submit(alpha)
+
+    assert result.failures == [] and len(result.held) == 1
+    assert result.held[0].startswith(f"{held.patient_control_number}: The patient's last name")
+    statuses = dict(Claim.objects.values_list("pk", "status"))
+    assert statuses == {claims[0].pk: S.SUBMITTED, held.pk: S.DRAFT, claims[2].pk: S.SUBMITTED}
+    move = ClaimTransition.objects.get(claim=held)
+    assert (move.from_status, move.to_status) == (S.READY, S.DRAFT) and "scrub found errors" in move.reason
+    assert Claim.objects.get(pk=held.pk).error_count >= 1
+    assert result.batches[0].claim_count == 2
 
 
 def test_a_file_the_adapter_cannot_deliver_leaves_everything_as_it_was(
@@ -252,6 +273,12 @@ def test_submit_claims_command_prints_each_file(
     out = StringIO()
     call_command("submit_claims", "--practice", practice_a.slug, stdout=out)
     assert "no claims are ready to send" in out.getvalue()
+    with in_practice(practice_a):
+        held = ready_claims(1)[0]
+        Patient.objects.filter(pk=held.patient_id).update(last_name="Doe 2nd")
+    out = StringIO()
+    call_command("submit_claims", "--practice", practice_a.slug, stdout=out)
+    assert f"held back (back to draft, scrub errors): {held.patient_control_number}: " in out.getvalue()
     with pytest.raises(CommandError, match="No practice 'nowhere'"):
         call_command("submit_claims", "--practice", "nowhere")
 
@@ -260,6 +287,7 @@ def test_submit_claims_command_fails_naming_the_claim_it_could_not_send(
     practice_a: Practice, in_practice: Any, edi_root: Path
 ) -> None:
     with in_practice(practice_a):
+        ScrubRuleSetting.objects.create(rule_id="CLM-X12-001", enabled=False)
         claim = ready_claims(1)[0]
         Claim.objects.filter(pk=claim.pk).update(prior_authorization_number="AUTH~1")
     err = StringIO()

@@ -1,6 +1,10 @@
 """Sending claims: the practice's ready claims, one 837P file per payer (a submission batch), through
 its clearinghouse adapter. Called by `manage.py submit_claims` (and by the billing pages later).
 
+The ready claims are scrubbed again first (the rules, the payer's or the practice's data may have
+changed since they were made ready): a claim the scrub now finds an error in goes back to draft,
+with the reason, and is not sent.
+
 Each batch is one transaction: its claims are taken with `FOR UPDATE SKIP LOCKED` (so two
 submissions running at once split the claims between them instead of sending one claim twice),
 its envelope numbers come from the practice's sequences (never reused, even when the batch rolls
@@ -22,6 +26,7 @@ from practica.claims import lifecycle, numbers
 from practica.claims.clearinghouse import BatchFile, Clearinghouse, for_practice
 from practica.claims.errors import ClaimsError
 from practica.claims.models import BatchClaim, BillingProfile, Claim, ClaimStatus, SubmissionBatch
+from practica.claims.scrubber import scrub_claims
 from practica.claims.x12_mapping import build_interchange, claims_to_send
 from practica.core.times import in_zone
 from practica.insurance.models import Payer
@@ -31,10 +36,12 @@ from practica.x12.write837 import MAX_CLAIMS_PER_TRANSACTION, write_837p
 
 @dataclass
 class Submission:
-    """What one submission did: the batches sent, and per payer what could not be sent."""
+    """What one submission did: the batches sent, per payer what could not be sent, and the claims
+    held back by the scrub (patient control number: first error)."""
 
     batches: list[SubmissionBatch] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
 
 
 def billing_profile() -> BillingProfile:
@@ -64,6 +71,7 @@ def submit_ready_claims(
     profile = billing_profile()
     adapter = clearinghouse or for_practice(profile)
     result = Submission()
+    result.held = _scrub_ready(now=now, zone=zone)
     payer_ids = list(
         Claim.objects.filter(status=ClaimStatus.READY)
         .order_by()
@@ -82,6 +90,26 @@ def submit_ready_claims(
                 break
             result.batches.append(batch)
     return result
+
+
+def _scrub_ready(*, now: datetime.datetime, zone: object) -> list[str]:
+    """Scrub every ready claim (in a fixed number of queries); those with errors go back to draft."""
+    ready = list(Claim.objects.filter(status=ClaimStatus.READY).only("pk"))
+    if not ready:
+        return []
+    results = scrub_claims(ready, today=in_zone(now, zone).date(), now=now)
+    blocked = [r for r in results if not r.is_clean]
+    if not blocked:
+        return []
+    lifecycle.transition_claims(
+        [r.claim for r in blocked],
+        ClaimStatus.DRAFT,
+        reason="Held back at submission: the scrub found errors.",
+    )
+    return [
+        f"{r.claim.patient_control_number}: {r.errors[0].message}"
+        for r in sorted(blocked, key=lambda r: r.claim.patient_control_number)
+    ]
 
 
 def _send_batch(

@@ -1,5 +1,6 @@
-"""`manage.py submit_claims --practice SLUG [--out DIR]`: send a practice's ready claims, one 837P
-file per payer, through its clearinghouse adapter (or into DIR), and print what was written."""
+"""`manage.py submit_claims --practice SLUG [--out DIR]`: scrub a practice's ready claims and send
+the clean ones, one 837P file per payer, through its clearinghouse adapter (or into DIR), printing
+what was written and which claims were held back."""
 
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,8 @@ def practice_by_slug(slug: str) -> Practice:
 
 class Command(BaseCommand):
     help = (
-        "Send the practice's ready claims as 837P files, one per payer, through its clearinghouse "
-        "adapter (or into --out DIR), and print each file written."
+        "Scrub the practice's ready claims and send the clean ones as 837P files, one per payer, through "
+        "its clearinghouse adapter (or into --out DIR); print each file written and each claim held back."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,6 +45,8 @@ class Command(BaseCommand):
                 f"{batch.sent_to}: {batch.claim_count} claims to {batch.payer.name}, "
                 f"${batch.total_charge_cents / 100:,.2f} (ISA13 {batch.isa_control_number})"
             )
+        for held in result.held:
+            self.stdout.write(f"held back (back to draft, scrub errors): {held}")
         if not result.batches and not result.failures:
             self.stdout.write(f"{practice.slug}: no claims are ready to send.")
         if result.failures:
