@@ -7,12 +7,19 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.utils import formats, translation
 
-from notifications.links import appointment_page, booking_page, message_thread_page
+from notifications.language import language_for
+from notifications.links import (
+    appointment_page,
+    booking_page,
+    intake_forms_page,
+    message_thread_page,
+    waitlist_claim_page,
+)
 from notifications.models import Channel, Kind, MessageTemplate, Notification, ReminderPolicy
 from notifications.policy import current_policy
 from notifications.templating import Rendered, default_wording, render
 from practica.core import times
-from practica.patients.models import Language, PatientProfile
+from practica.patients.models import PatientProfile
 from practica.scheduling.models import Appointment
 
 GENERIC_VISIT = {"en": "appointment", "es": "cita"}
@@ -37,8 +44,7 @@ class Composer:
         self.safe_type_ids = set(self.policy.safe_type_names.values_list("pk", flat=True))
 
     def language_of(self, patient_id: uuid.UUID) -> str:
-        """The patient's profile says which language; without a profile, the practice's default."""
-        return self.languages.get(patient_id) or self.policy.default_language or Language.ENGLISH
+        return language_for(self.languages.get(patient_id), practice_default=self.policy.default_language)
 
     def wording(self, kind: str, channel: str, language: str) -> tuple[str, str, str]:
         return self.templates.get((kind, channel, language)) or default_wording(kind, channel, language)
@@ -66,6 +72,10 @@ class Composer:
     def compose(self, notification: Notification) -> Rendered:
         if notification.kind == Kind.NEW_MESSAGE:
             return self._message_notice(notification)
+        if notification.kind in (Kind.WAITLIST_OFFER, Kind.WAITLIST_TAKEN):
+            return self._waitlist_notice(notification)
+        if notification.kind == Kind.INTAKE_FOLLOW_UP:
+            return self._intake_follow_up(notification)
         appointment = notification.appointment
         assert appointment is not None  # every other kind is about an appointment
         language = self.language_of(appointment.patient_id)
@@ -83,6 +93,37 @@ class Composer:
         language = self.language_of(thread.patient_id)
         subject, text, body_html = default_wording(Kind.NEW_MESSAGE, notification.channel, language)
         values = {"practice_name": tenant.name, "link": message_thread_page(thread.pk)}
+        return _rendered(notification, subject, text, body_html, values)
+
+    def _waitlist_notice(self, notification: Notification) -> Rendered:
+        """Fixed wording: the freed time, where, until when it can be claimed, and the claim link
+        (an offer); or that someone else claimed it. Never the appointment type."""
+        offer = notification.waitlist_offer
+        assert offer is not None
+        tenant = connection.tenant  # type: ignore[attr-defined]
+        language = self.language_of(offer.entry.patient_id)
+        subject, text, body_html = default_wording(notification.kind, notification.channel, language)
+        values = {"practice_name": tenant.name}
+        if notification.kind == Kind.WAITLIST_OFFER:
+            location = offer.location
+            with translation.override(language):
+                values |= {
+                    "location": location.name,
+                    "date": formats.date_format(times.in_zone(offer.start, location), "l j F"),
+                    "time": times.time_text(offer.start, location),
+                    "expires": times.short_datetime_text(offer.expires_at, location),
+                    "link": waitlist_claim_page(offer),
+                }
+        return _rendered(notification, subject, text, body_html, values)
+
+    def _intake_follow_up(self, notification: Notification) -> Rendered:
+        """Fixed wording: forms are waiting, and the link to them; never which, nor why."""
+        appointment = notification.appointment
+        assert appointment is not None
+        tenant = connection.tenant  # type: ignore[attr-defined]
+        language = self.language_of(appointment.patient_id)
+        subject, text, body_html = default_wording(notification.kind, notification.channel, language)
+        values = {"practice_name": tenant.name, "link": intake_forms_page(appointment)}
         return _rendered(notification, subject, text, body_html, values)
 
 

@@ -22,6 +22,7 @@ from notifications.policy import current_policy, end_of_quiet_hours, in_quiet_ho
 from notifications.reminders import REMINDED_STATUSES, note_due_work
 from notifications.routing.models import PracticeDueWork
 from practica.core.links import practice_url
+from practica.scheduling.models import WaitlistOffer
 
 log = logging.getLogger(__name__)
 State = Notification.State
@@ -68,6 +69,8 @@ def claim_due(now: datetime.datetime | None = None, limit: int = BATCH) -> list[
             "appointment__location",
             "appointment__appointment_type",
             "thread__patient",
+            "waitlist_offer__entry__patient",
+            "waitlist_offer__location",
         )
         .order_by("due_at")
     )
@@ -166,6 +169,9 @@ def deliver(
     if notification.kind == Kind.NEW_MESSAGE:
         _deliver_message_notice(notification, now, sending)
         return
+    if notification.waitlist_offer is not None:
+        _deliver_waitlist_notice(notification, now, sending)
+        return
     appointment = notification.appointment
     assert appointment is not None  # every other kind is about an appointment
     if notification.kind != Kind.CANCELLED and (
@@ -197,13 +203,29 @@ def _deliver_sms(notification: Notification, now: datetime.datetime, sending: Se
     _send_text(notification, phone, now, sending)
 
 
+def _deliver_waitlist_notice(notification: Notification, now: datetime.datetime, sending: Sending) -> None:
+    """An offer is not sent once it is closed (claimed by another, withdrawn, expired) by the time
+    the worker gets to it: its link would only lead to "sorry"."""
+    offer = notification.waitlist_offer
+    assert offer is not None
+    if notification.kind == Kind.WAITLIST_OFFER and (
+        offer.status != WaitlistOffer.Status.OPEN or offer.expires_at <= now
+    ):
+        _finish(notification, State.CANCELLED, sending, error_code="offer_closed")
+        return
+    _deliver_email(notification, now, sending)
+
+
 def _deliver_message_notice(notification: Notification, now: datetime.datetime, sending: Sending) -> None:
-    """The SMS that a secure message is waiting: not sent once the patient has read the thread, nor
-    without their SMS consent; held back by quiet hours (in the practice's time zone) and sent after."""
+    """That a secure message is waiting: not sent once the patient has read the thread. By SMS, not
+    without their SMS consent, and held back by quiet hours (in the practice's time zone)."""
     thread = notification.thread
     assert thread is not None
     if thread.patient_read_at is not None and thread.patient_read_at >= notification.created_at:
         _finish(notification, State.CANCELLED, sending, error_code="already_read")
+        return
+    if notification.channel == Channel.EMAIL:
+        _deliver_email(notification, now, sending)
         return
     if not has_sms_consent(thread.patient_id):
         _finish(

@@ -12,13 +12,13 @@ from django.db import connection
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from notifications.language import patient_language
 from notifications.links import reschedule_page
 from notifications.models import InboundMessage, SmsOptOut
 from notifications.phones import to_e164
 from notifications.policy import current_policy
 from practica.core import times
 from practica.patients.models import Language, Patient
-from practica.patients.selectors import preferred_language
 from practica.scheduling.booking import cancel_appointment, set_status
 from practica.scheduling.errors import SchedulingError
 from practica.scheduling.models import Appointment
@@ -58,10 +58,9 @@ def keyword(body: str) -> str:
     return re.sub(r"[^A-Z]", "", unaccented.upper())
 
 
-def reply_language(patient: Patient | None, word: str, default: str) -> str:
-    """The patient's profile language; without one, Spanish for a Spanish keyword; else `default`."""
-    chosen = preferred_language(patient) if patient is not None else None
-    return chosen or (Language.SPANISH if word in SPANISH else default) or Language.ENGLISH
+def reply_language(patient: Patient | None, word: str) -> str:
+    """The patient's language (notifications.language), a Spanish keyword being the hint."""
+    return patient_language(patient, hint=Language.SPANISH if word in SPANISH else None)
 
 
 def patients_with(phone: str) -> list[Patient]:
@@ -75,7 +74,7 @@ def handle_sms(*, from_phone: str, body: str, message_sid: str, opt_out_type: st
     message as a keyword of the Messaging Service."""
     patients = patients_with(to_e164(from_phone) or from_phone)
     patient = patients[0] if len(patients) == 1 else None
-    language = reply_language(patient, keyword(body), current_policy().default_language)
+    language = reply_language(patient, keyword(body))
     with translation.override(language):
         return _handle(
             from_phone=from_phone,

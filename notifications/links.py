@@ -6,7 +6,7 @@ from django.db import connection
 from django.urls import reverse
 
 from practica.core.links import practice_url
-from practica.scheduling.models import Appointment
+from practica.scheduling.models import Appointment, WaitlistOffer
 
 # Messages are built in Celery and webhooks too, where the request's urlconf is not set.
 PRACTICE_URLCONF = "practica.urls_practice"
@@ -35,3 +35,16 @@ def booking_page() -> str:
 def message_thread_page(thread_id: object) -> str:
     """Where the patient reads a secure message (after signing in)."""
     return portal_url("portal:message_thread", thread_id)
+
+
+def intake_forms_page(appointment: Appointment) -> str:
+    """Where the patient fills in (or corrects) the forms for this visit."""
+    return portal_url("portal:intake_fill", appointment.pk)
+
+
+def waitlist_claim_page(offer: WaitlistOffer) -> str:
+    """The offer's signed claim link (bound to the practice); it works until the offer closes."""
+    # Imported here: the waitlist module imports the outbox to plan its notices.
+    from practica.scheduling.waitlist import claim_token
+
+    return portal_url("waitlist_claim_link", claim_token(offer))

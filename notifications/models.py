@@ -31,10 +31,16 @@ class Kind(models.TextChoices):
     CANCELLED = "cancelled", "Cancellation notice"
     # A secure message from the care team is waiting in the portal: fixed wording, never its content.
     NEW_MESSAGE = "new_message", "New secure message notice"
+    # A freed time offered to a waiting patient, with its claim link; and, to the others offered
+    # it, that someone claimed it first.
+    WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
+    WAITLIST_TAKEN = "waitlist_taken", "Waitlist offer taken"
+    # Staff reviewed the visit's forms and something is missing: never what, nor why.
+    INTAKE_FOLLOW_UP = "intake_follow_up", "Forms follow-up"
 
 
-# Kinds whose wording the practice may change; the new-message notice's stays fixed (no content,
-# no clinical word can be put into it).
+# Kinds whose wording the practice may change; the others' stays fixed (no content, no clinical
+# word can be put into them).
 EDITABLE_KINDS = [Kind.REMINDER, Kind.CONFIRMATION, Kind.RESCHEDULED, Kind.CANCELLED]
 
 
@@ -105,7 +111,7 @@ class MessageTemplate(models.Model):
     Bodies use {placeholders} from a fixed list (notifications.templating); nothing else is
     substituted, so no clinical detail can be pulled into a message."""
 
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     channel = models.CharField(max_length=5, choices=Channel.choices)
     language = models.CharField(max_length=2, choices=Language.choices)
     subject = models.CharField(max_length=150, blank=True, help_text="Email only.")
@@ -124,8 +130,8 @@ class MessageTemplate(models.Model):
 
 
 class Notification(models.Model):
-    """One planned message to a patient about an appointment, or about a new secure message in a
-    thread, and what became of it."""
+    """One planned message to a patient about an appointment, a new secure message in a thread,
+    or a waitlist offer, and what became of it. Everything Practica says to a patient is one."""
 
     class State(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -147,7 +153,10 @@ class Notification(models.Model):
     thread = models.ForeignKey(
         "messaging.Thread", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    waitlist_offer = models.ForeignKey(
+        "scheduling.WaitlistOffer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     channel = models.CharField(max_length=5, choices=Channel.choices)
     due_at = models.DateTimeField()
     state = models.CharField(max_length=9, choices=State.choices, default=State.SCHEDULED)
@@ -177,8 +186,10 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(appointment__isnull=False) | models.Q(thread__isnull=False),
-                name="notification_about_appointment_or_thread",
+                condition=models.Q(appointment__isnull=False)
+                | models.Q(thread__isnull=False)
+                | models.Q(waitlist_offer__isnull=False),
+                name="notification_about_something",
             )
         ]
 
@@ -189,7 +200,9 @@ class Notification(models.Model):
     def patient(self) -> "Patient":
         if self.appointment is not None:
             return self.appointment.patient
-        assert self.thread is not None  # the check constraint: one or the other
+        if self.waitlist_offer is not None:
+            return self.waitlist_offer.entry.patient
+        assert self.thread is not None  # the check constraint: one of the three
         return self.thread.patient
 
 

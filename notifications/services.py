@@ -10,18 +10,13 @@ from django.utils import translation
 from django.utils.functional import Promise
 
 from notifications import crypto
+from notifications.language import patient_language
 from notifications.models import MessageTemplate, SmsOptOut
 from notifications.phones import to_e164
 from notifications.policy import current_policy
 from notifications.routing.models import PracticeSmsRoute
 from notifications.templating import SAMPLE_VALUES, Rendered, render, validate_template_text
-from practica.patients.models import Language, Patient
-from practica.patients.selectors import preferred_language
-
-
-def patient_language(patient: Patient) -> str:
-    """The patient's profile says which language; without a profile, the practice's default."""
-    return preferred_language(patient) or current_policy().default_language or Language.ENGLISH
+from practica.patients.models import Patient
 
 
 def notify_patient(

@@ -103,6 +103,22 @@ _EN = {
         "New secure message",
         "{practice_name}: you have a new secure message. Sign in to read it: {link}",
     ),
+    Kind.WAITLIST_OFFER: (
+        "An earlier appointment is available",
+        "{practice_name}: an appointment has opened up at {location} on {date} at {time}. It is offered "
+        "to a few people on the waiting list; the first to claim it gets it. Claim it before {expires}: "
+        "{link}",
+    ),
+    Kind.WAITLIST_TAKEN: (
+        "The appointment you were offered has been taken",
+        "{practice_name}: the appointment you were offered has been taken by someone else. You are still "
+        "on the waiting list, and we will tell you when another one opens up.",
+    ),
+    Kind.INTAKE_FOLLOW_UP: (
+        "Please complete your forms",
+        "{practice_name}: please complete your forms before your visit. Sign in to your patient portal "
+        "to see what is missing: {link}",
+    ),
 }
 _ES = {
     Kind.REMINDER: (
@@ -125,6 +141,22 @@ _ES = {
     Kind.NEW_MESSAGE: (
         "Nuevo mensaje seguro",
         "{practice_name}: tiene un nuevo mensaje seguro. Inicie sesión para leerlo: {link}",
+    ),
+    Kind.WAITLIST_OFFER: (
+        "Hay disponible una cita más próxima",
+        "{practice_name}: se liberó una cita en {location} el {date} a las {time}. Se ofrece a algunas "
+        "personas de la lista de espera; la cita es para quien la reclame primero. Reclámela antes del "
+        "{expires}: {link}",
+    ),
+    Kind.WAITLIST_TAKEN: (
+        "La cita que le ofrecimos ya fue tomada",
+        "{practice_name}: otra persona tomó la cita que le ofrecimos. Usted sigue en la lista de espera y "
+        "le avisaremos cuando se libere otra.",
+    ),
+    Kind.INTAKE_FOLLOW_UP: (
+        "Complete sus formularios",
+        "{practice_name}: complete sus formularios antes de su consulta. Inicie sesión en su portal de "
+        "pacientes para ver qué falta: {link}",
     ),
 }
 DEFAULTS = {Language.ENGLISH: _EN, Language.SPANISH: _ES}

@@ -27,7 +27,9 @@ from practica.accounts.roles import Capability
 @capability_required(Capability.VIEW_SCHEDULE)
 def delivery_log(request: HttpRequest) -> HttpResponse:
     """Every planned and sent message with its state and, for failures, the reason."""
-    rows = Notification.objects.select_related("appointment__patient", "thread__patient").order_by("-due_at")
+    rows = Notification.objects.select_related(
+        "appointment__patient", "thread__patient", "waitlist_offer__entry__patient"
+    ).order_by("-due_at")
     state = request.GET.get("state", "")
     if state in Notification.State.values:
         rows = rows.filter(state=state)

@@ -8,15 +8,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
+from notifications.language import patient_language
 from portal.links import current_practice
 from practica.patients.models import Patient
-from practica.patients.selectors import preferred_language
 
 
 def email_language(patient: Patient | None) -> str:
-    """A patient's email speaks their profile language; without one, the page's (the language the
-    patient is using the portal in, or English in the back office)."""
-    return (patient and preferred_language(patient)) or translation.get_language() or settings.LANGUAGE_CODE
+    """The patient's language (notifications.language), the page's being the hint: the language
+    they are using the portal in (English in the back office)."""
+    return patient_language(patient, hint=translation.get_language())
 
 
 def send_email(

@@ -6,6 +6,7 @@ from typing import Any
 from django.core import mail
 from django_tenants.utils import tenant_context
 
+from notifications.delivery import send_due
 from practica.accounts.roles import Role
 from practica.intake.models import IntakeSubmission
 from practica.patients.models import PatientProfile
@@ -52,7 +53,9 @@ def test_the_request_to_complete_the_forms_again_is_in_spanish(
     desk.post(review, {"response": card.pk, "decision": "reject", "reason": "Blurred"})
     with django_capture_on_commit_callbacks(execute=True):
         desk.post(review, {"action": "finish"})
-    (sent,) = mail.outbox
+    with tenant_context(practice_a):
+        send_due()
+    (sent,) = [m for m in mail.outbox if "formularios" in str(m.subject)]
     assert sent.subject == "Complete sus formularios"
-    assert "Complete sus formularios antes de su consulta." in sent.body
+    assert "complete sus formularios antes de su consulta." in sent.body
     assert "Blurred" not in sent.body

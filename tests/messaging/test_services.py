@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
+from notifications.delivery import send_due
 from practica.accounts.roles import Role
 from practica.audit.models import AuditEvent
 from practica.messaging import crypto, selectors, services
@@ -160,6 +161,8 @@ def test_the_patient_is_emailed_that_there_is_a_message_never_what_it_says(
             services.post_staff_reply(thread, side_a.nurse, Role.FRONT_DESK, "Your biopsy result is fine")
         with django_capture_on_commit_callbacks(execute=True):  # still unread: no second email
             services.post_staff_reply(thread, side_a.nurse, Role.FRONT_DESK, "Also, dermatology next week")
+        assert mailoutbox == []  # an outbox row, sent by the notification workers
+        send_due()
         assert len(mailoutbox) == 1
         email = mailoutbox[0]
         assert email.to == [side_a.ann.patient.email]
@@ -169,9 +172,11 @@ def test_the_patient_is_emailed_that_there_is_a_message_never_what_it_says(
         services.mark_read_by_patient(thread)
         with django_capture_on_commit_callbacks(execute=True):
             services.post_staff_reply(thread, side_a.nurse, Role.FRONT_DESK, "One more thing")
+        send_due()
         assert len(mailoutbox) == 2
         with django_capture_on_commit_callbacks(execute=True):  # notes never email anyone
             services.add_internal_note(thread, side_a.nurse, Role.FRONT_DESK, "note")
+        send_due()
         assert len(mailoutbox) == 2
 
 

@@ -8,12 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from notifications.content import compose
 from notifications.delivery import send_due
 from notifications.message_notices import plan_new_message_notice
-from notifications.models import Kind, Notification, SmsOptOut
+from notifications.models import Channel, Kind, Notification, SmsOptOut
 from notifications.policy import current_policy
 from practica.accounts.models import User
 from practica.accounts.roles import Role
@@ -50,8 +51,10 @@ def reply(thread: Thread, nurse: User, body: str = REPLY) -> None:
     services.post_staff_reply(thread, nurse, Role.FRONT_DESK, body)
 
 
-def notices(thread: Thread) -> list[Notification]:
-    return list(Notification.objects.filter(thread=thread, kind=Kind.NEW_MESSAGE).order_by("created_at"))
+def notices(thread: Thread, channel: str = Channel.SMS) -> list[Notification]:
+    """The thread's notices by SMS (or by email: planned beside them)."""
+    rows = Notification.objects.filter(thread=thread, kind=Kind.NEW_MESSAGE, channel=channel)
+    return list(rows.order_by("created_at"))
 
 
 def test_a_care_team_reply_sends_one_sms_through_twilio_saying_only_that_there_is_a_message(
@@ -65,7 +68,7 @@ def test_a_care_team_reply_sends_one_sms_through_twilio_saying_only_that_there_i
     assert text == f"Alpha Clinic: you have a new secure message. Sign in to read it: {link}"
     for word in ("potassium", "spironolactone", "lab", "results", "Maria"):
         assert word not in text
-    assert send_due() == 1
+    assert send_due() == 2  # the SMS, and the email beside it
     notice.refresh_from_db()
     assert notice.state == State.SENT, (notice.error_code, notice.error_message)
     assert notice.provider_message_id.startswith("SM") and notice.to_address == "+15552010001"
@@ -180,3 +183,29 @@ def test_the_notice_is_in_the_delivery_log_and_its_wording_is_not_editable(
     assert log.status_code == 200 and b"New secure message notice" in log.content
     assert b"new_message" not in owner.get("/notifications/templates/").content
     assert owner.get("/notifications/templates/new_message/sms/en/").status_code == 404
+
+
+def test_the_email_notice_says_only_that_there_is_a_message_once_per_unread_batch(
+    alpha: Clinic, nurse: User, thread: Thread
+) -> None:
+    reply(thread, nurse)
+    reply(thread, nurse, "And one more thing")
+    assert len(notices(thread, Channel.EMAIL)) == 1  # unread: she has been told
+    send_due()
+    [sent] = [m for m in mail.outbox if m.to == ["maria@example.com"]]
+    link = practice_url(alpha.practice.slug, f"/portal/messages/{thread.pk}/")
+    assert sent.subject == "New secure message" and link in sent.body
+    for word in ("potassium", "spironolactone", "lab", "results", "one more thing"):
+        assert word not in sent.body and word not in sent.subject
+    services.mark_read_by_patient(thread)
+    reply(thread, nurse, "Read since: a new batch")
+    assert len(notices(thread, Channel.EMAIL)) == 2
+
+
+def test_an_email_notice_read_before_it_went_out_is_cancelled(nurse: User, thread: Thread) -> None:
+    reply(thread, nurse)
+    services.mark_read_by_patient(thread)
+    send_due()
+    [notice] = notices(thread, Channel.EMAIL)
+    assert (notice.state, notice.error_code) == (State.CANCELLED, "already_read")
+    assert mail.outbox == []

@@ -5,7 +5,10 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMessage
 
+from notifications.delivery import send_due
+from notifications.models import Kind, Notification
 from practica.scheduling.availability import add_extra_hours
 from practica.scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
 from practica.scheduling.errors import SchedulingError, SlotUnavailable
@@ -58,6 +61,12 @@ def booked(clinic: Clinic) -> Appointment:
     ).appointment
 
 
+def delivered() -> list[EmailMessage]:
+    """What the notification workers send at NOW to the waiting patients (wait<i>@example.com)."""
+    send_due(now=NOW)
+    return [message for message in mail.outbox if message.to[0].startswith("wait")]
+
+
 def cancel_and_offer(appointment: Appointment, capture: Any) -> None:
     with capture(execute=True):
         cancel_appointment(appointment, by_patient=False, now=NOW)
@@ -75,10 +84,12 @@ def test_a_cancellation_is_offered_to_the_first_few_waiting_patients(
     assert {offer.entry_id for offer in offers} == {entry.pk for entry in entries[:3]}
     assert {o.start for o in offers} == {VISIT} and all(o.status == WaitlistOffer.Status.OPEN for o in offers)
     assert [WaitlistEntry.objects.get(pk=e.pk).status for e in entries] == ["offered"] * 3 + ["waiting"]
-    assert sorted(message.to[0] for message in mail.outbox) == [f"wait{i}@example.com" for i in range(3)]
-    body = mail.outbox[0].body
-    assert "/book/waitlist/" in body and "Tuesday, March 10" in body and "9:00 AM" in body
-    assert DETAIL not in body and DETAIL not in mail.outbox[0].subject
+    assert mail.outbox == []  # planned with the offers, sent by the workers
+    sent = delivered()
+    assert sorted(message.to[0] for message in sent) == [f"wait{i}@example.com" for i in range(3)]
+    body = sent[0].body
+    assert "/book/waitlist/" in body and "Tuesday 10 March" in body and "9:00 AM" in body
+    assert DETAIL not in body and DETAIL not in sent[0].subject
 
 
 def test_only_matching_entries_are_offered(clinic: Clinic, django_capture_on_commit_callbacks: Any) -> None:
@@ -104,7 +115,7 @@ def test_new_extra_hours_are_offered(clinic: Clinic, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         add_extra_hours(clinic.provider, clinic.location, local(3, 7, 10), local(3, 7, 12), now=NOW)
     offer = WaitlistOffer.objects.get()
-    assert offer.start == local(3, 7, 10) and len(mail.outbox) == 1
+    assert offer.start == local(3, 7, 10) and len(delivered()) == 1
 
 
 def test_the_first_claim_wins_and_the_others_are_told(
@@ -114,6 +125,7 @@ def test_the_first_claim_wins_and_the_others_are_told(
     entries = waiting(clinic, 3)
     cancel_and_offer(booked(clinic), django_capture_on_commit_callbacks)
     first, second, third = (WaitlistOffer.objects.get(entry=entry) for entry in entries)
+    delivered()
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -123,8 +135,26 @@ def test_the_first_claim_wins_and_the_others_are_told(
     assert WaitlistOffer.objects.get(pk=second.pk).status == WaitlistOffer.Status.CLAIMED
     assert {WaitlistOffer.objects.get(pk=o.pk).status for o in (first, third)} == {"gone"}
     assert [WaitlistEntry.objects.get(pk=e.pk).status for e in entries] == ["waiting", "booked", "waiting"]
-    assert sorted(m.to[0] for m in mail.outbox) == ["wait0@example.com", "wait2@example.com"]
-    assert all("has been taken" in m.subject and DETAIL not in m.body for m in mail.outbox)
+    told = [m for m in delivered() if "has been taken" in m.subject]
+    assert sorted(m.to[0] for m in told) == ["wait0@example.com", "wait2@example.com"]
+    assert all(DETAIL not in m.body for m in told)
+
+
+def test_an_offer_claimed_before_the_workers_send_it_is_not_sent(
+    clinic: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The outbox checks an offer is still open when it sends: the others get "taken", never a link
+    to a time that is gone."""
+    entries = waiting(clinic, 2)
+    cancel_and_offer(booked(clinic), django_capture_on_commit_callbacks)
+    first, second = (WaitlistOffer.objects.get(entry=entry) for entry in entries)
+    claim_offer(first, now=NOW)
+    sent = delivered()
+    assert [(m.to[0], m.subject) for m in sent if m.to[0] == "wait1@example.com"] == [
+        ("wait1@example.com", "The appointment you were offered has been taken")
+    ]
+    withdrawn = Notification.objects.get(waitlist_offer=second, kind=Kind.WAITLIST_OFFER)
+    assert (withdrawn.state, withdrawn.error_code) == (Notification.State.CANCELLED, "offer_closed")
 
     with pytest.raises(SlotUnavailable, match="no longer available"):
         claim_offer(first, now=NOW)

@@ -5,20 +5,14 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from notifications.services import notify_patient
-from practica.core.links import practice_url
-from practica.core.tenancy import current_schema
+from notifications.notices import plan_intake_follow_up
 from practica.intake.errors import IntakeError
 from practica.intake.models import ConsentText, IntakeItem, IntakePacket, IntakeResponse, IntakeSubmission
 from practica.intake.uploads import check_upload, name_for_type
-from practica.patients.models import Patient
 from practica.scheduling.models import Appointment, AppointmentType
-from tenants.models import Practice
 
 # --- the practice defines packets -----------------------------------------------------------------
 
@@ -182,7 +176,7 @@ def review_response(response: IntakeResponse, *, accepted: bool, reason: str = "
 @transaction.atomic
 def finish_review(submission: IntakeSubmission, *, reviewer_id: int) -> IntakeSubmission:
     """Complete when every required item has an accepted response; otherwise back to the patient,
-    who gets an email (after commit) saying only that forms are waiting."""
+    who is emailed (an outbox row) only that forms are waiting."""
     submission = IntakeSubmission.objects.select_for_update().get(pk=submission.pk)
     responses = {r.item_id: r for r in submission.responses.all()}
     items = submission.appointment.appointment_type.intake_packet.items.filter(is_active=True)
@@ -196,25 +190,8 @@ def finish_review(submission: IntakeSubmission, *, reviewer_id: int) -> IntakeSu
     submission.reviewed_by_id = reviewer_id
     if outstanding:
         submission.status = IntakeSubmission.Status.NEEDS_ATTENTION
-        patient = submission.patient
-        if patient.email:
-            link = _portal_link(reverse("portal:intake_fill", args=[submission.appointment_id]))
-            transaction.on_commit(lambda: _send_follow_up(patient, link))
+        plan_intake_follow_up(submission.appointment)  # emailed by the notification workers
     else:
         submission.status = IntakeSubmission.Status.COMPLETE
     submission.save(update_fields=["status", "reviewed_at", "reviewed_by_id"])
     return submission
-
-
-def _portal_link(path: str) -> str:
-    return practice_url(Practice.objects.get(schema_name=current_schema()).slug, path)
-
-
-def _send_follow_up(patient: Patient, link: str) -> None:
-    # No clinical detail: not the appointment type, not which item was rejected or why.
-    notify_patient(
-        patient,
-        subject=gettext_lazy("Please complete your forms"),
-        template="intake/email/follow_up.txt",
-        context={"link": link},
-    )

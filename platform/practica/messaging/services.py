@@ -6,24 +6,19 @@ import os
 import unicodedata
 from dataclasses import dataclass
 from functools import partial
-from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from notifications.message_notices import plan_new_message_notice
-from notifications.services import notify_patient
 from practica.accounts.models import User
 from practica.accounts.roles import Capability, role_can
 from practica.accounts.selectors import role_in_practice
-from practica.core.links import practice_url
 from practica.core.tenancy import current_schema
 from practica.intake.errors import UploadRejected
 from practica.intake.uploads import check_upload, name_for_type
@@ -184,40 +179,9 @@ def post_staff_reply(
     if thread.status == Thread.Status.CLOSED:
         raise MessagingError("This conversation is closed: reopen it to reply.")
     message = _add_message(thread, Message.Kind.MESSAGE, Message.Author.STAFF, text, user, checked)
-    _notify_patient_on_commit(thread, message)
-    # The SMS notice is a notification row in this transaction: sent by the notification workers.
+    # The SMS and email notices are notification rows in this transaction: sent by the workers.
     plan_new_message_notice(thread)
     return message
-
-
-def _notify_patient_on_commit(thread: Thread, message: Message) -> None:
-    """Email the patient that there is a new message: never its content, only a link. One email
-    per unread batch: if an earlier care-team message is still unread, they have been told."""
-    earlier_unread = thread.messages.filter(
-        author=Message.Author.STAFF, kind=Message.Kind.MESSAGE, id__lt=message.pk
-    )
-    if thread.patient_read_at is not None:
-        earlier_unread = earlier_unread.filter(created_at__gt=thread.patient_read_at)
-    if earlier_unread.exists():
-        return
-    practice = cast(Practice, getattr(connection, "tenant"))  # noqa: B009  (set by tenant_context)
-    link = practice_url(practice.slug, f"/portal/messages/{thread.pk}/")
-    patient = thread.patient
-
-    def send() -> None:
-        try:
-            notify_patient(
-                patient,
-                subject=format_lazy(
-                    gettext_lazy("New secure message from {practice}"), practice=practice.name
-                ),
-                template="messaging/email/new_message.txt",
-                context={"practice_name": practice.name, "link": link},
-            )
-        except Exception:  # the message is stored and shown on sign-in: a lost email loses nothing
-            logger.exception("new-message email failed")
-
-    transaction.on_commit(send)
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@
 - leave_waitlist(entry): off the list; its open offers are withdrawn (every surface calls it)
 - offer_freed_slot(appointment, now=None): called after a cancellation or reschedule commits
 - offer_new_hours(provider, location, start, end, now=None): called after extra hours are added
-- offer_slot(...): the common path; emails each offer with a claim link (notifications app)
+- offer_slot(...): the common path; plans each offer's email with its claim link (the outbox)
 - claim_token(offer) / offer_from_token(token): the signed link, bound to the practice
 - claim_offer(offer, now=None) -> Booking: first claim wins (see its docstring for the race)
 - release_expired_offers(now=None): closes offers past their time; their patients wait again
@@ -12,16 +12,13 @@
 
 import datetime
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.core import signing
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
-from notifications.services import notify_patient
-from practica.core.links import practice_url
+from notifications.notices import plan_waitlist_offers, plan_waitlist_taken
 from practica.core.tenancy import current_schema
 from practica.patients.models import Patient
 from practica.scheduling.booking import Booking, book_appointment
@@ -36,7 +33,6 @@ from practica.scheduling.models import (
 )
 from practica.scheduling.policies import current_policy
 from practica.scheduling.slots import open_slots
-from tenants.models import Practice
 
 CLAIM_SALT = "practica.waitlist-claim"
 
@@ -119,10 +115,6 @@ def offer_from_token(token: str) -> WaitlistOffer | None:
     )
 
 
-def _practice_slug() -> str:
-    return str(Practice.objects.get(schema_name=current_schema()).slug)
-
-
 def release_expired_offers(now: datetime.datetime | None = None) -> int:
     """Offers past their time are closed, and their patients wait again (for the next slot)."""
     now = now or timezone.now()
@@ -190,27 +182,8 @@ def offer_slot(
         WaitlistEntry.objects.filter(pk__in=[entry.pk for entry in entries]).update(
             status=WaitlistEntry.Status.OFFERED
         )
-        transaction.on_commit(lambda: _send_offers(offers, location))
+        plan_waitlist_offers(offers, now)  # emailed by the notification workers once this commits
     return offers
-
-
-def _send_offers(offers: list[WaitlistOffer], location: Location) -> None:
-    slug = _practice_slug()
-    zone = ZoneInfo(location.time_zone)
-    for offer in offers:
-        # Templates show aware times in the active zone: the location's, not the server's UTC.
-        with timezone.override(zone):
-            notify_patient(
-                offer.entry.patient,
-                subject=gettext_lazy("An earlier appointment is available"),
-                template="scheduling/email/waitlist_offer.txt",
-                context={
-                    "local_start": offer.start.astimezone(zone),
-                    "local_expires": offer.expires_at.astimezone(zone),
-                    "link": practice_url(slug, f"/book/waitlist/{claim_token(offer)}/"),
-                    "location": location,
-                },
-            )
 
 
 def offer_freed_slot(freed: Appointment, now: datetime.datetime | None = None) -> list[WaitlistOffer]:
@@ -339,18 +312,8 @@ def claim_offer(offer: WaitlistOffer, now: datetime.datetime | None = None) -> B
             WaitlistOffer.objects.filter(pk__in=[s.pk for s in gone]).update(status=WaitlistOffer.Status.GONE)
             _wait_again([s.entry_id for s in gone])
             others = [s for s in gone if s.pk != locked.pk]
-            transaction.on_commit(lambda: _tell_gone(others))
+            plan_waitlist_taken(others, now)
     if failure is not None:
         raise failure
     assert booking is not None
     return booking
-
-
-def _tell_gone(offers: list[WaitlistOffer]) -> None:
-    for offer in offers:
-        notify_patient(
-            offer.entry.patient,
-            subject=gettext_lazy("The appointment you were offered has been taken"),
-            template="scheduling/email/waitlist_gone.txt",
-            context={"offer": offer},
-        )
