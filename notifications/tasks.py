@@ -57,3 +57,11 @@ def tick() -> int:
 def send_due_for_practice() -> int:
     """Runs in the practice's schema (tenant-schemas-celery switches it from the task headers)."""
     return delivery.send_due()
+
+
+@shared_task(name="notifications.send_account_emails", ignore_result=True, acks_late=True)
+def send_account_emails() -> int:
+    """Emails about people's own logins (public schema); queued on commit and swept by beat."""
+    from notifications.account_emails import send_due_account_emails
+
+    return send_due_account_emails()

@@ -8,8 +8,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
+from notifications.account_emails import queue_account_email
 from notifications.language import patient_language
 from portal.links import current_practice
+from practica.core.tenancy import current_schema
 from practica.patients.models import Patient
 
 
@@ -17,6 +19,29 @@ def email_language(patient: Patient | None) -> str:
     """The patient's language (notifications.language), the page's being the hint: the language
     they are using the portal in (English in the back office)."""
     return patient_language(patient, hint=translation.get_language())
+
+
+def render_email(
+    subject: str | Promise, template: str, context: dict[str, object], zone: str, language: str | None
+) -> tuple[str, str]:
+    context = {"practice": current_practice(), **context}
+    # Dates in the body read in this zone; words and month names in the patient's language.
+    with timezone.override(ZoneInfo(zone)), translation.override(language or email_language(None)):
+        return str(subject), render_to_string(template, context)
+
+
+def queue_email(
+    to: str,
+    subject: str | Promise,
+    template: str,
+    context: dict[str, object],
+    zone: str = "UTC",
+    language: str | None = None,
+) -> None:
+    """Like send_email, but through the outbox (notifications.account_emails): the email is a
+    row of the caller's transaction, sent by the workers once it commits."""
+    subject, body = render_email(subject, template, context, zone, language)
+    queue_account_email(to=to, subject=subject, body=body, practice_schema=current_schema())
 
 
 def send_email(
@@ -27,9 +52,5 @@ def send_email(
     zone: str = "UTC",
     language: str | None = None,
 ) -> None:
-    context = {"practice": current_practice(), **context}
-    # Dates in the body read in this zone; words and month names in the patient's language.
-    with timezone.override(ZoneInfo(zone)), translation.override(language or email_language(None)):
-        body = render_to_string(template, context)
-        subject = str(subject)
+    subject, body = render_email(subject, template, context, zone, language)
     send_mail(subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[to])

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.oath import TOTP
 
 from portal.accounts import LOCKOUT_SECONDS, bump_counter, counter_key
+from portal.emails import email_language, queue_email
 from portal.errors import PortalError
 from portal.links import current_practice
 from portal.models import PortalAccount, PortalRecoveryCode, PortalTOTPDevice
@@ -157,6 +158,7 @@ def turn_on(account: PortalAccount, code: str) -> list[str]:
             "wrong_code",
         )
     PortalTOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    _tell_patient(account, added=True)
     return _new_recovery_codes(account)
 
 
@@ -177,15 +179,33 @@ def turn_off(account: PortalAccount, password_or_code: str) -> None:
     PortalTOTPDevice.objects.filter(account=account).delete()
     PortalRecoveryCode.objects.filter(account=account).delete()
     cache.delete(_failures_key(account))
+    _tell_patient(account, added=False)
 
 
+@transaction.atomic
 def turn_off_for_patient(account: PortalAccount) -> bool:
     """Staff turn it off for a patient who lost both the app and the recovery codes (after checking
     who is asking, as for a password reset by phone). Returns whether it was on."""
     removed, _ = PortalTOTPDevice.objects.filter(account=account).delete()
     PortalRecoveryCode.objects.filter(account=account).delete()
     cache.delete(_failures_key(account))
+    if removed:
+        _tell_patient(account, added=False)
     return removed > 0
+
+
+def _tell_patient(account: PortalAccount, *, added: bool) -> None:
+    """The change is in the audit trail already (the practice's triggers record every device row
+    written); the patient is emailed through the outbox, in this transaction, whoever made it."""
+    queue_email(
+        account.email,
+        _("An authenticator was added to your portal account")
+        if added
+        else _("The authenticator was removed from your portal account"),
+        "portal/email/device_change.txt",
+        {"added": added},
+        language=email_language(account.patient),
+    )
 
 
 def recovery_codes_left(account: PortalAccount) -> int:

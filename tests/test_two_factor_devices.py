@@ -5,11 +5,12 @@ from django.core import mail
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 
+from notifications.account_emails import send_due_account_emails
+from notifications.routing.models import AccountEmail
 from practica.accounts.roles import Role
 from practica.audit.models import AuditEvent
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
-from tests.messaging.conftest import run_commit_hooks
 from tests.test_security import code_for
 
 
@@ -52,9 +53,15 @@ def test_enrolling_the_first_authenticator_is_audited_and_emailed(practice_a: Pr
     device = TOTPDevice.objects.get(user=person, confirmed=False)
     mail.outbox.clear()
     assert browser.post("/account/two-factor/", {"token": code_for(device)}).status_code == 302
-    run_commit_hooks()  # the email task is queued once the change is committed
+    # An outbox row written with the change; nothing was sent from the request.
+    queued = AccountEmail.objects.get(to_address=person.email)
+    assert queued.state == AccountEmail.State.SCHEDULED and "added to" in queued.subject
+    assert '"Authenticator app"' in queued.body and mail.outbox == []
+    assert send_due_account_emails() == 1  # the workers send it
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [person.email] and "added to" in mail.outbox[0].subject
+    queued.refresh_from_db()
+    assert queued.state == AccountEmail.State.SENT and send_due_account_emails() == 0
     with tenant_context(practice_a):
         event = AuditEvent.objects.filter(object_type="otp_totp.totpdevice", object_id=str(device.pk)).get()
     assert event.action == AuditEvent.Action.CREATE and event.actor_email == person.email

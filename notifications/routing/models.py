@@ -44,3 +44,43 @@ class PracticeSmsRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practice} via {self.messaging_service_sid or self.from_number}"
+
+
+class AccountEmail(models.Model):
+    """An email to a person about their own login (an authenticator added or removed), in the
+    outbox: written in the same transaction as the change it reports, sent by the workers
+    (notifications.account_emails), retried while the mail server is down.
+
+    In the public schema because a staff login belongs to no one practice; a patient's comes from
+    the practice they belong to, which is named for the delivery log. The text is rendered when
+    the row is written (in the person's language): it carries nothing clinical."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    to_address = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    practice_schema = models.CharField(max_length=63, blank=True, help_text="Empty: a staff login.")
+    state = models.CharField(max_length=9, choices=State.choices, default=State.SCHEDULED)
+    due_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="account_email_due",
+                condition=models.Q(state__in=["scheduled", "sending"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.to_address} ({self.state})"

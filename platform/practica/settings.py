@@ -387,6 +387,8 @@ DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=15)
 CELERY_BEAT_SCHEDULE = {
     # Reminders that have come due are handed to workers.
     "notifications-tick": {"task": "notifications.tick", "schedule": NOTIFICATIONS_TICK_SECONDS},
+    # Emails about people's own logins that the task queued on commit did not send.
+    "account-emails": {"task": "notifications.send_account_emails", "schedule": 60.0},
     # Stripe events stored but left unprocessed (a worker died) are picked up by this sweep.
     "stripe-events-sweep": {
         "task": "practica.patient_billing.tasks.process_pending_stripe_events",

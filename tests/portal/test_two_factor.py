@@ -311,3 +311,43 @@ def test_staff_can_turn_it_off_for_a_patient_who_lost_everything(practice_a: Pra
     assert sign_in(Client(HTTP_HOST=host_of(practice_a)), "twofa-lost@example.org")["Location"] == "/portal/"
     # A patient session is no staff session.
     assert portal_client(account, practice_a).post(url).status_code == 302
+
+
+def test_every_device_change_is_audited_and_emailed_through_the_outbox(practice_a: Practice) -> None:
+    """Turned on, off by the patient, off by staff: each change is in the practice's audit trail
+    and an email to the patient (in their language) is an outbox row of the same transaction,
+    sent by the workers, never from the request."""
+    from django.core import mail
+
+    from notifications.account_emails import send_due_account_emails
+    from notifications.routing.models import AccountEmail
+    from practica.audit.models import AuditEvent
+    from practica.patients.models import PatientProfile
+
+    with tenant_context(practice_a):
+        account = make_account("twofa-told@example.org")
+        PatientProfile.objects.create(patient=account.patient, preferred_language="es")
+        device = two_factor.pending_device(account)
+        mail.outbox.clear()
+        two_factor.turn_on(account, app_code(device))
+        two_factor.turn_off(account, PATIENT_PASSWORD)
+        with_two_factor(account)
+        assert two_factor.turn_off_for_patient(account)
+        assert not two_factor.turn_off_for_patient(account)  # nothing was on: nothing to tell
+        trail = AuditEvent.objects.filter(object_type="portal.portaltotpdevice").order_by("id")
+        events = list(trail.values_list("action", "changed_fields"))
+        # Set up, confirmed (after the code's step is recorded), removed; set up and removed again.
+        assert [action for action, _ in events].count("create") == 2
+        assert [action for action, _ in events].count("delete") == 2
+        assert ("update", ["confirmed"]) in events
+    emails = list(AccountEmail.objects.filter(to_address="twofa-told@example.org").order_by("id"))
+    assert [email.subject for email in emails] == [
+        "Se agregó una aplicación de autenticación a su cuenta del portal",
+        "Se quitó la aplicación de autenticación de su cuenta del portal",
+        "Se quitó la aplicación de autenticación de su cuenta del portal",
+    ]
+    assert "Alpha Clinic" in emails[0].body and "llame al consultorio" in emails[0].body
+    assert {email.practice_schema for email in emails} == {practice_a.schema_name}
+    assert mail.outbox == []
+    assert send_due_account_emails() == 3
+    assert [message.subject for message in mail.outbox] == [email.subject for email in emails]

@@ -2,9 +2,9 @@ from celery import Task, shared_task
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
-from practica.accounts.models import Invitation, User
+from practica.accounts.models import Invitation
 from practica.accounts.tokens import make_invitation_token
-from practica.core.links import practice_url, public_url
+from practica.core.links import practice_url
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
@@ -22,25 +22,4 @@ def send_invitation_email(self: Task, invitation_id: int) -> None:
             recipient_list=[invitation.email],
         )
     except OSError as exc:  # SMTP unreachable: try again later, the invitation row is kept
-        raise self.retry(exc=exc) from exc
-
-
-@shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
-def send_device_change_email(self: Task, user_id: int, device_name: str, added: bool) -> None:
-    """Tell the person that an authenticator was added to or removed from their login (whoever did
-    it: if it was not them, they know to act)."""
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        return
-    context = {"user": user, "device_name": device_name, "added": added, "login": public_url("/login/")}
-    try:
-        send_mail(
-            subject="An authenticator was "
-            + ("added to" if added else "removed from")
-            + " your Practica login",
-            message=render_to_string("accounts/email/device_change.txt", context),
-            from_email=None,
-            recipient_list=[user.email],
-        )
-    except OSError as exc:
         raise self.retry(exc=exc) from exc

@@ -4,20 +4,23 @@ and proving an existing one.
 Once a login has a confirmed device, no session may enrol another: a session that was never
 verified (opened with the password alone, say before the practice required two factors) must give
 a code from the device the login already has. Every device change is written to the audit trail
-and emailed to the person (a Celery task, after the commit).
+and emailed to the person (an outbox row written with the change, sent by the workers).
 """
 
 from django.db import transaction
+from django.template.loader import render_to_string
 from django_otp import match_token
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 
+from notifications.account_emails import queue_account_email
 from practica.accounts.errors import AccessError
 from practica.accounts.models import User
 from practica.accounts.selectors import practices_for_user
 from practica.audit.models import AuditEvent
 from practica.audit.services import record
+from practica.core.links import public_url
 from practica.core.tenancy import current_schema
 
 WRONG_CODE = "That code is not valid. Scan the code again and enter the newest 6 digits."
@@ -63,7 +66,8 @@ def prove_existing_device(*, user: User, token: str) -> Device:
 
 def record_device_change(user: User, device: Device, *, added: bool) -> None:
     """Audited where it happened (the practice of the request; from the public site, every practice
-    the person can enter) and emailed to the person once committed."""
+    the person can enter) and emailed to the person through the outbox, in the same transaction
+    (whoever made the change: if it was not them, they know to act)."""
     action = AuditEvent.Action.CREATE if added else AuditEvent.Action.DELETE
     if current_schema() != "public":
         record(action, device)
@@ -71,6 +75,9 @@ def record_device_change(user: User, device: Device, *, added: bool) -> None:
         for practice in practices_for_user(user):
             with tenant_context(practice):
                 record(action, device)
-    from practica.accounts.tasks import send_device_change_email
-
-    transaction.on_commit(lambda: send_device_change_email.delay(user.pk, device.name, added))
+    context = {"user": user, "device_name": device.name, "added": added, "login": public_url("/login/")}
+    queue_account_email(
+        to=user.email,
+        subject="An authenticator was " + ("added to" if added else "removed from") + " your Practica login",
+        body=render_to_string("accounts/email/device_change.txt", context),
+    )
