@@ -3,6 +3,7 @@ rule a change that breaks it (the rule reports it) and a change that comes close
 it (the rule stays quiet). A rule added without both is caught by the first test."""
 
 import datetime
+import re
 from collections.abc import Callable
 from uuid import UUID, uuid4
 
@@ -217,6 +218,12 @@ def test_every_rule_has_a_breaking_and_a_bending_case_and_the_issue_asks_for_30(
     assert set(BREAKS) == set(BENDS) == set(RULES)
     assert len(RULES) >= 30
     assert all(rule.severity in Severity.values for rule in RULES.values())
+
+
+def test_rule_ids_are_stable_in_form_and_every_rule_says_what_it_checks() -> None:
+    for rule_id, rule in RULES.items():
+        assert re.fullmatch(r"CLM-[A-Z0-9]{2,3}-\d{3}", rule_id) and rule.id == rule_id
+        assert rule.title[:1].isupper() and len(rule.title) <= 120, rule_id
 
 
 def test_the_clean_claim_passes_every_rule() -> None:

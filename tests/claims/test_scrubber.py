@@ -197,3 +197,16 @@ def test_a_batch_is_scrubbed_in_the_same_number_of_queries_for_5_claims_as_for_5
     assert [len(r.findings) for r in large_results].count(0) == 49
     assert Claim.objects.filter(pk__in=[c.pk for c in fifty], scrubbed_at__isnull=False).count() == 50
     assert ScrubFinding.objects.filter(claim=fifty[0], rule_id="CLM-UNT-002", line__line_number=1).exists()
+
+
+def test_a_second_claim_for_the_same_visit_is_a_duplicate_until_one_is_voided(billing: Billing) -> None:
+    encounter = coded_encounter(billing)
+    first = create_claim_from_encounter(encounter, today=TODAY)
+    second = create_claim_from_encounter(encounter, today=TODAY)
+
+    assert findings(second) == [("CLM-DUP-001", "error", None)]
+    assert first.patient_control_number in ScrubFinding.objects.get(claim=second).message
+    assert [f.rule_id for f in scrub_claims([first], today=TODAY)[0].errors] == ["CLM-DUP-001"]
+
+    lifecycle.transition_claim(first, ClaimStatus.VOIDED)
+    assert scrub_claim(second, today=TODAY).findings == []

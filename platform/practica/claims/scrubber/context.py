@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Value
 
 from practica.claims.models import (
     BillingProfile,
@@ -107,12 +108,20 @@ def load_contexts(claims: Sequence[Claim], *, today: datetime.date, lock: bool =
     """The claims as stored (re-read, so what is checked is what would be sent), with everything
     the rules need, in a number of queries that does not depend on how many claims there are.
     With `lock`, the claim rows (only they) are locked in id order, so two lockers cannot deadlock."""
-    ids = [claim.pk for claim in claims]
+    return load_contexts_by_id([claim.pk for claim in claims], today=today, lock=lock)
+
+
+def load_contexts_by_id(
+    ids: Sequence[UUID], *, today: datetime.date, lock: bool = False
+) -> list[ClaimContext]:
     claims_query = Claim.objects.select_for_update(of=("self",)) if lock else Claim.objects.all()
     rows = list(
         claims_query.filter(pk__in=ids)
         .select_related("encounter", "patient__profile", "coverage")
-        .prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.order_by("line_number")))
+        # Into a plain list: a related manager per claim costs more than the rules.
+        .prefetch_related(
+            Prefetch("lines", queryset=ClaimLine.objects.order_by("line_number"), to_attr="scrub_lines")
+        )
         .order_by("pk")
     )
     # Payers, providers and locations are few and shared by many claims: read once each, not
@@ -123,7 +132,8 @@ def load_contexts(claims: Sequence[Claim], *, today: datetime.date, lock: bool =
         | {claim.encounter.referring_provider_id for claim in rows if claim.encounter.referring_provider_id}
     )
     locations = Location.objects.in_bulk({claim.encounter.location_id for claim in rows})
-    reference = load_reference(rows, today=today)
+    lines: dict[UUID, list[ClaimLine]] = {claim.pk: claim.scrub_lines for claim in rows}
+    reference = load_reference(rows, lines, today=today)
     contexts = []
     for claim in rows:
         encounter = claim.encounter
@@ -135,7 +145,7 @@ def load_contexts(claims: Sequence[Claim], *, today: datetime.date, lock: bool =
         contexts.append(
             ClaimContext(
                 claim=claim,
-                lines=list(claim.lines.all()),
+                lines=lines[claim.pk],
                 encounter=encounter,
                 patient=claim.patient,
                 profile=_profile(claim.patient),
@@ -150,10 +160,12 @@ def load_contexts(claims: Sequence[Claim], *, today: datetime.date, lock: bool =
     return contexts
 
 
-def load_reference(claims: Sequence[Claim], *, today: datetime.date) -> Reference:
-    """The reference data for these claims (their lines prefetched): six queries, whatever the count."""
+def load_reference(
+    claims: Sequence[Claim], lines_by_claim: dict[UUID, list[ClaimLine]], *, today: datetime.date
+) -> Reference:
+    """The reference data for these claims and their lines: seven queries, whatever the count."""
     billing = BillingProfile.objects.first()
-    lines = [line for claim in claims for line in claim.lines.all()]
+    lines = [line for claim_lines in lines_by_claim.values() for line in claim_lines]
     compact = {code.replace(".", "").upper() for claim in claims for code in claim.diagnosis_codes or []}
     return Reference(
         today=today,
@@ -175,35 +187,32 @@ def load_reference(claims: Sequence[Claim], *, today: datetime.date) -> Referenc
 
 def _claims_by_visit(claims: Sequence[Claim]) -> dict[VisitKey, list[SiblingClaim]]:
     """Every live claim (these and others) for the patients, payers and dates of service of these
-    claims, by visit: one query over the claim lines."""
+    claims, by visit, with its procedure codes: one query."""
     if not claims:
         return {}
     rows = (
-        ClaimLine.objects.filter(
-            claim__patient_id__in={claim.patient_id for claim in claims},
-            claim__payer_id__in={claim.payer_id for claim in claims},
-            claim__encounter__date_of_service__in={claim.encounter.date_of_service for claim in claims},
+        Claim.objects.filter(
+            patient_id__in={claim.patient_id for claim in claims},
+            payer_id__in={claim.payer_id for claim in claims},
+            encounter__date_of_service__in={claim.encounter.date_of_service for claim in claims},
         )
-        .exclude(claim__status__in=RETIRED_STATUSES)
+        .exclude(status__in=RETIRED_STATUSES)
         .values_list(
-            "claim_id",
-            "claim__patient_id",
-            "claim__payer_id",
-            "claim__encounter__date_of_service",
-            "claim__patient_control_number",
-            "claim__frequency_code",
-            "claim__replaces_id",
-            "procedure_code",
+            "pk",
+            "patient_id",
+            "payer_id",
+            "encounter__date_of_service",
+            "patient_control_number",
+            "frequency_code",
+            "replaces_id",
         )
+        .annotate(codes=ArrayAgg("lines__procedure_code", distinct=True, default=Value([])))
+        .order_by()
     )
-    codes: dict[UUID, set[str]] = defaultdict(set)
-    about: dict[UUID, tuple[VisitKey, str, str, UUID | None]] = {}
-    for claim_id, patient_id, payer_id, dos, number, frequency, replaces_id, code in rows:
-        codes[claim_id].add(code)
-        about[claim_id] = ((patient_id, payer_id, dos), number, frequency, replaces_id)
     by_visit: dict[VisitKey, list[SiblingClaim]] = defaultdict(list)
-    for claim_id, (key, number, frequency, replaces_id) in about.items():
-        by_visit[key].append(
-            SiblingClaim(claim_id, number, frequency, replaces_id, frozenset(codes[claim_id]))
+    for pk, patient_id, payer_id, dos, number, frequency, replaces_id, codes in rows:
+        codes_set = frozenset(code for code in codes if code)
+        by_visit[(patient_id, payer_id, dos)].append(
+            SiblingClaim(pk, number, frequency, replaces_id, codes_set)
         )
     return dict(by_visit)

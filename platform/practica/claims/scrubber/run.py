@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from practica.claims.models import Claim, ScrubFinding, Severity
 
-from .context import ClaimContext, load_contexts
+from .context import ClaimContext, load_contexts_by_id
 from .custom import run_custom_rules
 from .registry import RULES, Finding
 
@@ -84,7 +84,7 @@ def scrub_claims(
         return []
     stamp = now or timezone.now()
     with transaction.atomic():
-        contexts = load_contexts([Claim(pk=pk) for pk in ids], today=today, lock=True)
+        contexts = load_contexts_by_id(ids, today=today, lock=True)
         results = [ScrubResult(context.claim, evaluate(context)) for context in contexts]
         # One DELETE (findings have no dependants; the audit triggers still record it): a plain
         # delete() would read every finding first to send signals nobody listens to for them.
