@@ -9,7 +9,8 @@ Run (after `bin/test` has set up .venv and started the project's PostgreSQL):
     .venv/bin/python tests/perf/bench_submit.py [--claims 5000] [--payers 50] [--rounds 3] [--quick]
 
 Reported apart: the generate path alone (load the claims, build the dataclasses, write the 837P
-text; read-only, so it runs `--rounds` times), the whole submission once (it changes the claims),
+text; read-only, so it runs `--rounds` times), the scrub alone, the whole submission once (it
+changes the claims; it scrubs again, as `submit_claims` always does),
 and pyx12's own validation of the files written (the reference, not Practica's path). The claims
 are made in bulk beforehand (not timed). The practice is removed afterwards.
 """
@@ -57,6 +58,7 @@ def main() -> None:
     from practica.claims.clearinghouse import FolderClearinghouse
     from practica.claims.models import BillingProfile, Claim, ClaimStatus
     from practica.claims.numbers import EnvelopeNumbers
+    from practica.claims.scrubber import scrub_claims
     from practica.claims.submission import submit_ready_claims
     from practica.claims.x12_mapping import build_interchange, by_payer, claims_to_send
     from practica.core.times import in_zone
@@ -97,6 +99,12 @@ def main() -> None:
             print(
                 f"  generate (load, map, write; {queries} queries, {size / 1e6:.2f} MB): {summary(seconds)}"
             )
+
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                scrub_claims(list(Claim.objects.only("pk")), today=in_zone(now, practice).date(), now=now)
+                took = time.perf_counter() - start
+            print(f"  scrub alone ({len(captured.captured_queries)} queries): {took:.2f} s")
 
             with tempfile.TemporaryDirectory() as folder, CaptureQueriesContext(connection) as captured:
                 start = time.perf_counter()
