@@ -21,7 +21,7 @@ from practica.claims.models import (
     ScrubRuleSetting,
     Severity,
 )
-from practica.claims.scrubber import scrub_claim, scrub_claims
+from practica.claims.scrubber import RULES, scrub_claim, scrub_claims, settings
 from practica.claims.services import create_claim_from_encounter
 from practica.insurance.models import Payer
 from practica.patients.models import PatientProfile
@@ -210,3 +210,53 @@ def test_a_second_claim_for_the_same_visit_is_a_duplicate_until_one_is_voided(bi
 
     lifecycle.transition_claim(first, ClaimStatus.VOIDED)
     assert scrub_claim(second, today=TODAY).findings == []
+
+
+def test_settings_are_saved_through_the_service_and_listed_in_the_catalogue(billing: Billing) -> None:
+    claim = create_claim_from_encounter(coded_encounter(billing), today=TODAY)
+    PatientProfile.objects.filter(patient=billing.patient).update(postal_code="627")
+    scrub_claim(claim, today=TODAY)
+    assert claim.error_count == 1
+
+    settings.configure_rule("CLM-PAT-005", enabled=True, severity=Severity.WARNING)
+    settings.configure_rule("CLM-PAY-003", enabled=False)
+    with pytest.raises(settings.ScrubSettingError) as unknown:
+        settings.configure_rule("CLM-NOPE-001", enabled=False)
+    assert unknown.value.field == "rule_id"
+    with pytest.raises(settings.ScrubSettingError):
+        settings.configure_rule("CLM-PAT-005", enabled=True, severity="fatal")
+
+    catalogue = {choice.id: choice for choice in settings.rule_catalogue()}
+    assert len(catalogue) == len(RULES)
+    assert (catalogue["CLM-PAT-005"].severity, catalogue["CLM-PAT-005"].default_severity) == (
+        "warning",
+        "error",
+    )
+    assert not catalogue["CLM-PAY-003"].enabled and catalogue["CLM-NPI-001"].enabled
+
+    # Findings change when the claims are scrubbed again (here: every claim not yet sent).
+    assert Claim.objects.get(pk=claim.pk).error_count == 1
+    assert settings.rescrub_unsent_claims(today=TODAY) == 1
+    stored = Claim.objects.get(pk=claim.pk)
+    assert (stored.error_count, stored.warning_count) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": " "}, "name"),
+        ({"severity": "fatal"}, "severity"),
+        ({"field": "patient.ssn"}, "field"),
+        ({"operator": "gt", "value": "many"}, "value"),
+    ],
+)
+def test_a_practices_rule_that_cannot_be_checked_is_not_saved(
+    billing: Billing, changes: dict[str, str], field: str
+) -> None:
+    valid = {"name": "Big", "field": "claim.total_charge_cents", "operator": "gt", "value": "100",
+             "message": "Look.", "severity": Severity.WARNING}  # fmt: skip
+    with pytest.raises(settings.ScrubSettingError) as refused:
+        settings.save_custom_rule(CustomScrubRule(**(valid | changes)))
+    assert refused.value.field == field
+    assert not CustomScrubRule.objects.exists()
+    assert settings.save_custom_rule(CustomScrubRule(**valid)).pk is not None

@@ -8,7 +8,8 @@ blocks the claim from being made ready and submitted; a warning does not).
 
 Both store the findings (replacing the previous ones) and set the claim's `scrubbed_at`,
 `error_count` and `warning_count`. A practice switches a rule off or changes its severity with a
-ScrubRuleSetting, and adds its own field/operator/value rules (CustomScrubRule, see `custom`).
+ScrubRuleSetting, and adds its own field/operator/value rules (CustomScrubRule, see `custom`),
+both saved through `settings` (configure_rule, save_custom_rule; rule_catalogue lists the rules).
 
 One module per family of rules: billing_provider, providers, patient, coverage, diagnoses, lines,
 place, history, text. `RULES` is the registry, by id."""
