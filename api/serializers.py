@@ -30,6 +30,10 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
         extra_kwargs = {"phone": {"max_length": 40}}
 
 
+class SmsConsentSerializer(serializers.Serializer[None]):
+    allowed = serializers.BooleanField(help_text="Whether the practice may text the patient.")
+
+
 class LocationSerializer(serializers.ModelSerializer[Location]):
     address = serializers.CharField(read_only=True, help_text="The address on one line.")
     # A choice, so the schema lists the zones the model's validator accepts.

@@ -3,12 +3,14 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers
 from api.permissions import HasCapability
+from notifications import consent
 from practica.accounts.models import Membership
 from practica.accounts.roles import Capability
 from practica.audit.models import AuditEvent
@@ -48,6 +50,20 @@ class PatientViewSet(
         patient = self.get_object()
         record_view(patient)
         return Response(self.get_serializer(patient).data)
+
+    @extend_schema(
+        request=serializers.SmsConsentSerializer, responses={200: serializers.SmsConsentSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="sms-consent")
+    def sms_consent(self, request: Request, pk: str | None = None) -> Response:
+        """Allow or stop texts to the patient (as the portal's and the back office's profile pages
+        do): 400 `{code, message, field}` without a mobile number, or while the number is opted out
+        (it replied STOP and must text START first)."""
+        patient = self.get_object()
+        body = serializers.SmsConsentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        consent.set_sms_consent(patient, body.validated_data["allowed"])
+        return Response({"allowed": body.validated_data["allowed"]})
 
     def perform_create(self, serializer: serializers.PatientSerializer) -> None:  # type: ignore[override]
         serializer.instance = services.create_patient(serializer.validated_data)

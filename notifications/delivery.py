@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from notifications import sms
+from notifications import consent, sms
 from notifications.calendar import appointment_calendar_file
 from notifications.content import Composer
 from notifications.live import push_states_on_commit
@@ -278,7 +278,7 @@ def _send_text(notification: Notification, phone: str, now: datetime.datetime, s
         sid = sms.send_sms(account, to=phone, body=body, status_callback=sending.status_callback)
     except sms.SmsError as error:
         if error.code == "21610":
-            SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": "carrier"})
+            consent.opt_out(phone, keyword=consent.CARRIER)
             sending.opted_out.add(phone)
         _retry_or_fail(
             notification, sending, error.code, error.message, retry=error.retry, to_address=phone, now=now

@@ -12,9 +12,10 @@ from django.db import connection
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from notifications import consent
 from notifications.language import patient_language
 from notifications.links import reschedule_page
-from notifications.models import InboundMessage, SmsOptOut
+from notifications.models import InboundMessage
 from notifications.phones import to_e164
 from notifications.policy import current_policy
 from practica.core import times
@@ -28,7 +29,7 @@ Handling = InboundMessage.Handling
 # UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT block further texts; START, YES, UNSTOP lift the
 # block; HELP, INFO get Twilio's standard reply. None of the Spanish words below is one of them, so
 # Twilio lets PARAR, ALTO and BAJA through as ordinary messages: the opt-out is ours to record, and
-# sends skip opted-out numbers (SmsOptOut). CANCELAR is safe to act on for the same reason.
+# sends skip opted-out numbers (notifications.consent). CANCELAR is safe to act on for the same reason.
 SPANISH_OPT_OUT = {"PARAR", "ALTO", "BAJA"}
 SPANISH_HELP = {"AYUDA"}
 SPANISH_CONFIRM = {"SI", "CONFIRMAR"}  # SÍ and sí too: accents do not matter (see keyword)
@@ -115,14 +116,14 @@ def _handle(
         if twilio_did != "START" or word not in CONFIRM | CANCEL | RESCHEDULE:
             return record(handling, "")
     if word in OPT_OUT:
-        SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": word[:20]})
+        consent.opt_out(phone, keyword=word)
         return record(
             Handling.OPTED_OUT,
             _("%(practice)s: you will get no more texts from us. Reply START to resume.")
             % {"practice": name},
         )
     if word in OPT_IN:
-        SmsOptOut.objects.filter(phone=phone).delete()
+        consent.opt_in(phone)
         return record(
             Handling.OPTED_IN,
             _("%(practice)s: texts are back on. Reply STOP to opt out.") % {"practice": name},
@@ -134,7 +135,7 @@ def _handle(
             _("%(practice)s: for help call %(contact)s. Reply STOP to opt out.")
             % {"practice": name, "contact": contact},
         )
-    opted_out = SmsOptOut.objects.filter(phone=phone).exists()
+    opted_out = consent.is_opted_out(phone)
     if word not in CONFIRM | CANCEL | RESCHEDULE:
         return record(Handling.NEEDS_STAFF, "")  # for the inbox; nothing is echoed back
     upcoming = (
@@ -188,10 +189,10 @@ def _mirror_twilio(opt_out_type: str, phone: str, word: str) -> str:
     """Record what Twilio did, whatever the word was (CANCEL is one of its default opt-out keywords):
     after STOP, Twilio refuses to send this number anything, appointment replies included."""
     if opt_out_type == "STOP":
-        SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": (word or "STOP")[:20]})
+        consent.opt_out(phone, keyword=word or "STOP")
         return Handling.OPTED_OUT
     if opt_out_type == "START":
-        SmsOptOut.objects.filter(phone=phone).delete()
+        consent.opt_in(phone)
         return Handling.OPTED_IN
     return Handling.HELP
 

@@ -11,7 +11,7 @@ from django.utils.functional import Promise
 
 from notifications import crypto
 from notifications.language import patient_language
-from notifications.models import MessageTemplate, SmsOptOut
+from notifications.models import MessageTemplate
 from notifications.phones import to_e164
 from notifications.policy import current_policy
 from notifications.routing.models import PracticeSmsRoute
@@ -52,20 +52,6 @@ def save_template(template: MessageTemplate) -> MessageTemplate:
     validate_template(template)
     template.save()
     return template
-
-
-def opt_out(phone: str, keyword: str) -> SmsOptOut | None:
-    number = to_e164(phone)
-    if number is None:
-        return None
-    opt, _ = SmsOptOut.objects.get_or_create(phone=number, defaults={"keyword": keyword[:20]})
-    return opt
-
-
-def opt_in(phone: str) -> None:
-    number = to_e164(phone)
-    if number:
-        SmsOptOut.objects.filter(phone=number).delete()
 
 
 def save_sms_route(

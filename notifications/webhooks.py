@@ -10,10 +10,10 @@ from django_tenants.utils import tenant_context
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from notifications import sms
+from notifications import consent, sms
 from notifications.inbound import handle_sms
 from notifications.live import push_states_on_commit
-from notifications.models import Notification, SmsOptOut
+from notifications.models import Notification
 from notifications.routing.models import PracticeSmsRoute
 from practica.audit.context import acts_as, webhook
 from tenants.models import Practice
@@ -59,7 +59,7 @@ def status_callback(request: HttpRequest) -> HttpResponse:
             )
             if error_code == "21610":
                 for phone in rows.values_list("to_address", flat=True):
-                    SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": "carrier"})
+                    consent.opt_out(phone, keyword=consent.CARRIER)
     return HttpResponse(status=204)
 
 

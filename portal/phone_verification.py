@@ -16,8 +16,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from notifications import sms
-from notifications.models import SmsOptOut
+from notifications import consent, sms
 from notifications.phones import to_e164
 from portal.errors import PortalError
 from portal.models import PhoneVerification
@@ -65,7 +64,7 @@ def send_code(patient: Patient) -> str:
     phone = to_e164(patient.phone) if patient.phone else None
     if phone is None:
         raise PortalError(gettext("Add your mobile phone number to your details first."), "no_phone")
-    if SmsOptOut.objects.filter(phone=phone).exists():
+    if consent.is_opted_out(phone):
         raise PortalError(str(OPTED_OUT_MESSAGE), "opted_out")
     practice = connection.tenant  # type: ignore[attr-defined]
     account = sms.account_for(practice.pk)
@@ -96,7 +95,7 @@ def send_code(patient: Patient) -> str:
             )
         except sms.SmsError as error:
             if error.code == "21610":  # the carrier says the number replied STOP
-                SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": "carrier"})
+                consent.opt_out(phone, keyword=consent.CARRIER)
                 raise PortalError(str(OPTED_OUT_MESSAGE), "opted_out") from error
             raise PortalError(
                 gettext(

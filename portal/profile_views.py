@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from notifications import consent
 from portal import branding, phone_verification, two_factor
 from portal.forms import PortalForm
 from portal.models import ProxyLink
@@ -40,7 +41,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         old_phone = patient.phone
         try:
-            patient_services.update_patient(patient, form.cleaned_data)
+            consent.update_profile(patient, form.cleaned_data)
         except InvalidPatient as error:
             add_errors(form, error)
         else:

@@ -88,8 +88,9 @@ def test_update_patient_checks_the_change_against_what_is_stored(practice_a: Pra
         Patient.objects.filter(pk=patient.pk).update(phone="555-01")
         patient.refresh_from_db()
         assert services.set_preferred_language(patient, "es").preferred_language == "es"
+        services.update_patient(patient, {"phone": "555-01", "last_name": "Vega-Ortiz"})  # posted back as is
         with pytest.raises(InvalidPatient, match=NOT_A_NUMBER):
-            services.update_patient(patient, {"phone": "555-01"})
+            services.update_patient(patient, {"phone": "555-02"})
 
 
 # --- the doors ---------------------------------------------------------------------------------

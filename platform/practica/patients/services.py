@@ -130,7 +130,10 @@ def _refused(errors: dict[str, tuple[str, str]], changing: Mapping[str, Any]) ->
 def _update(patient: Patient, data: Mapping[str, Any]) -> PatientProfile:
     profile = profile_of(patient)
     values = _current(patient, profile)
-    changing = {name: data[name] for name in PATIENT_FIELDS + PROFILE_FIELDS if name in data}
+    # A value given as it is stored is no change: a number kept as typed, say, does not block a
+    # form that posts it back unchanged.
+    given = {name: data[name] for name in PATIENT_FIELDS + PROFILE_FIELDS if name in data}
+    changing = {name: value for name, value in given.items() if value != values.get(name)}
     values.update(changing)
     errors = _refused(_check(values), changing)
     if errors:
@@ -148,7 +151,7 @@ def _update(patient: Patient, data: Mapping[str, Any]) -> PatientProfile:
         ]
         for name in on_profile:
             setattr(profile, name, values[name])
-        if profile.pk is None and changing.keys() & set(PROFILE_FIELDS):
+        if profile.pk is None and given.keys() & set(PROFILE_FIELDS):
             profile.save()  # a first choice is recorded even when it is the default
         elif on_profile:
             profile.save(update_fields=[*on_profile, "updated_at"])

@@ -2,6 +2,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from notifications import consent
 from portal.models import PortalTOTPDevice, ProxyLink
 from portal.phone_verification import verified_phone_of
 from portal.profile_views import card_response
@@ -56,7 +57,7 @@ def patient_profile_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_patient(patient, form.cleaned_data)
+            consent.update_profile(patient, form.cleaned_data)  # the SMS consent's rules included
         except InvalidPatient as error:
             add_errors(form, error)
         else:
