@@ -127,7 +127,12 @@ def test_the_api_creates_and_changes_through_the_service_with_code_and_message(
     body = {"first_name": "Rosa", "last_name": "Vega", "date_of_birth": "1984-02-03"}
     refused = client.post("/api/v1/patients/", {**body, "phone": "555-01"}, content_type="application/json")
     assert refused.status_code == 400
-    assert refused.json() == {"code": "invalid_phone", "message": NOT_A_NUMBER, "field": "phone"}
+    assert refused.json() == {
+        "code": "invalid_phone",
+        "message": NOT_A_NUMBER,
+        "field": "phone",
+        "errors": {"phone": [NOT_A_NUMBER]},
+    }
     created = client.post(
         "/api/v1/patients/", {**body, "phone": "(512) 555-0100"}, content_type="application/json"
     )
@@ -140,6 +145,7 @@ def test_the_api_creates_and_changes_through_the_service_with_code_and_message(
         "code": "invalid_date_of_birth",
         "message": FUTURE_BIRTH,
         "field": "date_of_birth",
+        "errors": {"date_of_birth": [FUTURE_BIRTH]},
     }
     moved = client.patch(url, {"phone": "512.555.0101"}, content_type="application/json")
     assert moved.status_code == 200 and moved.json()["phone"] == "+15125550101"
