@@ -119,7 +119,7 @@ class AppointmentSerializer(serializers.ModelSerializer[Appointment]):
         fields = [
             "id", "patient", "provider", "location", "room", "appointment_type", "start", "end",
             "local_start", "status", "source", "booked_by_id", "cancellation_reason", "late_cancel",
-            "outside_hours_override", "rescheduled_from", "created_at",
+            "outside_hours_override", "awaiting_deposit", "rescheduled_from", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -20,7 +20,10 @@ REMINDED_STATUSES = {Appointment.Status.BOOKED, Appointment.Status.CONFIRMED}
 def appointment_changed(appointment: Appointment, now: datetime.datetime | None = None) -> list[Notification]:
     """Bring the appointment's planned notifications in line with its current state; returns new rows.
 
-    Idempotent: calling it twice plans nothing twice."""
+    Idempotent: calling it twice plans nothing twice. A booking still waiting for its deposit is
+    told nothing (neither confirmed nor, if the hold lapses, cancelled) until the deposit is paid."""
+    if appointment.awaiting_deposit:
+        return []
     now = now or timezone.now()
     current_policy()  # a practice's first booking creates its default policy and reminders
     existing = list(Notification.objects.filter(appointment=appointment))

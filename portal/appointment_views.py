@@ -1,12 +1,14 @@
-"""One of the patient's appointments in the portal: its page, its calendar file, and cancelling or
-rescheduling it within the practice's rules."""
+"""One of the patient's appointments in the portal: its page, its calendar file, paying a held
+booking's deposit, and cancelling or rescheduling it within the practice's rules."""
 
 import datetime
+import logging
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import stripe
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from notifications.calendar import appointment_calendar_file
 from portal import rules, selectors
@@ -21,7 +24,10 @@ from portal.booking import cancel_for_patient, reschedule_for_patient
 from portal.forms import CancelForm
 from portal.sessions import patient_required
 from portal.view_helpers import DAYS_SHOWN, local_start, parse_day, parse_start, parse_uuid, slot_days
+from practica.patient_billing import deposits
 from practica.scheduling.errors import SchedulingError, SlotUnavailable
+
+log = logging.getLogger(__name__)
 
 
 @patient_required
@@ -33,6 +39,7 @@ def appointment_detail(request: HttpRequest, appointment_id: UUID) -> HttpRespon
         "local_end": appointment.end.astimezone(ZoneInfo(appointment.location.time_zone)),
         "zone": appointment.location.time_zone,
         "rule": rules.change_rule(appointment, timezone.now()),
+        "hold_expires_at": selectors.deposit_hold_expiry(appointment),
     }
     return render(request, "portal/appointment.html", context)
 
@@ -142,3 +149,19 @@ def appointment_reschedule_confirm(request: HttpRequest, appointment_id: UUID) -
         "rule": rule,
     }
     return render(request, "portal/reschedule_confirm.html", context, status=status)
+
+
+@require_POST
+@patient_required
+def appointment_deposit(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
+    """Back to Stripe's page to pay a held booking's deposit."""
+    appointment = selectors.appointment_of(request.patient, appointment_id)  # type: ignore[attr-defined]
+    try:
+        url = deposits.deposit_payment_url(request.practice, appointment)  # type: ignore[attr-defined]
+    except stripe.StripeError:
+        log.warning("Stripe refused to show a deposit's Checkout Session", exc_info=True)
+        url = None
+    if url is None:
+        messages.error(request, _("This deposit can no longer be paid online. Please call the practice."))
+        return redirect("portal:appointment", appointment_id=appointment.pk)
+    return redirect(url)

@@ -2,10 +2,13 @@
 call portal.booking (the scheduling engine with source=portal), render."""
 
 import datetime
+import logging
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import stripe
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,9 +22,12 @@ from portal.booking import book_for_patient
 from portal.forms import ChooseForm
 from portal.sessions import patient_required
 from portal.view_helpers import DAYS_SHOWN, parse_day, parse_start, parse_uuid, slot_days
+from practica.patient_billing.errors import BillingError
 from practica.scheduling.errors import SchedulingError, SlotUnavailable
 from practica.scheduling.models import AppointmentType, Location, Provider
 from practica.scheduling.policies import current_policy
+
+log = logging.getLogger(__name__)
 
 
 def _choice(request: HttpRequest) -> tuple[AppointmentType, Location, Provider | None]:
@@ -98,8 +104,9 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             with transaction.atomic():
-                booking = book_for_patient(
+                booking, pay_url = book_for_patient(
                     request.portal_account,  # type: ignore[attr-defined]
+                    practice=request.practice,  # type: ignore[attr-defined]
                     appointment_type=appointment_type,
                     provider=provider,
                     location=location,
@@ -119,7 +126,24 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         except SchedulingError as error:
             messages.error(request, error.message)
             status = 400
+        except BillingError:
+            messages.error(
+                request,
+                _(
+                    "This visit needs a deposit, which the practice cannot take online yet. "
+                    "Please call the practice to book it."
+                ),
+            )
+            status = 400
+        except stripe.StripeError:
+            log.warning("Stripe refused a deposit checkout", exc_info=True)
+            messages.error(
+                request, _("The deposit payment could not be started. Nothing was booked; please try again.")
+            )
+            status = 502
         else:
+            if pay_url is not None:
+                return redirect(pay_url)
             messages.success(request, _("Your appointment is booked. We have emailed you a confirmation."))
             return redirect("portal:appointment", appointment_id=booking.appointment.pk)
     context = {
@@ -129,5 +153,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         "local_start": start.astimezone(zone),
         "zone": location.time_zone,
         "rule": rules.general_rule(current_policy()),
+        "deposit_cents": appointment_type.deposit_cents,
+        "hold_minutes": settings.DEPOSIT_HOLD_MINUTES,
     }
     return render(request, "portal/book_confirm.html", context, status=status)

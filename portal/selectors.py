@@ -7,6 +7,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import Http404
 
+from practica.patient_billing.models import DepositHold
 from practica.patients.models import Patient
 from practica.scheduling.models import Appointment, AppointmentType, Location, Provider, WaitlistEntry
 from practica.scheduling.slots import providers_for
@@ -56,6 +57,14 @@ def providers_offering(appointment_type: AppointmentType, location: Location | N
 
 def active_locations() -> QuerySet[Location]:
     return Location.objects.filter(is_active=True).order_by("name")
+
+
+def deposit_hold_expiry(appointment: Appointment) -> datetime.datetime | None:
+    """When the slot of a booking waiting for its deposit is released, if it is waiting."""
+    if not appointment.awaiting_deposit:
+        return None
+    hold = DepositHold.objects.filter(appointment=appointment, state=DepositHold.State.HELD).first()
+    return hold.hold_expires_at if hold else None
 
 
 def waitlist_entry(patient: Patient, entry_id: UUID) -> WaitlistEntry | None:

@@ -43,6 +43,11 @@ urlpatterns = [
         name="appointment_ics",
     ),
     path(
+        "appointments/<uuid:appointment_id>/deposit/",
+        appointment_views.appointment_deposit,
+        name="appointment_deposit",
+    ),
+    path(
         "appointments/<uuid:appointment_id>/cancel/",
         appointment_views.appointment_cancel,
         name="appointment_cancel",

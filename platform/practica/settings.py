@@ -394,9 +394,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "practica.patient_billing.tasks.process_pending_stripe_events",
         "schedule": 300.0,
     },
+    # Each deposit hold is released by a task queued for its end; this sweep catches lost ones.
     "deposit-holds": {
         "task": "practica.patient_billing.tasks.release_expired_deposit_holds",
-        "schedule": 60.0,
+        "schedule": 600.0,
     },
     # Acknowledgements (999, 277CA) the folder clearinghouse dropped in practices' EDI inboxes.
     "claims-acknowledgement-inboxes": {

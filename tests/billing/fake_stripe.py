@@ -391,6 +391,8 @@ def _route(
             return _store(fake, account, _customer(fake, p))
         case ("POST", ["checkout", "sessions"]):
             return _store(fake, account, _checkout_session(fake, p))
+        case ("GET", ["checkout", "sessions", session_id]):
+            return _public(_get(fake, session_id, account))
         case ("POST", ["checkout", "sessions", session_id, "expire"]):
             session = _get(fake, session_id, account)
             if session["status"] != "open":

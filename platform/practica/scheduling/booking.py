@@ -8,6 +8,7 @@ The back office, the portal and the API all call these; each rule lives here onc
   booked_by_id=None, override=False, now=None) -> Booking
 - cancel_appointment(appointment, by_patient=, reason="", now=None, status=None) -> Appointment
 - set_status(appointment, new_status, reason="", now=None) -> Appointment
+- deposit_received(appointment, now=None) -> Appointment: a held booking's deposit was paid
 
 They raise SchedulingError (with a `code` and a `message` fit to show), SlotUnavailable when the
 time was taken ("no longer available"), InvalidTransition for a status change the lifecycle
@@ -142,6 +143,7 @@ def book_appointment(
     booked_by_id: int | None = None,
     override: bool = False,
     rescheduled_from: Appointment | None = None,
+    awaiting_deposit: bool = False,
     now: datetime.datetime | None = None,
 ) -> Booking:
     """Book one appointment. PostgreSQL's exclusion constraints are the last word on double booking:
@@ -152,6 +154,8 @@ def book_appointment(
     notice, beyond the days-ahead limit or outside working hours; the Booking then carries the
     warnings to show, and the appointment is flagged outside_hours_override. Patients never can.
     `booked_by_id` is the staff user's id, kept with the appointment (who booked it).
+    `awaiting_deposit` holds the slot unconfirmed (no notices) until deposit_received; only
+    practica.patient_billing.deposits.book_with_deposit passes it.
 
     Raises SchedulingError (code says which rule) or SlotUnavailable (someone else has the time).
     """
@@ -194,6 +198,7 @@ def book_appointment(
             booked_by_id=booked_by_id,
             outside_hours_override=bool(warnings),
             rescheduled_from=rescheduled_from,
+            awaiting_deposit=awaiting_deposit,
         )
         try:
             with transaction.atomic():
@@ -294,6 +299,11 @@ def reschedule_appointment(
     with transaction.atomic():
         old = Appointment.objects.select_for_update().get(pk=appointment.pk)
         policies.check_transition(old, Status.RESCHEDULED)
+        if old.awaiting_deposit:
+            raise SchedulingError(
+                _("This visit is waiting for its deposit: pay it, or cancel, before moving it."),
+                "awaiting_deposit",
+            )
         late = False
         if source == Appointment.Source.PORTAL:
             late = policies.patient_change_allowed(old, policies.current_policy(), now)
@@ -315,6 +325,18 @@ def reschedule_appointment(
         )
         transaction.on_commit(lambda: _offer_freed_slot(old, now))
     return booking
+
+
+def deposit_received(appointment: Appointment, now: datetime.datetime | None = None) -> Appointment:
+    """The deposit of a booking held for it was paid: the booking stands, and its confirmation and
+    reminders are planned now (none were while it waited)."""
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.awaiting_deposit and locked.is_active:  # not if cancelled meanwhile
+            locked.awaiting_deposit = False
+            locked.save(update_fields=["awaiting_deposit", "updated_at"])
+            reminders.appointment_changed(locked, now=now)
+    return locked
 
 
 def _offer_freed_slot(appointment: Appointment, now: datetime.datetime) -> None:

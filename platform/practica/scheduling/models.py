@@ -285,6 +285,9 @@ class Appointment(models.Model):
     cancellation_reason = models.CharField(max_length=200, blank=True)
     late_cancel = models.BooleanField(default=False)
     outside_hours_override = models.BooleanField(default=False)
+    # Booked online for a type that asks for a deposit: the slot is held while the patient pays
+    # (practica.patient_billing.deposits); nothing is sent to the patient until it is paid.
+    awaiting_deposit = models.BooleanField(default=False)
     rescheduled_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_to"
     )
