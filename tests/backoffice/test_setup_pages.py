@@ -3,8 +3,10 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from notifications.delivery import send_due
+from notifications.models import Channel, Kind, Notification
 from practica.accounts.roles import Role
 from practica.scheduling.models import (
     AppointmentType,
@@ -205,7 +207,11 @@ def test_extra_hours_added_in_setup_are_offered_to_the_waitlist(
     assert response.status_code == 302
     offer = WaitlistOffer.objects.get()
     assert (offer.entry_id, offer.start, offer.status) == (entry.pk, early, WaitlistOffer.Status.OPEN)
-    send_due()  # the offer is an outbox row: the notification workers email it
+    # The offer is an outbox row written with it, which the notification workers send.
+    row = Notification.objects.get(waitlist_offer=offer)
+    assert (row.kind, row.channel) == (Kind.WAITLIST_OFFER, Channel.EMAIL)
+    assert mail.outbox == []
+    send_due(now=timezone.now())
     assert [m.to for m in mail.outbox] == [["early@example.com"]]
     assert "/book/waitlist/" in mail.outbox[0].body
 
