@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from practica.claims import tasks
+from practica.claims import lifecycle, tasks
 from practica.claims.acknowledgements import AcknowledgementError, import_acknowledgement
 from practica.claims.models import (
     AcknowledgedClaim,
@@ -206,3 +206,24 @@ def test_the_inbox_task_imports_waiting_files_and_sets_aside_the_ones_it_cannot(
     # Nothing left: a second run imports nothing and changes nothing.
     assert tasks.import_inbox(alpha.pk) == 0
     assert Acknowledgement.objects.count() == 1
+
+
+def test_a_999_of_an_older_batch_does_not_move_claims_sent_again_since(alpha: Practice) -> None:
+    batch, claims = sent(2)
+    sbr = next(s for s in batch.content.split("~") if s.startswith("SBR*"))
+    broken = batch.content.replace(sbr, sbr[:-2] + "Q9", 1)
+    SubmissionBatch.objects.filter(pk=batch.pk).update(content=broken)
+    rejection = pyx12_validate(broken).ack
+    import_acknowledgement("first.999", rejection.encode())
+    assert set(statuses().values()) == {S.REJECTED}
+    # Fixed and sent again in a new batch...
+    lifecycle.transition_claims(claims, S.DRAFT)
+    lifecycle.transition_claims(claims, S.READY)
+    again = submit_ready_claims(now=NOW, zone="America/New_York").batches[0]
+    assert again.pk != batch.pk and set(statuses().values()) == {S.SUBMITTED}
+
+    # ...then the clearinghouse sends its old 999 once more (another file: a line break added).
+    result = import_acknowledgement("resent.999", (rejection + "\n").encode())
+
+    assert result.new and sorted(result.rejected) == sorted(c.patient_control_number for c in claims)
+    assert set(statuses().values()) == {S.SUBMITTED}

@@ -3,9 +3,10 @@
 folder adapter's inbox task.
 
 - 999: the group is found by its GS06 among the practice's batches. A rejected transaction set
-  rejects every claim it carried; each claim is told which IK3 segment concerns it (the segment's
-  own claim, or every claim under the loop it is in: practica.x12.read837.claims_at), or the
-  first one when none is its own. The batch is marked accepted, partly accepted or rejected.
+  rejects every claim it carried (unless the claim was sent again in a later batch since); each
+  claim is told which IK3 segment concerns it (the segment's own claim, or every claim under the
+  loop it is in: practica.x12.read837.claims_at), or the first one when none is its own. The
+  batch is marked accepted, partly accepted or rejected.
 - 277CA: each claim (TRN02 = our patient control number) accepted moves to accepted (and keeps
   the payer's claim control number, REF*1K, that a replacement or void must quote); rejected
   moves to rejected; pending moves nothing.
@@ -21,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 
 from practica.audit.context import current_actor
 from practica.claims import lifecycle
@@ -67,6 +69,9 @@ class _Verdict:
     outcome: str
     message: str
     segment: str
+    # False when the claim has been sent again since (a 999 of an older batch moves nothing):
+    # batches are ordered by their ISA13, which the practice's sequence hands out in order.
+    movable: bool = True
 
 
 def import_acknowledgement(file_name: str, content: bytes) -> ImportResult:
@@ -180,6 +185,15 @@ def _apply_999(ack: Acknowledgement, parsed: Ack999, file_name: str) -> list[_Ve
     if len(batches) == 1:
         ack.batch = next(iter(batches.values()))
         ack.save(update_fields=["batch"])
+    sent_last = dict(
+        BatchClaim.objects.filter(claim__in=[v.claim for v in verdicts])
+        .values("claim_id")
+        .annotate(last=Max("batch__isa_control_number"))
+        .values_list("claim_id", "last")
+    )
+    batch_of = {claim.pk: batch for batch in batches.values() for claim in members[batch.pk]}
+    for verdict in verdicts:
+        verdict.movable = sent_last.get(verdict.claim.pk) == batch_of[verdict.claim.pk].isa_control_number
     return verdicts
 
 
@@ -282,6 +296,8 @@ def _record(ack: Acknowledgement, verdicts: list[_Verdict], file_name: str) -> N
     for v in verdicts:
         if ack.kind == Acknowledgement.Kind.IMPLEMENTATION and v.outcome == Outcome.ACCEPTED:
             continue  # a 999 accepts the file, not the claim: the payer's 277CA does that
+        if not v.movable:
+            continue
         goal: str = S.ACCEPTED if v.outcome == Outcome.ACCEPTED else S.REJECTED
         if v.claim.status != goal and lifecycle.can_transition(v.claim.status, goal):
             moves[(goal, f"{ack.kind} {file_name}: {v.message}"[:300])].append(v.claim)
