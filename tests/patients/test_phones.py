@@ -2,6 +2,7 @@
 the command listing the numbers kept as typed, and the inbound SMS lookup by an index."""
 
 import importlib
+import re
 from io import StringIO
 
 import pytest
@@ -103,4 +104,5 @@ def test_inbound_sms_finds_its_patient_by_an_index_not_a_scan(practice_a: Practi
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN " + queries.captured_queries[0]["sql"])
             plan = "\n".join(row[0] for row in cursor.fetchall())
-        assert "patient_phone_idx" in plan and "Seq Scan on patients_patient" not in plan, plan
+        # (the small profile table joined beside it may be scanned: only the patients must not be)
+        assert "patient_phone_idx" in plan and not re.search(r"Seq Scan on patients_patient\b", plan), plan
