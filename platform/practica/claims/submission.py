@@ -14,6 +14,7 @@ and the claims stay ready. A batch whose data X12 cannot carry is refused whole,
 the other payers' batches still go.
 """
 
+import contextlib
 import datetime
 import hashlib
 import re
@@ -24,7 +25,7 @@ from django.db import transaction
 from practica.audit.context import current_actor
 from practica.claims import lifecycle, numbers
 from practica.claims.clearinghouse import BatchFile, Clearinghouse, for_practice
-from practica.claims.errors import ClaimsError
+from practica.claims.errors import ClaimsError, InvalidClaimTransition
 from practica.claims.models import BatchClaim, BillingProfile, Claim, ClaimStatus, SubmissionBatch
 from practica.claims.scrubber import scrub_claims
 from practica.claims.x12_mapping import build_interchange, claims_to_send
@@ -101,11 +102,14 @@ def _scrub_ready(*, now: datetime.datetime, zone: object) -> list[str]:
     blocked = [r for r in results if not r.is_clean]
     if not blocked:
         return []
-    lifecycle.transition_claims(
-        [r.claim for r in blocked],
-        ClaimStatus.DRAFT,
-        reason="Held back at submission: the scrub found errors.",
-    )
+    # A submission running beside this one may move them first: then the lifecycle refuses, and
+    # their error_count keeps them unsent all the same.
+    with contextlib.suppress(InvalidClaimTransition):
+        lifecycle.transition_claims(
+            Claim.objects.filter(pk__in=[r.claim.pk for r in blocked], status=ClaimStatus.READY),
+            ClaimStatus.DRAFT,
+            reason="Held back at submission: the scrub found errors.",
+        )
     return [
         f"{r.claim.patient_control_number}: {r.errors[0].message}"
         for r in sorted(blocked, key=lambda r: r.claim.patient_control_number)
@@ -124,7 +128,7 @@ def _send_batch(
     with transaction.atomic():
         ids = list(
             Claim.objects.select_for_update(skip_locked=True)
-            .filter(status=ClaimStatus.READY, payer=payer)
+            .filter(status=ClaimStatus.READY, payer=payer, error_count=0)
             .order_by("patient_control_number")
             .values_list("pk", flat=True)[:limit]
         )
