@@ -4,14 +4,21 @@ The isolation and role tests are parametrised over these lists: a new page or en
 covered by adding one line here.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils import timezone
 
 from practica.accounts.models import Membership
 from practica.audit.models import AuditEvent
+from practica.claims.models import BatchClaim, Claim, ClaimStatus, Encounter, SubmissionBatch
+from practica.claims.services import ChargeInput, create_claim_from_encounter, save_charge_line, set_diagnoses
 from practica.core.tenancy import use_public_schema, use_schema_of
+from practica.patients.models import Patient
+from practica.scheduling.models import Location, Provider
 from tenants.models import Practice
+from tests.claims.factories import CoverageFactory, PayerFactory, ProcedureCodeFactory, icd10
 from tests.conftest import staff
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory
 
@@ -22,6 +29,7 @@ B_MARKERS = {
     "provider": "Dr Vermillionaire",
     "staff": "Ottoline Farthingale",
     "audit": "Quixotebee",
+    "payer": "Pelicanquill Mutual",
 }
 
 
@@ -70,6 +78,11 @@ OBJECT_URLS = [
     ObjectUrl("/api/v1/providers/{provider}/", "patch"),
     ObjectUrl("/api/v1/staff/{staff}/"),
     ObjectUrl("/api/v1/audit-events/{audit}/"),
+    ObjectUrl("/claims/encounters/{encounter}/"),
+    ObjectUrl("/claims/encounters/{encounter}/", "post"),
+    ObjectUrl("/claims/{claim}/"),
+    ObjectUrl("/claims/{claim}/status/", "post"),
+    ObjectUrl("/claims/submissions/{batch}/"),
 ]
 
 LIST_URLS = [
@@ -85,6 +98,12 @@ LIST_URLS = [
     ListUrl("/api/v1/providers/", "provider"),
     ListUrl("/api/v1/staff/", "staff"),
     ListUrl("/api/v1/audit-events/", "audit"),
+    ListUrl("/claims/charges/", "patient"),
+    ListUrl("/claims/", "patient"),
+    ListUrl("/claims/", "payer"),
+    ListUrl("/claims/?status=ready", "patient"),
+    ListUrl("/claims/ready/", "patient"),
+    ListUrl("/claims/submissions/", "payer"),
 ]
 
 
@@ -107,6 +126,7 @@ def plant_rows(practice: Practice, *, above: Practice | None = None) -> dict[str
     location = LocationFactory.create(name=B_MARKERS["location"])
     provider = ProviderFactory.create(display_name=B_MARKERS["provider"])
     audit_event = AuditEvent.objects.filter(object_id=str(patient.pk)).latest("id")
+    billing = plant_billing(patient, location, provider)
     use_public_schema()
     member = staff(practice, "front_desk", full_name=B_MARKERS["staff"])
     return {
@@ -115,4 +135,32 @@ def plant_rows(practice: Practice, *, above: Practice | None = None) -> dict[str
         "provider": str(provider.pk),
         "audit": str(audit_event.pk),
         "staff": str(Membership.objects.get(user=member, practice=practice).pk),
+        **billing,
     }
+
+
+def plant_billing(patient: Patient, location: Location, provider: Provider) -> dict[str, str]:
+    """B's coded visit with unbilled charges, a ready claim to B's payer and a batch sent to it."""
+    payer = PayerFactory.create(name=B_MARKERS["payer"])
+    coverage = CoverageFactory.create(patient=patient, payer=payer)
+    procedure = ProcedureCodeFactory.create(code="99213")
+    icd10("I10")
+    day = datetime.date(2026, 3, 2)
+    unbilled, billed = (
+        Encounter.objects.create(
+            patient=patient, provider=provider, rendering_provider=provider, location=location,
+            date_of_service=day, place_of_service="11",
+        )
+        for _ in range(2)
+    )  # fmt: skip
+    for encounter in (unbilled, billed):
+        set_diagnoses(encounter, ["I10"])
+        save_charge_line(encounter, ChargeInput(procedure=procedure, pointers=[1]))
+    claim = create_claim_from_encounter(billed, coverage=coverage)
+    Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.READY, scrubbed_at=timezone.now())
+    batch = SubmissionBatch.objects.create(
+        payer=payer, file_name="b.837", isa_control_number=900001, gs_control_number=900001,
+        st_control_number=900001, usage_indicator="T", claim_count=1,
+    )  # fmt: skip
+    BatchClaim.objects.create(batch=batch, claim=claim)
+    return {"encounter": str(unbilled.pk), "claim": str(claim.pk), "batch": str(batch.pk)}

@@ -33,6 +33,8 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/patients/{patient}/": {"last_name": "Taken over"},
     "/api/v1/locations/{location}/": {"name": "Taken over"},
     "/api/v1/providers/{provider}/": {"display_name": "Taken over"},
+    "/claims/encounters/{encounter}/": {"action": "add_diagnosis", "code": "I10"},
+    "/claims/{claim}/status/": {"to": "draft"},
 }
 
 
@@ -65,6 +67,10 @@ def b_rows_unchanged(practice_b: Practice) -> None:
     assert Patient.objects.filter(last_name=B_MARKERS["patient"]).exists()
     assert Location.objects.filter(name=B_MARKERS["location"]).exists()
     assert Provider.objects.filter(display_name=B_MARKERS["provider"]).exists()
+    from practica.claims.models import Claim, ClaimStatus, EncounterDiagnosis
+
+    assert EncounterDiagnosis.objects.filter(code="I10").count() == 2
+    assert Claim.objects.filter(status=ClaimStatus.READY).count() == 1
     use_public_schema()
     from practica.accounts.models import Membership
 

@@ -13,8 +13,10 @@ from practica.accounts.models import Membership
 from practica.accounts.roles import Role
 from practica.core.tenancy import use_public_schema, use_schema_of
 from tenants.models import Practice
+from tests.claims.factories import icd10
 from tests.conftest import signed_in_client, staff
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory
+from tests.surface import plant_billing
 
 O, M, F, C, B = Role.OWNER, Role.MANAGER, Role.FRONT_DESK, Role.CLINICIAN, Role.BILLER  # noqa: E741
 EVERYONE = frozenset({O, M, F, C, B})
@@ -99,6 +101,25 @@ AREAS = [
     ),
     Area("API staff list", "get", "/api/v1/staff/", frozenset({O, M})),
     Area("API audit events", "get", "/api/v1/audit-events/", frozenset({O, M})),
+    Area("charges to review", "get", "/claims/charges/", frozenset({O, M, C, B})),
+    Area("coding screen", "get", "/claims/encounters/{encounter}/", frozenset({O, M, C, B})),
+    Area(
+        "code a diagnosis",
+        "post",
+        "/claims/encounters/{encounter}/",
+        frozenset({O, M, C, B}),
+        {"action": "add_diagnosis", "code": "E11.9"},
+        302,
+    ),
+    Area("diagnosis search", "get", "/claims/diagnoses/?q=I10", frozenset({O, M, C, B})),
+    Area("claims by status and payer", "get", "/claims/", frozenset({O, M, B})),
+    Area("claim", "get", "/claims/{claim}/", frozenset({O, M, B})),
+    Area(
+        "claim back to draft", "post", "/claims/{claim}/status/", frozenset({O, M, B}), {"to": "draft"}, 302
+    ),
+    Area("ready to submit", "get", "/claims/ready/", frozenset({O, M, B})),
+    Area("submission history", "get", "/claims/submissions/", frozenset({O, M, B})),
+    Area("submitted batch", "get", "/claims/submissions/{batch}/", frozenset({O, M, B})),
 ]
 
 
@@ -114,11 +135,10 @@ def call(client: Any, area: Area, ids: dict[str, str]) -> Any:
 @pytest.fixture
 def ids(practice_a: Practice) -> dict[str, str]:
     use_schema_of(practice_a)
-    found = {
-        "patient": str(PatientFactory.create().pk),
-        "location": str(LocationFactory.create().pk),
-        "provider": str(ProviderFactory.create().pk),
-    }
+    patient, location, provider = PatientFactory.create(), LocationFactory.create(), ProviderFactory.create()
+    found = {"patient": str(patient.pk), "location": str(location.pk), "provider": str(provider.pk)}
+    icd10("E11.9")
+    found |= plant_billing(patient, location, provider)
     use_public_schema()
     colleague = staff(practice_a, Role.FRONT_DESK)
     found["colleague"] = str(Membership.objects.get(user=colleague, practice=practice_a).pk)

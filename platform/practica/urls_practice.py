@@ -98,6 +98,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("portal/", include("portal.urls")),
     path("intake/", include("practica.intake.urls")),
+    path("claims/", include("practica.claims.urls")),
     # The scheduling engine's waitlist emails link here; the claim page lives in the portal.
     path("book/waitlist/<str:token>/", portal_waitlist.waitlist_claim_link, name="waitlist_claim_link"),
     path("health/", core.health, name="health"),

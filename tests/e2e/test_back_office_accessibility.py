@@ -1,6 +1,7 @@
 """The staff back office in a real browser: no serious or critical axe-core violation on its main
 pages, for the practice's owner (who sees every page) with the Content-Security-Policy in force."""
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +10,7 @@ from django_tenants.utils import tenant_context
 
 from practica.accounts.models import Membership, User
 from practica.accounts.roles import Role
+from practica.claims.models import Encounter
 from practica.patients.models import Patient
 from practica.scheduling.models import Location, Provider
 from tests.e2e.conftest import SERIOUS, Server, Site, sign_in_staff
@@ -53,9 +55,19 @@ def back_office_pages(site: Site) -> list[str]:
         "/settings/security/",
         "/billing/",
         "/notifications/log/",
+        "/claims/",
+        "/claims/charges/",
+        "/claims/ready/",
+        "/claims/submissions/",
     ]
     if patient is not None:
         pages += [f"/patients/{patient.pk}/", f"/billing/patients/{patient.pk}/"]
+        with tenant_context(site.practice):
+            encounter = Encounter.objects.filter(patient=patient).first() or Encounter.objects.create(
+                patient=patient, provider=provider, rendering_provider=provider, location=location,
+                date_of_service=datetime.date(2026, 3, 2), place_of_service="11",
+            )  # fmt: skip
+        pages.append(f"/claims/encounters/{encounter.pk}/?q=E11")
     return pages
 
 

@@ -2,6 +2,7 @@
 service. Loaded by `manage.py load_codesets`; read-only for the application."""
 
 from django.db import models
+from django.db.models import Q
 
 
 class Icd10Code(models.Model):
@@ -23,6 +24,14 @@ class Icd10Code(models.Model):
         ordering = ["code"]
         indexes = [
             models.Index(fields=["billable", "code"], name="icd10_billable_code_idx"),
+            # The coding screen's search (codesets.selectors.search_diagnoses) by code prefix; the
+            # search by words uses a trigram index on UPPER(description) (migration 0003).
+            models.Index(
+                fields=["compact"],
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(billable=True),
+                name="icd10_billable_prefix_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,24 +1,29 @@
 """Reads of the code sets (the coding screen's search, the scrubber's look-ups)."""
 
+import re
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from practica.codesets.models import Icd10Code, PlaceOfService
 
+CODE_LIKE = re.compile(r"^[A-Za-z][0-9][0-9A-Za-z.]{0,6}$")
+
 
 def search_diagnoses(text: str, limit: int = 20) -> QuerySet[Icd10Code]:
-    """Billable ICD-10-CM codes whose code starts with the text (with or without the dot), or whose
-    description holds every word of it."""
+    """Billable ICD-10-CM codes, in code order: those starting with the text when it looks like a
+    code (E11, e11.6, E116), otherwise those whose description holds every word of it. Each kind
+    reads an index of the billable codes (migration 0003), never the whole table."""
     text = " ".join(text.split())
     found = Icd10Code.objects.filter(billable=True)
     if not text:
         return found.none()
-    compact = text.replace(".", "").upper()
-    by_words = Q()
-    for word in text.split():
-        by_words &= Q(description__icontains=word)
-    return found.filter(Q(compact__startswith=compact) | by_words).order_by("code")[:limit]
+    if CODE_LIKE.match(text):
+        found = found.filter(compact__startswith=text.replace(".", "").upper())
+    else:
+        for word in text.split():
+            found = found.filter(description__icontains=word)
+    return found.order_by("code")[:limit]
 
 
 def billable_codes(codes: Iterable[str]) -> dict[str, Icd10Code]:

@@ -1,0 +1,127 @@
+"""The biller's queues: charges to review, claims by status and payer (with their findings counts),
+a claim's page, the ready claims per payer (the next batches) and the submission history with
+acknowledgements. Every row links to its patient and its visit. Each list reads a fixed number of
+queries whatever its length."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from practica.accounts.decorators import capability_required
+from practica.accounts.roles import Capability
+from practica.audit.services import record_views
+from practica.claims import selectors
+from practica.claims.errors import ClaimsError
+from practica.claims.lifecycle import TRANSITIONS, transition_claim
+from practica.claims.models import Claim, ClaimStatus, SubmissionBatch
+from practica.insurance.models import Payer
+from practica.scheduling.view_helpers import can, get_or_404
+
+PAGE_SIZE = 50
+
+# What a biller may do to a claim from its page (the rest comes from 837P and acknowledgements).
+CLAIM_ACTIONS = {
+    ClaimStatus.READY: "Make ready to submit",
+    ClaimStatus.DRAFT: "Back to draft",
+    ClaimStatus.VOIDED: "Void (never send)",
+}
+
+
+def _page_of(request: HttpRequest, rows: object) -> object:
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+
+
+@capability_required(Capability.CODE_CHARGES)
+def charges_to_review(request: HttpRequest) -> HttpResponse:
+    page = _page_of(request, selectors.charges_to_review())
+    encounters = list(page.object_list)  # type: ignore[attr-defined]
+    record_views({e.patient_id: e.patient for e in encounters}.values())
+    context = {"page": page, "encounters": encounters, "can_submit": can(request, Capability.SUBMIT_CLAIMS)}
+    return render(request, "claims/charges.html", context)
+
+
+@capability_required(Capability.SUBMIT_CLAIMS)
+def claim_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    status = status if status in ClaimStatus.values else ""
+    payers = list(Payer.objects.order_by("name"))
+    payer = next((p for p in payers if str(p.pk) == request.GET.get("payer", "")), None)
+    page = _page_of(request, selectors.claims_queue(status, payer.pk if payer else None))
+    claims = list(page.object_list)  # type: ignore[attr-defined]
+    record_views({c.patient_id: c.patient for c in claims}.values())
+    context = {
+        "page": page,
+        "claims": claims,
+        "status": status,
+        "payer": payer,
+        "payers": payers,
+        "counts": [
+            (value, label, n)
+            for (value, label), n in zip(
+                ClaimStatus.choices,
+                selectors.status_counts(payer.pk if payer else None).values(),
+                strict=True,
+            )
+        ],
+        "query": f"&payer={payer.pk}" if payer else "",
+        "page_query": (f"&status={status}" if status else "") + (f"&payer={payer.pk}" if payer else ""),
+    }
+    return render(request, "claims/claim_list.html", context)
+
+
+@capability_required(Capability.SUBMIT_CLAIMS)
+def claim_detail(request: HttpRequest, claim_id: str) -> HttpResponse:
+    claim = get_or_404(selectors.claims_in_detail(), claim_id)
+    record_views([claim.patient])
+    allowed = TRANSITIONS.get(claim.status, frozenset())
+    context = {
+        "claim": claim,
+        "encounter": claim.encounter,
+        "findings": selectors.claim_findings(claim),
+        "actions": [(status, label) for status, label in CLAIM_ACTIONS.items() if status in allowed],
+    }
+    return render(request, "claims/claim.html", context)
+
+
+@require_POST
+@capability_required(Capability.SUBMIT_CLAIMS)
+def claim_transition(request: HttpRequest, claim_id: str) -> HttpResponse:
+    claim = get_or_404(Claim.objects.all(), claim_id)
+    to_status = request.POST.get("to", "")
+    if to_status not in CLAIM_ACTIONS:
+        messages.error(request, "That change is not made from this page.")
+        return redirect("claims:claim", claim_id=claim.pk)
+    try:
+        transition_claim(claim, to_status, reason=request.POST.get("reason", "")[:300])
+    except ClaimsError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request, f"Claim {claim.patient_control_number}: {ClaimStatus(to_status).label.lower()}."
+        )
+    return redirect("claims:claim", claim_id=claim.pk)
+
+
+@capability_required(Capability.SUBMIT_CLAIMS)
+def ready_batches(request: HttpRequest) -> HttpResponse:
+    batches = selectors.ready_batches()
+    record_views({c.patient_id: c.patient for b in batches for c in b.claims}.values())
+    return render(request, "claims/ready.html", {"batches": batches})
+
+
+@capability_required(Capability.SUBMIT_CLAIMS)
+def submission_history(request: HttpRequest) -> HttpResponse:
+    page = _page_of(request, selectors.submission_history())
+    return render(request, "claims/submissions.html", {"page": page, "batches": list(page.object_list)})  # type: ignore[attr-defined]
+
+
+@capability_required(Capability.SUBMIT_CLAIMS)
+def batch_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
+    batch = get_or_404(
+        SubmissionBatch.objects.select_related("payer").prefetch_related("acknowledgements"), batch_id
+    )
+    claims = selectors.batch_claims(batch)
+    record_views({c.patient_id: c.patient for c in claims}.values())
+    return render(request, "claims/batch.html", {"batch": batch, "claims": claims})

@@ -1,0 +1,19 @@
+"""The back office's claims pages: coding, the biller's queues and billing setup (under /claims/)."""
+
+from django.urls import path
+
+from practica.claims import coding_views, queue_views
+
+app_name = "claims"
+
+urlpatterns = [
+    path("", queue_views.claim_list, name="claim_list"),
+    path("charges/", queue_views.charges_to_review, name="charges"),
+    path("ready/", queue_views.ready_batches, name="ready"),
+    path("submissions/", queue_views.submission_history, name="submissions"),
+    path("submissions/<str:batch_id>/", queue_views.batch_detail, name="batch"),
+    path("diagnoses/", coding_views.diagnosis_search, name="diagnosis_search"),
+    path("encounters/<str:encounter_id>/", coding_views.encounter_coding, name="encounter"),
+    path("<str:claim_id>/", queue_views.claim_detail, name="claim"),
+    path("<str:claim_id>/status/", queue_views.claim_transition, name="claim_transition"),
+]
