@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
 
 from practica.accounts.roles import Role
 from practica.claims import lifecycle
@@ -248,7 +247,7 @@ def test_coding_is_frozen_behind_a_ready_claim(encounter: Encounter, practice_a:
     client.post(url(encounter), {"action": "add_diagnosis", "code": "E11.9"})
     client.post(url(encounter), {"action": "start_claim"})
     claim = Claim.objects.get(encounter=encounter)
-    Claim.objects.filter(pk=claim.pk).update(scrubbed_at=timezone.now())
+    ScrubFinding.objects.filter(claim=claim).delete()  # as if the scrub found nothing
     lifecycle.transition_claim(claim, ClaimStatus.READY)
     page = client.post(url(encounter), {"action": "add_diagnosis", "code": "I10"})
     assert page.status_code == 400
@@ -279,3 +278,26 @@ def test_unknown_ids_and_actions_are_404_and_400(
     assert client.get("/claims/encounters/not-a-uuid/").status_code == 404
     assert client.post(url(encounter), {"action": "remove_line", "line": "999999"}).status_code == 404
     assert client.post(url(encounter), {"action": "explode"}).status_code == 400
+
+
+def test_saving_scrubs_the_claim_again_and_the_findings_follow(
+    billing: Billing, encounter: Encounter, practice_a: Practice
+) -> None:
+    client = as_role(practice_a, Role.BILLER)
+    client.post(url(encounter), {"action": "add_diagnosis", "code": "E11.9"})
+    client.post(url(encounter), {"action": "start_claim"})
+    claim = Claim.objects.get(encounter=encounter)
+    line = encounter.charge_lines.get(position=1)
+    unpointed = ScrubFinding.objects.get(claim=claim, line__charge_line=line)
+    body = client.get(url(encounter)).content.decode()
+    assert body.index(f'id="line-{line.pk}"') < body.index(unpointed.message) < body.index('id="claim"')
+    for each in encounter.charge_lines.all():
+        client.post(
+            url(encounter),
+            {"action": "save_line", "line": each.pk, f"line{each.pk}-procedure": each.procedure_id,
+             f"line{each.pk}-units": each.units, f"line{each.pk}-pointer_1": "1"},
+        )  # fmt: skip
+    claim.refresh_from_db()
+    assert not ScrubFinding.objects.filter(claim=claim).exists()
+    assert (claim.error_count, claim.warning_count) == (0, 0)
+    assert "0 errors, 0 warnings at the last scrub." in client.get(url(encounter)).content.decode()
