@@ -26,11 +26,11 @@ from practica.messaging import services as messaging
 from practica.patient_billing import ledger
 from practica.patient_billing.models import LedgerEntry
 from practica.scheduling.booking import book_appointment
-from practica.scheduling.models import Appointment, AppointmentType, WaitlistEntry, WaitlistOffer, WeeklyHours
+from practica.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
 from practica.scheduling.waitlist import claim_token
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
-from tests.factories import LocationFactory, ProviderFactory
+from tests.factories import make_clinic
 from tests.portal.conftest import make_account, portal_client
 
 pytestmark = pytest.mark.django_db
@@ -59,19 +59,15 @@ def chicago(practice_a: Practice) -> Iterator[Chicago]:
     practice_a.time_zone = "America/Chicago"
     practice_a.save(update_fields=["time_zone"])
     with time_machine.travel(NOW, tick=False), tenant_context(practice_a):
-        location = LocationFactory.create(time_zone="America/Chicago", address_line1="1 Lake St")
-        provider = ProviderFactory.create(display_name="Dr Ada Lane")
-        provider.locations.add(location)
-        for weekday in range(7):
-            WeeklyHours.objects.create(
-                provider=provider,
-                location=location,
-                weekday=weekday,
-                start_time=datetime.time(9),
-                end_time=datetime.time(17),
-                effective_from=datetime.date(2020, 1, 1),
-            )
-        visit = AppointmentType.objects.create(name="Check-up", duration_minutes=30, min_notice_minutes=60)
+        clinic = make_clinic(
+            practice_a,
+            zone="America/Chicago",
+            location={"address_line1": "1 Lake St"},
+            provider={"display_name": "Dr Ada Lane"},
+            weekdays=range(7),
+            visit={"name": "Check-up"},
+        )
+        location, provider, visit = clinic.location, clinic.provider, clinic.visit
         packet = intake_services.packet_for_type(visit)
         intake_services.add_question(packet, label="Allergies", field_type=IntakeItem.FieldType.SHORT_TEXT)
         account = make_account("lake@example.org", first_name="Lena", last_name="Lake")

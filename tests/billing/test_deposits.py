@@ -14,38 +14,29 @@ from practica.patient_billing.selectors import balance_cents
 from practica.patient_billing.tasks import release_practice_deposit_holds
 from practica.scheduling.booking import reschedule_appointment
 from practica.scheduling.errors import SchedulingError
-from practica.scheduling.models import Appointment, AppointmentType
+from practica.scheduling.models import Appointment
 from practica.scheduling.slots import open_slots
 from tenants.models import Practice
 from tests.billing.conftest import event, send
 from tests.billing.fake_stripe import FakeStripe, complete_payment_checkout
 from tests.conftest import signed_in_client, staff
-from tests.factories import Clinic, LocationFactory, PatientFactory, ProviderFactory, make_clinic
+from tests.factories import Clinic, PatientFactory, make_clinic
 from tests.portal.conftest import make_account, portal_client
 
 pytestmark = pytest.mark.django_db
 
 
-def _booked(deposit_cents: int) -> Appointment:
-    kind = AppointmentType.objects.create(
-        name="Allergy testing", duration_minutes=30, deposit_cents=deposit_cents
+def _booked(practice: Practice, deposit_cents: int) -> Appointment:
+    """A staff booking (not held) of a type with this deposit, to hold by hand."""
+    clinic = make_clinic(
+        practice, visit={"name": "Allergy testing", "deposit_cents": deposit_cents}, patient={}
     )
-    start = timezone.now() + datetime.timedelta(days=2)
-    end = start + datetime.timedelta(minutes=30)
-    return Appointment.objects.create(
-        patient=PatientFactory.create(),
-        provider=ProviderFactory.create(),
-        location=LocationFactory.create(),
-        appointment_type=kind,
-        start=start,
-        end=end,
-        occupancy=(start, end),
-    )
+    return clinic.book(clinic.next_weekday_at(10, days=2))
 
 
 def test_deposit_holds_the_booking_until_paid(fake_stripe: FakeStripe, connected: Practice) -> None:
     with tenant_context(connected):
-        appointment = _booked(5_000)
+        appointment = _booked(connected, 5_000)
         url = hold_for_deposit(connected, appointment, success_url="https://x/ok", cancel_url="https://x/no")
         assert url is not None
         checkout = fake_stripe.last("POST", "/v1/checkout/sessions")
@@ -53,7 +44,10 @@ def test_deposit_holds_the_booking_until_paid(fake_stripe: FakeStripe, connected
         assert checkout.stripe_account == connected.stripe_account_id
         assert "Allergy" not in " ".join(checkout.params.values())
         assert (
-            hold_for_deposit(connected, _booked(0), success_url="https://x/", cancel_url="https://x/") is None
+            hold_for_deposit(
+                connected, _booked(connected, 0), success_url="https://x/", cancel_url="https://x/"
+            )
+            is None
         )
     intent = complete_payment_checkout(fake_stripe, url.rsplit("/", 1)[1])
     send(event("payment_intent.succeeded", intent, account=connected.stripe_account_id), connect=True)
@@ -70,7 +64,7 @@ def test_unpaid_deposit_releases_the_slot_and_closes_the_payment_page(
     connected: Practice,
 ) -> None:
     with tenant_context(connected):
-        appointment = _booked(2_500)
+        appointment = _booked(connected, 2_500)
         url = hold_for_deposit(connected, appointment, success_url="https://x/", cancel_url="https://x/")
         assert url is not None
         assert release_expired_holds(connected) == 0  # not yet expired

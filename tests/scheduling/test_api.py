@@ -2,9 +2,7 @@
 
 import datetime
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -17,54 +15,43 @@ from practica.audit.models import AuditEvent
 from practica.scheduling.models import (
     Appointment,
     AppointmentType,
-    Location,
-    Provider,
     Room,
     WaitlistEntry,
     WaitlistOffer,
 )
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
-from tests.factories import LocationFactory, PatientFactory, ProviderFactory
-from tests.scheduling.factories import AppointmentTypeFactory, RoomFactory, weekly_hours
+from tests.factories import Clinic, PatientFactory, ProviderFactory, make_clinic
+from tests.scheduling.factories import AppointmentTypeFactory, RoomFactory
 
-NY = ZoneInfo("America/New_York")
 API = "/api/v1"
 Status = Appointment.Status
 
 
-@dataclass
-class Setup:
-    location: Location
-    provider: Provider
-    visit: AppointmentType
-    patient_id: str
-    day: datetime.date  # a day well ahead, with hours 09:00-17:00 local
-
-    def at(self, hour: int, minute: int = 0) -> datetime.datetime:
-        return datetime.datetime.combine(self.day, datetime.time(hour, minute), tzinfo=NY)
+DAYS_AHEAD = 10  # the API's test day: well ahead, with hours 09:00-17:00 local every day
 
 
 @pytest.fixture
-def setup(practice_a: Practice, in_practice: Any) -> Iterator[Setup]:
+def setup(practice_a: Practice, in_practice: Any) -> Iterator[Clinic]:
     with in_practice(practice_a):
-        location = LocationFactory.create(time_zone="America/New_York")
-        provider = ProviderFactory.create()
-        provider.locations.add(location)
-        weekly_hours(provider, location, datetime.time(9), datetime.time(17), weekdays=range(7))
-        visit = AppointmentTypeFactory.create()
-        patient = PatientFactory.create()
-    day = (timezone.now().astimezone(NY) + datetime.timedelta(days=10)).date()
-    yield Setup(location, provider, visit, str(patient.pk), day)
+        yield make_clinic(practice_a, weekdays=range(7), patient={})
+
+
+def at(clinic: Clinic, hour: int, minute: int = 0) -> datetime.datetime:
+    return clinic.local(DAYS_AHEAD, hour, minute)
+
+
+def day(clinic: Clinic) -> datetime.date:
+    return at(clinic, 0).date()
 
 
 def client(practice: Practice, role: str = Role.FRONT_DESK) -> Client:
     return signed_in_client(staff(practice, role), practice)
 
 
-def book(api: Client, setup: Setup, when: datetime.datetime, **extra: Any) -> Any:
+def book(api: Client, setup: Clinic, when: datetime.datetime, **extra: Any) -> Any:
     body = {
-        "patient": setup.patient_id,
+        "patient": str(setup.patient.pk),
         "appointment_type": str(setup.visit.pk),
         "provider": str(setup.provider.pk),
         "location": str(setup.location.pk),
@@ -74,23 +61,23 @@ def book(api: Client, setup: Setup, when: datetime.datetime, **extra: Any) -> An
     return api.post(f"{API}/appointments/", body, content_type="application/json")
 
 
-def slots(api: Client, setup: Setup, **params: str) -> Any:
+def slots(api: Client, setup: Clinic, **params: str) -> Any:
     query = {
         "appointment_type": str(setup.visit.pk),
         "provider": "any",
-        "start": setup.at(0).isoformat(),
-        "end": setup.at(23).isoformat(),
+        "start": at(setup, 0).isoformat(),
+        "end": at(setup, 23).isoformat(),
         **params,
     }
     return api.get(f"{API}/slots/", query)
 
 
-def test_slot_search_returns_local_and_utc_times(practice_a: Practice, setup: Setup) -> None:
+def test_slot_search_returns_local_and_utc_times(practice_a: Practice, setup: Clinic) -> None:
     response = slots(client(practice_a), setup)
     assert response.status_code == 200, response.content
     first = response.json()[0]
-    assert datetime.datetime.fromisoformat(first["local_start"]) == setup.at(9)
-    assert first["local_start"].startswith(f"{setup.day.isoformat()}T09:00:00-0")  # the location's offset
+    assert datetime.datetime.fromisoformat(first["local_start"]) == at(setup, 9)
+    assert first["local_start"].startswith(f"{day(setup).isoformat()}T09:00:00-0")  # the location's offset
     assert first["start"].endswith("Z") and first["time_zone"] == "America/New_York"
     assert first["provider"] == str(setup.provider.pk) and first["room"] is None
     one = slots(client(practice_a), setup, provider=str(setup.provider.pk), location=str(setup.location.pk))
@@ -109,7 +96,7 @@ def test_slot_search_returns_local_and_utc_times(practice_a: Practice, setup: Se
     ],
 )
 def test_bad_slot_searches_get_a_clear_400(
-    practice_a: Practice, setup: Setup, params: dict[str, str], field_or_code: str, text: str
+    practice_a: Practice, setup: Clinic, params: dict[str, str], field_or_code: str, text: str
 ) -> None:
     response = slots(client(practice_a), setup, **params)
     assert response.status_code == 400
@@ -121,30 +108,30 @@ def test_bad_slot_searches_get_a_clear_400(
 
 
 def test_booking_through_the_api_records_who_and_where_and_refuses_a_taken_time(
-    practice_a: Practice, setup: Setup, in_practice: Any
+    practice_a: Practice, setup: Clinic, in_practice: Any
 ) -> None:
     user = staff(practice_a, Role.FRONT_DESK)
     api = signed_in_client(user, practice_a)
-    response = book(api, setup, setup.at(10))
+    response = book(api, setup, at(setup, 10))
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["warnings"] == [] and body["appointment"]["source"] == "api"
     assert body["appointment"]["booked_by_id"] == user.pk
-    assert datetime.datetime.fromisoformat(body["appointment"]["local_start"]) == setup.at(10)
+    assert datetime.datetime.fromisoformat(body["appointment"]["local_start"]) == at(setup, 10)
 
-    taken = book(api, setup, setup.at(10, 15))
+    taken = book(api, setup, at(setup, 10, 15))
     assert taken.status_code == 409
     assert taken.json()["code"] == "slot_unavailable" and "no longer available" in taken.json()["message"]
     with in_practice(practice_a):
         assert Appointment.objects.filter(provider=setup.provider).count() == 1
 
 
-def test_staff_override_through_the_api_returns_warnings(practice_a: Practice, setup: Setup) -> None:
+def test_staff_override_through_the_api_returns_warnings(practice_a: Practice, setup: Clinic) -> None:
     api = client(practice_a)
-    refused = book(api, setup, setup.at(20))
+    refused = book(api, setup, at(setup, 20))
     assert refused.status_code == 400 and refused.json()["code"] == "outside_rules"
     assert "working hours" in refused.json()["message"]
-    allowed = book(api, setup, setup.at(20), override=True)
+    allowed = book(api, setup, at(setup, 20), override=True)
     assert allowed.status_code == 201
     assert any("working hours" in w for w in allowed.json()["warnings"])
     assert allowed.json()["appointment"]["outside_hours_override"] is True
@@ -160,57 +147,57 @@ def test_staff_override_through_the_api_returns_warnings(practice_a: Practice, s
     ],
 )
 def test_bad_bookings_get_a_field_error(
-    practice_a: Practice, setup: Setup, extra: dict[str, str], field: str
+    practice_a: Practice, setup: Clinic, extra: dict[str, str], field: str
 ) -> None:
-    response = book(client(practice_a), setup, setup.at(10), **extra)
+    response = book(client(practice_a), setup, at(setup, 10), **extra)
     assert response.status_code == 400 and field in response.json()["errors"]
 
 
-def test_past_times_are_refused(practice_a: Practice, setup: Setup) -> None:
+def test_past_times_are_refused(practice_a: Practice, setup: Clinic) -> None:
     response = book(client(practice_a), setup, timezone.now() - datetime.timedelta(hours=1))
     assert response.status_code == 400 and response.json()["code"] == "past"
 
 
-def test_biller_reads_the_schedule_but_cannot_book(practice_a: Practice, setup: Setup) -> None:
+def test_biller_reads_the_schedule_but_cannot_book(practice_a: Practice, setup: Clinic) -> None:
     biller = client(practice_a, Role.BILLER)
     assert biller.get(f"{API}/appointments/").status_code == 200
     assert slots(biller, setup).status_code == 200
-    assert book(biller, setup, setup.at(10)).status_code == 403
+    assert book(biller, setup, at(setup, 10)).status_code == 403
     clinician = client(practice_a, Role.CLINICIAN)
-    assert book(clinician, setup, setup.at(10)).status_code == 201
+    assert book(clinician, setup, at(setup, 10)).status_code == 201
 
 
 def test_list_filters_by_date_provider_and_location(
-    practice_a: Practice, setup: Setup, in_practice: Any
+    practice_a: Practice, setup: Clinic, in_practice: Any
 ) -> None:
     api = client(practice_a)
-    book(api, setup, setup.at(9))
-    book(api, setup, setup.at(15))
+    book(api, setup, at(setup, 9))
+    book(api, setup, at(setup, 15))
     with in_practice(practice_a):
         other = ProviderFactory.create()
         other.locations.add(setup.location)
-    book(api, setup, setup.at(9), provider=str(other.pk), override=True)
+    book(api, setup, at(setup, 9), provider=str(other.pk), override=True)
 
     def count(**params: str) -> int:
         response = api.get(f"{API}/appointments/", params)
         assert response.status_code == 200
         return int(response.json()["count"])
 
-    assert count(date=setup.day.isoformat()) == 3
-    assert count(date=(setup.day + datetime.timedelta(days=1)).isoformat()) == 0
+    assert count(date=day(setup).isoformat()) == 3
+    assert count(date=(day(setup) + datetime.timedelta(days=1)).isoformat()) == 0
     assert count(provider=str(setup.provider.pk)) == 2
     assert count(location=str(setup.location.pk), provider=str(other.pk)) == 1
     assert api.get(f"{API}/appointments/", {"date": "tomorrow"}).status_code == 400
     assert api.get(f"{API}/appointments/", {"provider": "x"}).status_code == 400
 
 
-def test_reschedule_cancel_and_status_changes(practice_a: Practice, setup: Setup) -> None:
+def test_reschedule_cancel_and_status_changes(practice_a: Practice, setup: Clinic) -> None:
     api = client(practice_a)
-    appointment = book(api, setup, setup.at(9)).json()["appointment"]
+    appointment = book(api, setup, at(setup, 9)).json()["appointment"]
     url = f"{API}/appointments/{appointment['id']}"
 
     moved = api.post(
-        f"{url}/reschedule/", {"start": setup.at(11).isoformat()}, content_type="application/json"
+        f"{url}/reschedule/", {"start": at(setup, 11).isoformat()}, content_type="application/json"
     )
     assert moved.status_code == 201, moved.content
     new = moved.json()["appointment"]
@@ -237,14 +224,14 @@ def test_reschedule_cancel_and_status_changes(practice_a: Practice, setup: Setup
     assert again.status_code == 400 and "cannot become" in again.json()["message"]
 
 
-def test_waitlist_entries(practice_a: Practice, setup: Setup, in_practice: Any) -> None:
+def test_waitlist_entries(practice_a: Practice, setup: Clinic, in_practice: Any) -> None:
     api = client(practice_a)
     body = {
-        "patient": setup.patient_id,
+        "patient": str(setup.patient.pk),
         "appointment_type": str(setup.visit.pk),
         "provider": None,
-        "earliest": setup.at(8).isoformat(),
-        "latest": setup.at(18).isoformat(),
+        "earliest": at(setup, 8).isoformat(),
+        "latest": at(setup, 18).isoformat(),
     }
     created = api.post(f"{API}/waitlist/", body, content_type="application/json")
     assert created.status_code == 201, created.content
@@ -255,7 +242,7 @@ def test_waitlist_entries(practice_a: Practice, setup: Setup, in_practice: Any) 
     )
     assert naive.status_code == 400 and "earliest" in naive.json()["errors"]
     backwards = api.post(
-        f"{API}/waitlist/", {**body, "latest": setup.at(7).isoformat()}, content_type="application/json"
+        f"{API}/waitlist/", {**body, "latest": at(setup, 7).isoformat()}, content_type="application/json"
     )
     assert backwards.status_code == 400 and backwards.json()["code"] == "invalid_range"
     with in_practice(practice_a):  # a freed time was offered to the patient
@@ -263,8 +250,8 @@ def test_waitlist_entries(practice_a: Practice, setup: Setup, in_practice: Any) 
             entry_id=created.json()["id"],
             provider=setup.provider,
             location=setup.location,
-            start=setup.at(9),
-            expires_at=setup.at(8),
+            start=at(setup, 9),
+            expires_at=at(setup, 8),
         )
     assert api.delete(f"{API}/waitlist/{created.json()['id']}/").status_code == 204
     with in_practice(practice_a):
@@ -280,7 +267,7 @@ def test_waitlist_entries(practice_a: Practice, setup: Setup, in_practice: Any) 
     )
 
 
-def test_appointment_types_and_rooms(practice_a: Practice, setup: Setup, in_practice: Any) -> None:
+def test_appointment_types_and_rooms(practice_a: Practice, setup: Clinic, in_practice: Any) -> None:
     manager = client(practice_a, Role.MANAGER)
     created = manager.post(
         f"{API}/appointment-types/",
@@ -308,14 +295,14 @@ def test_appointment_types_and_rooms(practice_a: Practice, setup: Setup, in_prac
         assert Room.objects.count() == 1 and AppointmentType.objects.filter(name="Long visit").exists()
 
 
-def test_room_types_book_a_free_room(practice_a: Practice, setup: Setup, in_practice: Any) -> None:
+def test_room_types_book_a_free_room(practice_a: Practice, setup: Clinic, in_practice: Any) -> None:
     with in_practice(practice_a):
         room = RoomFactory.create(location=setup.location)
         procedure = AppointmentTypeFactory.create(needs_room=True)
     api = client(practice_a)
     found = slots(api, setup, appointment_type=str(procedure.pk)).json()
     assert {slot["room"] for slot in found} == {str(room.pk)}
-    booked = book(api, setup, setup.at(9), appointment_type=str(procedure.pk))
+    booked = book(api, setup, at(setup, 9), appointment_type=str(procedure.pk))
     assert booked.status_code == 201 and booked.json()["appointment"]["room"] == str(room.pk)
 
 
@@ -323,21 +310,8 @@ def test_practice_b_appointments_are_invisible_to_practice_a(
     practice_a: Practice, practice_b: Practice, in_practice: Any
 ) -> None:
     with in_practice(practice_b):
-        location = LocationFactory.create()
-        provider = ProviderFactory.create()
-        provider.locations.add(location)
-        theirs = Appointment.objects.create(
-            patient=PatientFactory.create(),
-            provider=provider,
-            location=location,
-            appointment_type=AppointmentTypeFactory.create(),
-            start=timezone.now() + datetime.timedelta(days=3),
-            end=timezone.now() + datetime.timedelta(days=3, minutes=30),
-            occupancy=(
-                timezone.now() + datetime.timedelta(days=3),
-                timezone.now() + datetime.timedelta(days=3, minutes=30),
-            ),
-        )
+        theirs_clinic = make_clinic(practice_b, patient={})
+        theirs = theirs_clinic.book(theirs_clinic.next_weekday_at(10))
         their_patient = theirs.patient_id
     api = client(practice_a, Role.OWNER)
     url = f"{API}/appointments/{theirs.pk}"
@@ -360,25 +334,25 @@ def test_practice_b_appointments_are_invisible_to_practice_a(
 
 
 def test_practice_b_ids_cannot_be_used_to_book_in_practice_a(
-    practice_a: Practice, practice_b: Practice, setup: Setup, in_practice: Any
+    practice_a: Practice, practice_b: Practice, setup: Clinic, in_practice: Any
 ) -> None:
     with in_practice(practice_b):
         their_patient = PatientFactory.create()
         their_type = AppointmentTypeFactory.create()
     api = client(practice_a, Role.OWNER)
     for field, value in (("patient", their_patient.pk), ("appointment_type", their_type.pk)):
-        response = book(api, setup, setup.at(10), **{field: str(value)})
+        response = book(api, setup, at(setup, 10), **{field: str(value)})
         assert response.status_code == 400 and field in response.json()["errors"]
     with in_practice(practice_a):
         assert not Appointment.objects.exists()
 
 
 def test_api_bookings_are_audited_with_the_staff_member(
-    practice_a: Practice, setup: Setup, in_practice: Any
+    practice_a: Practice, setup: Clinic, in_practice: Any
 ) -> None:
     user = staff(practice_a, Role.FRONT_DESK)
     api = signed_in_client(user, practice_a)
-    appointment_id = book(api, setup, setup.at(10)).json()["appointment"]["id"]
+    appointment_id = book(api, setup, at(setup, 10)).json()["appointment"]["id"]
     api.post(
         f"{API}/appointments/{appointment_id}/status/",
         {"status": "confirmed"},
@@ -393,14 +367,14 @@ def test_api_bookings_are_audited_with_the_staff_member(
         assert events.last().changed_fields == ["status"]  # type: ignore[union-attr]
 
 
-def test_appointment_list_queries_do_not_grow_with_rows(practice_a: Practice, setup: Setup) -> None:
+def test_appointment_list_queries_do_not_grow_with_rows(practice_a: Practice, setup: Clinic) -> None:
     api = client(practice_a)
-    book(api, setup, setup.at(9))
+    book(api, setup, at(setup, 9))
     api.get(f"{API}/appointments/")  # warm the session and middleware caches
     with CaptureQueriesContext(connection) as one_row:
         api.get(f"{API}/appointments/")
     for hour in range(10, 16):
-        book(api, setup, setup.at(hour))
+        book(api, setup, at(setup, hour))
     with CaptureQueriesContext(connection) as seven_rows:
         response = api.get(f"{API}/appointments/")
     assert response.json()["count"] == 7
@@ -452,18 +426,18 @@ def test_the_schema_documents_the_scheduling_api_without_warnings() -> None:
     ],
 )
 def test_bad_time_zones_and_unknown_ids_in_slot_searches(
-    practice_a: Practice, setup: Setup, params: dict[str, str], field_or_code: str, text: str
+    practice_a: Practice, setup: Clinic, params: dict[str, str], field_or_code: str, text: str
 ) -> None:
     response = slots(client(practice_a), setup, **params)
     assert response.status_code == 400, response.content
     assert text in str(response.json()["errors"][field_or_code])
 
 
-def test_slot_searches_outside_the_bookable_window_say_why(practice_a: Practice, setup: Setup) -> None:
+def test_slot_searches_outside_the_bookable_window_say_why(practice_a: Practice, setup: Clinic) -> None:
     api = client(practice_a)
     now = timezone.now()
 
-    backwards = slots(api, setup, start=setup.at(12).isoformat(), end=setup.at(9).isoformat())
+    backwards = slots(api, setup, start=at(setup, 12).isoformat(), end=at(setup, 9).isoformat())
     assert backwards.status_code == 400 and backwards.json()["code"] == "invalid_range"
 
     past = slots(
@@ -503,12 +477,12 @@ def test_slot_searches_outside_the_bookable_window_say_why(practice_a: Practice,
 
 @pytest.mark.parametrize("appointment_id", ["00000000-0000-0000-0000-000000000000", "not-an-id", "1"])
 def test_unknown_appointment_ids_give_404_on_every_action(
-    practice_a: Practice, setup: Setup, appointment_id: str
+    practice_a: Practice, setup: Clinic, appointment_id: str
 ) -> None:
     api = client(practice_a)
     url = f"{API}/appointments/{appointment_id}"
     assert api.get(f"{url}/").status_code == 404
-    body = {"start": setup.at(11).isoformat(), "status": "confirmed"}
+    body = {"start": at(setup, 11).isoformat(), "status": "confirmed"}
     for action in ("reschedule", "cancel", "status"):
         response = api.post(f"{url}/{action}/", body, content_type="application/json")
         assert response.status_code == 404, (action, response.content)
@@ -516,14 +490,14 @@ def test_unknown_appointment_ids_give_404_on_every_action(
 
 
 def test_rescheduling_onto_a_taken_or_past_time_is_refused(
-    practice_a: Practice, setup: Setup, in_practice: Any
+    practice_a: Practice, setup: Clinic, in_practice: Any
 ) -> None:
     api = client(practice_a)
-    first = book(api, setup, setup.at(9)).json()["appointment"]
-    second = book(api, setup, setup.at(10)).json()["appointment"]
+    first = book(api, setup, at(setup, 9)).json()["appointment"]
+    second = book(api, setup, at(setup, 10)).json()["appointment"]
     url = f"{API}/appointments/{second['id']}/reschedule/"
 
-    overlapping = api.post(url, {"start": setup.at(9, 15).isoformat()}, content_type="application/json")
+    overlapping = api.post(url, {"start": at(setup, 9, 15).isoformat()}, content_type="application/json")
     assert overlapping.status_code == 409
     assert overlapping.json()["code"] == "slot_unavailable"
     assert "no longer available" in overlapping.json()["message"]
@@ -534,18 +508,18 @@ def test_rescheduling_onto_a_taken_or_past_time_is_refused(
     assert bad_offset.status_code == 400 and "start" in bad_offset.json()["errors"]
     unknown_provider = api.post(
         url,
-        {"start": setup.at(11).isoformat(), "provider": "00000000-0000-0000-0000-000000000000"},
+        {"start": at(setup, 11).isoformat(), "provider": "00000000-0000-0000-0000-000000000000"},
         content_type="application/json",
     )
     assert unknown_provider.status_code == 400 and "provider" in unknown_provider.json()["errors"]
     with in_practice(practice_a):
         kept = Appointment.objects.get(pk=second["id"])
-        assert kept.status == Status.BOOKED and kept.start == setup.at(10)
+        assert kept.status == Status.BOOKED and kept.start == at(setup, 10)
         assert Appointment.objects.get(pk=first["id"]).status == Status.BOOKED
 
 
-def test_a_booking_with_an_impossible_offset_is_a_field_error(practice_a: Practice, setup: Setup) -> None:
-    response = book(client(practice_a), setup, setup.at(10), start="2026-12-01T09:00:00+24:30")
+def test_a_booking_with_an_impossible_offset_is_a_field_error(practice_a: Practice, setup: Clinic) -> None:
+    response = book(client(practice_a), setup, at(setup, 10), start="2026-12-01T09:00:00+24:30")
     assert response.status_code == 400 and "UTC offset" in str(response.json()["errors"]["start"])
 
 
