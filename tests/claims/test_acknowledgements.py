@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from practica.audit.models import AuditEvent
 from practica.claims import lifecycle, tasks
 from practica.claims.acknowledgements import AcknowledgementError, import_acknowledgement
 from practica.claims.models import (
@@ -120,7 +121,13 @@ def test_a_277ca_accepts_and_rejects_each_claim_once(alpha: Practice) -> None:
 
     assert (result.accepted, sorted(result.rejected)) == ([pcns[0]], sorted(pcns[1:]))
     assert statuses() == {pcns[0]: S.ACCEPTED, pcns[1]: S.REJECTED, pcns[2]: S.REJECTED}
-    assert Claim.objects.get(patient_control_number=pcns[0]).payer_claim_control_number == "2026062000123"
+    accepted = Claim.objects.get(patient_control_number=pcns[0])
+    assert accepted.payer_claim_control_number == "2026062000123"
+    assert AuditEvent.objects.filter(
+        object_type="claims.claim",
+        object_id=str(accepted.pk),
+        changed_fields__contains=["payer_claim_control_number"],
+    ).exists()
     rejected = AcknowledgedClaim.objects.get(claim__patient_control_number=pcns[1])
     assert (
         rejected.segment.startswith("STC A7:562:85")
