@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from practica.audit.models import AuditEvent
 from practica.claims import lifecycle
 from practica.claims.errors import ClaimBlocked
 from practica.claims.models import (
@@ -61,6 +62,9 @@ def test_findings_are_stored_on_their_line_and_replace_the_previous_ones(billing
     assert findings(claim) == [("CLM-PAY-003", "warning", None), ("CLM-TEL-001", "error", 2)]
     stored = Claim.objects.get(pk=claim.pk)
     assert (stored.error_count, stored.warning_count) == (1, 1) == (claim.error_count, claim.warning_count)
+    # The counts are written in one raw UPDATE: the audit trail still has it, with what changed.
+    counted = AuditEvent.objects.filter(object_type="claims.claim", object_id=str(claim.pk), action="update")
+    assert any({"error_count", "warning_count"} <= set(event.changed_fields) for event in counted)
     message = ScrubFinding.objects.get(claim=claim, rule_id="CLM-TEL-001").message
     assert "95" in message and "02 or 10" in message
 
