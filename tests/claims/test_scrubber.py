@@ -3,6 +3,7 @@ ones) with the claim's counts, a practice's settings and own rules, an error blo
 warning not, and a batch scrubbed in the same number of queries for 5 claims as for 50."""
 
 import datetime
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -264,3 +265,14 @@ def test_a_practices_rule_that_cannot_be_checked_is_not_saved(
     assert refused.value.field == field
     assert not CustomScrubRule.objects.exists()
     assert settings.save_custom_rule(CustomScrubRule(**valid)).pk is not None
+
+
+def test_scrubbing_one_claim_as_it_is_saved_takes_a_fixed_handful_of_queries(
+    billing: Billing, django_assert_num_queries: Any
+) -> None:
+    claim = create_claim_from_encounter(coded_encounter(billing), today=TODAY)
+    ClaimLine.objects.filter(claim=claim, line_number=2).update(modifiers=["95"])
+    # Savepoint; claim (locked) and lines; payers, providers, locations; billing profile, ICD-10,
+    # procedures, places, the visit's claims, settings, own rules; delete, insert, update; release.
+    with django_assert_num_queries(17):
+        assert scrub_claim(claim, today=TODAY).errors
