@@ -10,17 +10,27 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
+from portal.models import PortalAccount, ProxyLink
 from practica.accounts.models import Membership
 from practica.audit.models import AuditEvent
 from practica.claims.models import BatchClaim, Claim, ClaimStatus, Encounter, SubmissionBatch
 from practica.claims.services import ChargeInput, create_claim_from_encounter, save_charge_line, set_diagnoses
 from practica.core.tenancy import use_public_schema, use_schema_of
+from practica.intake.models import IntakeItem, IntakeResponse, IntakeSubmission
+from practica.intake.services import add_question, packet_for_type
+from practica.messaging.crypto import encrypt
+from practica.messaging.models import Attachment
+from practica.messaging.services import start_thread
+from practica.patient_billing.models import Payment
 from practica.patients.models import Patient
-from practica.scheduling.models import Location, Provider
+from practica.scheduling.booking import book_appointment
+from practica.scheduling.models import Appointment, Location, Provider, Room
+from practica.scheduling.waitlist import join_waitlist
 from tenants.models import Practice
 from tests.claims.factories import CoverageFactory, PayerFactory, ProcedureCodeFactory, icd10
 from tests.conftest import staff
 from tests.factories import LocationFactory, PatientFactory, ProviderFactory
+from tests.scheduling.factories import AppointmentTypeFactory, weekly_hours
 
 # Unusual words planted in practice B's rows: none of them may appear in a response to A.
 B_MARKERS = {
@@ -35,10 +45,14 @@ B_MARKERS = {
 
 @dataclass(frozen=True)
 class ObjectUrl:
-    """A page or endpoint about one object: `{patient}`, `{location}`... are B's ids."""
+    """A page or endpoint about one object: `{patient}`, `{location}`... are B's ids.
+
+    `control`: B's own staff (or patient) reach the page with B's ids (a GET answers 200); False
+    where the planted rows do not include what the page shows (a stored file)."""
 
     path: str
     method: str = "get"
+    control: bool = True
 
     def __str__(self) -> str:
         return f"{self.method.upper()} {self.path}"
@@ -83,6 +97,71 @@ OBJECT_URLS = [
     ObjectUrl("/claims/{claim}/"),
     ObjectUrl("/claims/{claim}/status/", "post"),
     ObjectUrl("/claims/submissions/{batch}/"),
+    ObjectUrl("/patients/{patient}/insurance/front/", control=False),
+    ObjectUrl("/setup/providers/{provider}/feed/"),
+    ObjectUrl("/setup/types/{visit}/"),
+    ObjectUrl("/setup/types/{visit}/", "post"),
+    ObjectUrl("/setup/rooms/{room}/"),
+    ObjectUrl("/setup/rooms/{room}/delete/", "post"),
+    ObjectUrl("/schedule/waitlist/{waitlist}/remove/", "post"),
+    ObjectUrl("/schedule/appointments/{appointment}/"),
+    ObjectUrl("/schedule/appointments/{appointment}/reschedule/", "post"),
+    ObjectUrl("/schedule/appointments/{appointment}/cancel/", "post"),
+    ObjectUrl("/schedule/appointments/{appointment}/status/", "post"),
+    ObjectUrl("/messages/{thread}/"),
+    ObjectUrl("/messages/{thread}/since/"),
+    ObjectUrl("/messages/{thread}/close/", "post"),
+    ObjectUrl("/messages/{thread}/attachments/{attachment}/", control=False),
+    ObjectUrl("/intake/setup/{visit}/"),
+    ObjectUrl("/intake/review/{submission}/"),
+    ObjectUrl("/intake/files/{response}/", control=False),
+    ObjectUrl("/billing/patients/{patient}/"),
+    ObjectUrl("/billing/patients/{patient}/pay-link/", "post"),
+    ObjectUrl("/billing/patients/{patient}/card/", "post"),
+    ObjectUrl("/billing/patients/{patient}/fee/", "post"),
+    ObjectUrl("/billing/payments/{payment}/refund/", "post"),
+    ObjectUrl("/portal/staff/invite/{patient}/", "post"),
+    ObjectUrl("/portal/staff/registrations/{account}/confirm/", "post"),
+    ObjectUrl("/portal/staff/registrations/{account}/merge/", "post"),
+    ObjectUrl("/portal/staff/patients/{patient}/proxies/{proxy}/remove/", "post"),
+    ObjectUrl("/api/v1/appointment-types/{visit}/"),
+    ObjectUrl("/api/v1/appointment-types/{visit}/", "patch"),
+    ObjectUrl("/api/v1/rooms/{room}/"),
+    ObjectUrl("/api/v1/rooms/{room}/", "patch"),
+    ObjectUrl("/api/v1/appointments/{appointment}/"),
+    ObjectUrl("/api/v1/appointments/{appointment}/cancel/", "post"),
+    ObjectUrl("/api/v1/appointments/{appointment}/reschedule/", "post"),
+    ObjectUrl("/api/v1/appointments/{appointment}/status/", "post"),
+    ObjectUrl("/api/v1/waitlist/{waitlist}/"),
+    ObjectUrl("/api/v1/waitlist/{waitlist}/", "delete"),
+    ObjectUrl("/api/v1/patients/{patient}/sms-consent/", "post"),
+]
+
+# The patient portal's pages about one object, swept with a patient of A signed in at A: B's ids
+# (B's patient's appointment, thread, waitlist entry, payment...) answer 404.
+PORTAL_OBJECT_URLS = [
+    ObjectUrl("/portal/appointments/{appointment}/"),
+    ObjectUrl("/portal/appointments/{appointment}/calendar.ics"),
+    ObjectUrl("/portal/appointments/{appointment}/cancel/"),
+    ObjectUrl("/portal/appointments/{appointment}/cancel/", "post"),
+    ObjectUrl("/portal/appointments/{appointment}/reschedule/"),
+    ObjectUrl("/portal/appointments/{appointment}/reschedule/confirm/", "post"),
+    ObjectUrl("/portal/appointments/{appointment}/deposit/", "post"),
+    ObjectUrl("/portal/waitlist/{waitlist}/leave/", "post"),
+    ObjectUrl("/portal/forms/{appointment}/"),
+    ObjectUrl("/portal/forms/{appointment}/signed.pdf", control=False),
+    ObjectUrl("/portal/forms/files/{response}/", control=False),
+    ObjectUrl("/portal/messages/{thread}/"),
+    ObjectUrl("/portal/messages/{thread}/since/"),
+    ObjectUrl("/portal/messages/{thread}/attachments/{attachment}/", control=False),
+    ObjectUrl("/portal/profile/switch/{proxied}/", "post"),
+    ObjectUrl("/portal/balance/payments/{payment}/"),
+]
+
+# Links whose id is honoured only with a valid signed token: B's id with a made-up token gets the
+# same answer as an id that exists nowhere.
+SIGNED_LINK_URLS = [
+    ObjectUrl("/portal/password-reset/{account}/not-a-token/"),
 ]
 
 LIST_URLS = [
@@ -127,15 +206,76 @@ def plant_rows(practice: Practice, *, above: Practice | None = None) -> dict[str
     provider = ProviderFactory.create(display_name=B_MARKERS["provider"])
     audit_event = AuditEvent.objects.filter(object_id=str(patient.pk)).latest("id")
     billing = plant_billing(patient, location, provider)
-    use_public_schema()
-    member = staff(practice, "front_desk", full_name=B_MARKERS["staff"])
-    return {
+    ids = {
         "patient": str(patient.pk),
         "location": str(location.pk),
         "provider": str(provider.pk),
         "audit": str(audit_event.pk),
-        "staff": str(Membership.objects.get(user=member, practice=practice).pk),
-        **billing,
+    }
+    ids |= billing | _plant_scheduling_and_portal_rows(practice, patient, location, provider)
+    use_public_schema()
+    member = staff(practice, "front_desk", full_name=B_MARKERS["staff"])
+    ids["staff"] = str(Membership.objects.get(user=member, practice=practice).pk)
+    return ids
+
+
+def _plant_scheduling_and_portal_rows(
+    practice: Practice, patient: Patient, location: Location, provider: Provider
+) -> dict[str, str]:
+    """B's patient with a portal account, a booked visit (its forms opened, one answer), a room,
+    a waitlist entry, a secure-message thread with an attachment, a payment and a proxy link."""
+    provider.locations.add(location)
+    weekly_hours(provider, location, datetime.time(8), datetime.time(18), weekdays=list(range(7)))
+    visit = AppointmentTypeFactory.create(min_notice_minutes=0)
+    room = Room.objects.create(location=location, name="Room B")
+    account = PortalAccount.objects.create(
+        patient=patient, email="ada-b@example.org", password="!", email_verified_at=timezone.now()
+    )
+    start = (timezone.now() + datetime.timedelta(days=2)).replace(hour=15, minute=0, second=0, microsecond=0)
+    appointment = book_appointment(
+        patient=patient,
+        appointment_type=visit,
+        provider=provider,
+        location=location,
+        start=start,
+        source=Appointment.Source.STAFF,
+        override=True,
+    ).appointment
+    waiting = join_waitlist(
+        patient=patient,
+        appointment_type=visit,
+        earliest=start + datetime.timedelta(days=1),
+        latest=start + datetime.timedelta(days=5),
+    )
+    thread = start_thread(patient, "A question for the care team")
+    message = thread.messages.first()
+    assert message is not None
+    attachment = Attachment.objects.create(
+        message=message,
+        file="b/attachment.bin",
+        name_ciphertext=encrypt("b.pdf"),
+        content_type="application/pdf",
+        size=1,
+    )
+    submission = IntakeSubmission.objects.create(appointment=appointment, patient=patient)
+    item = add_question(packet_for_type(visit), label="Allergies", field_type=IntakeItem.FieldType.SHORT_TEXT)
+    response = IntakeResponse.objects.create(submission=submission, item=item, answer="None")
+    payment = Payment.objects.create(patient=patient, purpose=Payment.Purpose.BALANCE, amount_cents=100)
+    proxied = PatientFactory.create(first_name="Kid", last_name="Bee")
+    proxy = ProxyLink.objects.create(account=account, patient=proxied)
+    return {
+        "visit": str(visit.pk),
+        "room": str(room.pk),
+        "appointment": str(appointment.pk),
+        "waitlist": str(waiting.pk),
+        "thread": str(thread.pk),
+        "attachment": str(attachment.pk),
+        "submission": str(submission.pk),
+        "response": str(response.pk),
+        "payment": str(payment.pk),
+        "account": str(account.pk),
+        "proxy": str(proxy.pk),
+        "proxied": str(proxied.pk),
     }
 
 

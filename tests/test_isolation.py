@@ -5,6 +5,7 @@ for A's staff, for a billing company the moment B revokes its access, and for a 
 carried to B's host.
 """
 
+import re
 import uuid
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.urls import URLResolver, get_resolver, resolve
 from django.utils import timezone
 
 from practica.accounts.models import BillingCompanyAccess
@@ -22,7 +24,16 @@ from practica.core.tenancy import use_public_schema, use_schema_of
 from tenants.models import Practice
 from tests.conftest import host_of, signed_in_client, staff
 from tests.factories import BillingCompanyMemberFactory, LocationFactory, PatientFactory
-from tests.surface import B_MARKERS, LIST_URLS, OBJECT_URLS, ListUrl, ObjectUrl, plant_rows
+from tests.surface import (
+    B_MARKERS,
+    LIST_URLS,
+    OBJECT_URLS,
+    PORTAL_OBJECT_URLS,
+    SIGNED_LINK_URLS,
+    ListUrl,
+    ObjectUrl,
+    plant_rows,
+)
 
 # Bodies good enough to pass validation, so a 404 is never a form error in disguise.
 WRITE_BODIES: dict[str, dict[str, Any]] = {
@@ -45,6 +56,8 @@ def request(client: Client, url: ObjectUrl, ids: dict[str, str]) -> Any:
         return client.get(path)
     if url.method == "patch":
         return client.patch(path, body, content_type="application/json")
+    if url.method == "delete":
+        return client.delete(path)
     return client.post(path, body)
 
 
@@ -115,7 +128,7 @@ def test_the_same_lists_do_show_b_its_own_rows(practice_b: Practice, b_ids: dict
 def test_the_object_urls_do_reach_b_its_own_rows(practice_b: Practice, b_ids: dict[str, str]) -> None:
     client = signed_in_client(staff(practice_b, Role.OWNER), practice_b)
     for url in OBJECT_URLS:
-        if url.method == "get":
+        if url.method == "get" and url.control:
             assert client.get(url.path.format(**b_ids)).status_code == 200, url
 
 
@@ -178,9 +191,8 @@ def test_a_revoked_grant_stays_as_history(practice_b: Practice) -> None:
 # ---- a session of A taken to B's host --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", [*OBJECT_URLS, ObjectUrl("/"), ObjectUrl("/patients/")], ids=str)
 def test_a_session_of_a_is_worth_nothing_on_bs_host(
-    url: ObjectUrl, practice_a: Practice, practice_b: Practice, b_ids: dict[str, str]
+    practice_a: Practice, practice_b: Practice, b_ids: dict[str, str]
 ) -> None:
     # Someone who works at both practices, signed in at A, replays A's session cookie on B's host.
     person = staff(practice_a, Role.OWNER)
@@ -189,7 +201,94 @@ def test_a_session_of_a_is_worth_nothing_on_bs_host(
     Membership.objects.create(user=person, practice=practice_b, role=Role.OWNER)
     client = signed_in_client(person, practice_a)
     client.defaults["HTTP_HOST"] = host_of(practice_b)
-    assert_not_found_and_silent(request(client, url, b_ids))
+    for url in [*OBJECT_URLS, ObjectUrl("/"), ObjectUrl("/patients/")]:
+        assert_not_found_and_silent(request(client, url, b_ids))
+
+
+# ---- a patient of A, in A's portal, guessing B's ids ----------------------------------------------
+
+
+@pytest.mark.parametrize("url", PORTAL_OBJECT_URLS, ids=str)
+def test_a_patient_of_a_gets_404_for_every_object_of_b(
+    url: ObjectUrl, practice_a: Practice, practice_b: Practice, b_ids: dict[str, str]
+) -> None:
+    from tests.portal.conftest import make_account, portal_client
+
+    use_schema_of(practice_a)
+    account = make_account("guesser@example.org")
+    use_public_schema()
+    assert_not_found_and_silent(request(portal_client(account, practice_a), url, b_ids))
+    b_rows_unchanged(practice_b)
+
+
+def test_the_portal_object_urls_do_reach_bs_patient(practice_b: Practice, b_ids: dict[str, str]) -> None:
+    from portal.models import PortalAccount
+    from tests.portal.conftest import portal_client
+
+    use_schema_of(practice_b)
+    account = PortalAccount.objects.get(pk=b_ids["account"])
+    use_public_schema()
+    client = portal_client(account, practice_b)
+    for url in PORTAL_OBJECT_URLS:
+        if url.method == "get" and url.control:
+            assert client.get(url.path.format(**b_ids)).status_code == 200, url
+
+
+@pytest.mark.parametrize("url", SIGNED_LINK_URLS, ids=str)
+def test_signed_links_with_bs_ids_say_no_more_than_for_made_up_ids(
+    url: ObjectUrl, practice_a: Practice, b_ids: dict[str, str]
+) -> None:
+    client = Client(HTTP_HOST=host_of(practice_a))
+    made_up = {kind: str(uuid.uuid4()) for kind in b_ids}
+    with_b, without = request(client, url, b_ids), request(client, url, made_up)
+    assert with_b.status_code == without.status_code and with_b.status_code in (400, 404, 410)
+    for marker in B_MARKERS.values():
+        assert marker.encode() not in with_b.content
+
+
+# ---- every route with an id is in the sweep ---------------------------------------------------------
+
+
+ID_KWARG = re.compile(r"(^|_)(id|pk|uuid)$")
+
+
+def routes_with_ids(urlconf: str) -> list[str]:
+    """Every route of `urlconf` (includes followed) with a keyword naming an object's id."""
+    found = []
+
+    def walk(patterns: list[Any], prefix: str) -> None:
+        for pattern in patterns:
+            route = URLResolver._join_route(prefix, str(pattern.pattern))  # type: ignore[attr-defined]
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif any(ID_KWARG.search(name) for name in pattern.pattern.regex.groupindex):
+                found.append(route)
+
+    walk(get_resolver(urlconf).url_patterns, "")
+    return found
+
+
+def swept_routes(urlconf: str) -> set[str]:
+    """The routes the sweep's paths resolve to (ids filled in with well-formed stand-ins)."""
+    stand_ins = {"audit": "1", "staff": "1"}
+    swept = set()
+    for url in [*OBJECT_URLS, *PORTAL_OBJECT_URLS, *SIGNED_LINK_URLS]:
+        path = re.sub(r"\{(\w+)\}", lambda m: stand_ins.get(m[1], str(uuid.UUID(int=1))), url.path)
+        swept.add(resolve(path.split("?")[0], urlconf).route)
+    return swept
+
+
+def test_every_route_with_an_id_is_swept_across_practices() -> None:
+    """A new page or endpoint taking an id fails here until its path is added to tests/surface.py
+    (and so to the sweeps above). DRF's `.json` suffix variants are the same views as their
+    plain routes."""
+    urlconf = settings.ROOT_URLCONF
+    swept = swept_routes(urlconf)
+    suffix = re.compile(r"\\\.\(\?P<format>\[a-z0-9\]\+\)/\?\$$")
+    routes = routes_with_ids(urlconf)
+    assert len(routes) > 40
+    missing = [route for route in routes if suffix.sub("/$", route) not in swept]
+    assert not missing, "routes with an id that tests/surface.py does not list:\n" + "\n".join(missing)
 
 
 # ---- the models themselves -----------------------------------------------------------------------
