@@ -73,7 +73,7 @@ def test_pyx12s_999_for_a_broken_837p_rejects_its_claims_naming_the_ik3_segment(
     out = StringIO()
     call_command("import_acknowledgements", "--practice", alpha.slug, str(path), stdout=out)
 
-    assert "999, 0 claims accepted, 3 rejected" in out.getvalue()
+    assert "999, 0 claims in accepted files, 3 rejected (" in out.getvalue()
     assert set(statuses().values()) == {S.REJECTED}
     batch.refresh_from_db()
     assert batch.status == SubmissionBatch.Status.REJECTED
@@ -112,7 +112,7 @@ def test_pyx12s_999_for_a_valid_file_accepts_the_batch_and_leaves_claims_to_the_
     assert set(statuses().values()) == {S.SUBMITTED}
 
 
-def test_a_277ca_accepts_and_rejects_each_claim_once(alpha: Practice) -> None:
+def test_a_277ca_accepts_and_rejects_each_claim_once(alpha: Practice, tmp_path: Path) -> None:
     _, claims = sent(3)
     pcns = [c.patient_control_number for c in claims]
     content = ack_277ca(pcns).encode()
@@ -142,6 +142,11 @@ def test_a_277ca_accepts_and_rejects_each_claim_once(alpha: Practice) -> None:
 
     again = import_acknowledgement("renamed.277", content)
     assert not again.new and Acknowledgement.objects.count() == 1
+    path = tmp_path / "again.277"
+    path.write_bytes(content)
+    out = StringIO()
+    call_command("import_acknowledgements", "--practice", alpha.slug, str(path), stdout=out)
+    assert out.getvalue() == f"{path}: read before (277CA); nothing changed\n"
     assert ClaimTransition.objects.filter(to_status__in=[S.ACCEPTED, S.REJECTED]).count() == 3
 
 

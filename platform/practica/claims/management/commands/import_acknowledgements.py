@@ -40,10 +40,15 @@ class Command(BaseCommand):
             if not result.new:
                 self.stdout.write(f"{path}: read before ({result.kind}); nothing changed")
                 continue
-            self.stdout.write(
-                f"{path}: {result.kind}, {len(result.accepted)} claims accepted, "
-                f"{len(result.rejected)} rejected"
-                + (f" ({', '.join(result.rejected[:20])})" if result.rejected else "")
+            rejected = f"{len(result.rejected)} rejected" + (
+                f" ({', '.join(result.rejected[:20])})" if result.rejected else ""
             )
+            if result.kind == "999":
+                # A 999 accepts files, not claims: the payer's 277CA accepts each claim.
+                self.stdout.write(f"{path}: 999, {len(result.accepted)} claims in accepted files, {rejected}")
+            else:
+                self.stdout.write(
+                    f"{path}: {result.kind}, {len(result.accepted)} claims accepted, {rejected}"
+                )
         if failed:
             raise CommandError(f"{failed} file(s) not imported; nothing of them was applied.")
