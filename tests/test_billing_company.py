@@ -215,3 +215,22 @@ def test_granting_an_unknown_company_is_a_form_error(practice_a: Practice) -> No
     owner = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
     response = owner.post("/settings/security/", {"action": "grant", "company": "abc", "role": Role.BILLER})
     assert response.status_code == 200 and b"Select a valid choice" in response.content
+
+
+def test_only_another_admin_of_the_company_deactivates_its_people(member: BillingCompanyMember) -> None:
+    from practica.accounts.errors import AccessError
+    from practica.accounts.services import deactivate_billing_company_member
+
+    colleague = BillingCompanyMemberFactory.create(company=member.company)
+    outsider = BillingCompanyMemberFactory.create(is_admin=True)
+    admin = BillingCompanyMemberFactory.create(company=member.company, is_admin=True)
+    for acting in (colleague, outsider):
+        with pytest.raises(AccessError, match="Only an admin"):
+            deactivate_billing_company_member(member=member, acting_user=acting.user)
+    with pytest.raises(AccessError, match="yourself"):
+        deactivate_billing_company_member(member=admin, acting_user=admin.user)
+    member.refresh_from_db()
+    assert member.is_active
+    deactivate_billing_company_member(member=member, acting_user=admin.user)
+    member.refresh_from_db()
+    assert not member.is_active

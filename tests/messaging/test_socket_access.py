@@ -320,3 +320,39 @@ def test_requiring_two_factor_closes_sockets_of_sessions_verified_by_password_al
         await strong.disconnect()
 
     _scenario(scenario)
+
+
+def test_deactivating_a_billing_company_member_ends_their_access_everywhere(side_a: Side) -> None:
+    """Their company's admin takes them off: their sockets at the practice close, and every
+    session of theirs (at the practice and on the public site's client list) is gone."""
+    from django.contrib.sessions.models import Session
+
+    member = BillingCompanyMemberFactory.create()
+    admin = BillingCompanyMemberFactory.create(company=member.company, is_admin=True)
+    access_services.grant_billing_company(
+        practice=side_a.practice, company=member.company, role=Role.BILLER, granted_by=None
+    )
+    at_practice, headers = _staff_socket_parts(member.user, side_a)
+    public = signed_in_client(member.user, None)
+    assert public.get("/practices/").status_code == 200
+    assert at_practice.get("/patients/").status_code == 200
+
+    async def scenario() -> None:
+        inbox = await _open("/ws/messaging/", headers)
+        thread = await _open(f"/ws/messaging/{side_a.ann_thread.pk}/", headers)
+        await _in(
+            side_a,
+            lambda: access_services.deactivate_billing_company_member(member=member, acting_user=admin.user),
+        )()
+        for socket in (inbox, thread):
+            await _closed_and_silent(socket, side_a)
+
+    _scenario(scenario)
+    assert at_practice.get("/patients/")["Location"].startswith("/login/")
+    assert public.get("/practices/")["Location"].startswith("/login/")
+    assert not any(
+        str(row.get_decoded().get("_auth_user_id")) == str(member.user_id) for row in Session.objects.all()
+    )
+    # Signing in again opens nothing of the company's clients.
+    again = signed_in_client(member.user, side_a.practice)
+    assert again.get("/patients/").status_code == 404

@@ -5,9 +5,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from practica.accounts.errors import AccessError
-from practica.accounts.models import BillingCompany, BillingCompanyAccess, Invitation, Membership, User
+from practica.accounts.models import (
+    BillingCompany,
+    BillingCompanyAccess,
+    BillingCompanyMember,
+    Invitation,
+    Membership,
+    User,
+)
 from practica.accounts.roles import Role
-from practica.accounts.sessions import access_changed_for
+from practica.accounts.sessions import access_changed_for, end_sessions_of
 from practica.core import access
 from tenants.models import Practice
 
@@ -150,6 +157,30 @@ def revoke_billing_company(*, practice: Practice, company: BillingCompany) -> in
     if revoked:
         access_changed_for(_company_user_ids(company))
     return revoked
+
+
+@transaction.atomic
+def deactivate_billing_company_member(
+    *, member: BillingCompanyMember, acting_user: User
+) -> BillingCompanyMember:
+    """A billing company's admin takes one of its people off the company: their access ends at
+    once everywhere. Every practice the company serves refuses them from their next request (the
+    access check reads `is_active`), every session of their login ends now (the public site's
+    client list included), and their open sockets close as this commits."""
+    member = BillingCompanyMember.objects.select_for_update().get(pk=member.pk)
+    acting_admin = BillingCompanyMember.objects.filter(
+        user=acting_user, company_id=member.company_id, is_admin=True, is_active=True
+    ).exists()
+    if not acting_admin:
+        raise AccessError("Only an admin of the company can deactivate its people.")
+    if member.user_id == acting_user.pk:
+        raise AccessError("You cannot deactivate yourself.")
+    if member.is_active:
+        member.is_active = False
+        member.save(update_fields=["is_active"])
+    end_sessions_of(member.user_id)
+    access_changed_for([member.user_id])
+    return member
 
 
 def set_staff_two_factor_requirement(*, practice: Practice, required: bool) -> None:

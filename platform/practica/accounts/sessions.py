@@ -9,6 +9,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
@@ -48,6 +49,24 @@ def access_changed_for(user_ids: list[Any]) -> None:
     """These logins' access changed (role, deactivation, password, a billing company's grant):
     once committed, each of their open sockets checks itself again, and closes if it must."""
     access.announce_on_commit([access.user_subject(user_id) for user_id in user_ids])
+
+
+def end_sessions_of(user_id: Any) -> int:
+    """Every session of this login, on every host (the public site and each practice), ends now:
+    the rows go, and each session's open sockets close once the transaction commits.
+
+    Sessions are not indexed by person, so the unexpired ones are read and decoded: a rare,
+    deliberate act (taking someone's access away), not a hot path."""
+    ended = [
+        key
+        for key, data in Session.objects.filter(expire_date__gt=timezone.now())
+        .values_list("session_key", "session_data")
+        .iterator()
+        if str(SessionStore().decode(data).get(SESSION_KEY)) == str(user_id)
+    ]
+    Session.objects.filter(session_key__in=ended).delete()
+    access.announce_on_commit([access.session_subject(key) for key in ended])
+    return len(ended)
 
 
 def confirmed_device_of(user: User, persistent_id: str) -> Device | None:
