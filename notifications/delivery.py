@@ -14,6 +14,7 @@ from django.utils import timezone
 from notifications import consent, sms
 from notifications.calendar import appointment_calendar_file
 from notifications.content import Composer
+from notifications.links import practice_link
 from notifications.live import push_states_on_commit
 from notifications.message_notices import has_sms_consent
 from notifications.models import Channel, Kind, Notification, SmsOptOut
@@ -21,7 +22,6 @@ from notifications.phones import to_e164
 from notifications.policy import current_policy, end_of_quiet_hours, in_quiet_hours
 from notifications.reminders import REMINDED_STATUSES, note_due_work
 from notifications.routing.models import PracticeDueWork
-from practica.core.links import practice_url
 from practica.scheduling.models import WaitlistOffer
 
 log = logging.getLogger(__name__)
@@ -118,8 +118,7 @@ class Sending:
 
     @cached_property
     def status_callback(self) -> str:
-        tenant = connection.tenant  # type: ignore[attr-defined]
-        return practice_url(tenant.slug, "/notifications/twilio/status/")
+        return practice_link("twilio_status_callback")
 
     def push_states(self) -> None:
         """The batch's new states to the practice's live delivery log, in one go."""

@@ -1,37 +1,33 @@
 """Messages to patients. Bodies never carry clinical detail: no appointment type, no notes,
 only the practice, a date and time, and a link. SMS delivery and reminders plug in here."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.functional import Promise
 
 from notifications import crypto
+from notifications.account_emails import queue_account_email
 from notifications.language import patient_language
 from notifications.models import MessageTemplate
 from notifications.phones import to_e164
 from notifications.policy import current_policy
 from notifications.routing.models import PracticeSmsRoute
 from notifications.templating import SAMPLE_VALUES, Rendered, render, validate_template_text
+from practica.core.tenancy import current_schema
 from practica.patients.models import Patient
 
 
-def notify_patient(
-    patient: Patient, *, subject: str | Promise, template: str, context: dict[str, object]
-) -> bool:
-    """Email the patient if they have an address, in their language (a lazy `subject` is worded
-    in it too); returns whether a message was sent."""
+def notify_patient(patient: Patient, *, subject: str, template: str, context: dict[str, object]) -> bool:
+    """Email the patient about what is not an appointment, a thread or a waitlist offer (a pay
+    link, a receipt: nothing clinical), in their language: a row of the caller's transaction
+    (notifications.account_emails), sent by the workers once it commits and tried again while the
+    mail server is down, never from the request. Returns whether one was queued."""
     if not patient.email:
         return False
     with translation.override(patient_language(patient)):
         body = render_to_string(template, context)
-        subject = str(subject)
-    send_mail(
-        subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[patient.email]
-    )
+    queue_account_email(to=patient.email, subject=subject, body=body, practice_schema=current_schema())
     return True
 
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from notifications.links import portal_url
+from notifications.links import practice_link
 from portal import tokens
-from portal.emails import email_language, send_email
+from portal.emails import email_language, queue_email
 from portal.errors import PortalError
 from portal.models import PortalAccount
 from portal.sessions import end_portal_sessions_of
@@ -46,8 +46,8 @@ def _check_password_rules(password: str, field: str = "password") -> None:
 
 
 def send_verification_email(account: PortalAccount) -> None:
-    link = portal_url("portal:verify_email", tokens.make_verification_token(account))
-    send_email(
+    link = practice_link("portal:verify_email", tokens.make_verification_token(account))
+    queue_email(
         account.email,
         gettext_lazy("Confirm your email address"),
         "portal/email/verify.txt",
@@ -82,11 +82,11 @@ def register_patient(
     email = email.strip()
     existing = PortalAccount.objects.filter(email__iexact=email).first()
     if existing is not None:
-        send_email(
+        queue_email(
             existing.email,
             gettext_lazy("Someone tried to register with your email"),
             "portal/email/already_registered.txt",
-            {"login": portal_url("portal:login"), "reset": portal_url("portal:password_reset")},
+            {"login": practice_link("portal:login"), "reset": practice_link("portal:password_reset")},
             language=email_language(existing.patient),
         )
         return None
@@ -130,8 +130,8 @@ def invite_patient_to_portal(patient: Patient) -> str:
     if PortalAccount.objects.filter(email__iexact=patient.email).exists():
         raise PortalError("Another portal account already uses this email address.", "email_taken")
     token = tokens.make_invitation_token(str(patient.pk), patient.email)
-    link = portal_url("portal:accept_invitation", token)
-    send_email(
+    link = practice_link("portal:accept_invitation", token)
+    queue_email(
         patient.email,
         gettext_lazy("Your patient portal invitation"),
         "portal/email/invitation.txt",
@@ -235,8 +235,8 @@ def request_password_reset(email: str) -> None:
     if account is None:
         return
     token = tokens.password_reset_tokens.make_token(account)  # type: ignore[arg-type]
-    link = portal_url("portal:password_reset_confirm", account.pk, token)
-    send_email(
+    link = practice_link("portal:password_reset_confirm", account.pk, token)
+    queue_email(
         account.email,
         gettext_lazy("Reset your portal password"),
         "portal/email/password_reset.txt",

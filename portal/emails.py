@@ -1,9 +1,13 @@
-"""Emails to patients from the portal: in the patient's language, dates in the given zone."""
+"""The portal's account emails (confirm your address, someone tried to register with it, a staff
+invitation, a password reset, a second factor changed): in the patient's language, dates in the
+given zone, written as rows of the caller's transaction (notifications.account_emails) and sent by
+the workers once it commits, never from inside the request.
+
+What a patient is told about their care (bookings, waitlist, forms, messages) is not sent here
+but planned as outbox rows (notifications)."""
 
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -38,19 +42,7 @@ def queue_email(
     zone: str = "UTC",
     language: str | None = None,
 ) -> None:
-    """Like send_email, but through the outbox (notifications.account_emails): the email is a
-    row of the caller's transaction, sent by the workers once it commits."""
+    """The email is a row of the caller's transaction (notifications.account_emails), sent by the
+    workers once it commits and tried again while the mail server is down."""
     subject, body = render_email(subject, template, context, zone, language)
     queue_account_email(to=to, subject=subject, body=body, practice_schema=current_schema())
-
-
-def send_email(
-    to: str,
-    subject: str | Promise,
-    template: str,
-    context: dict[str, object],
-    zone: str = "UTC",
-    language: str | None = None,
-) -> None:
-    subject, body = render_email(subject, template, context, zone, language)
-    send_mail(subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[to])

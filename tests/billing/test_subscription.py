@@ -10,7 +10,7 @@ from practica.scheduling.models import Provider
 from tenants.models import Plan, Practice, StripeEvent
 from tenants.subscriptions.checkout import start_subscription_checkout
 from tenants.subscriptions.seats import sync_seats
-from tests.billing import flaky_mail
+from tests import flaky_mail
 from tests.billing.conftest import event, send
 from tests.billing.fake_stripe import FakeStripe, complete_checkout
 from tests.conftest import PUBLIC_HOST, signed_in_client, staff
@@ -141,7 +141,7 @@ def test_a_mail_server_down_neither_fails_the_webhook_nor_loses_the_trial_notice
     staff(practice_a, email="owner-a@alpha.example")
     sub = {k: v for k, v in fake_stripe.objects[session["subscription"]].items() if not k.startswith("_")}
     sub["trial_end"] = int(timezone.now().timestamp()) + 3 * 86400
-    settings.EMAIL_BACKEND = "tests.billing.flaky_mail.EmailBackend"
+    settings.EMAIL_BACKEND = "tests.flaky_mail.EmailBackend"
     # Tasks run inline in tests: let a retry run inline too, as a worker would run it a minute later.
     monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
     flaky_mail.EmailBackend.failures, flaky_mail.EmailBackend.attempts = 1, 0

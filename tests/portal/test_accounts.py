@@ -7,12 +7,15 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from notifications.account_emails import send_due_account_emails
+from notifications.routing.models import AccountEmail
 from portal import accounts, tokens
 from portal.models import PortalAccount
 from portal.sessions import SEEN_KEY
 from practica.accounts.roles import Role
 from practica.patients.models import Patient
 from tenants.models import Practice
+from tests import flaky_mail
 from tests.conftest import host_of, signed_in_client, staff
 from tests.portal.conftest import PATIENT_PASSWORD, make_account, portal_client
 
@@ -42,9 +45,10 @@ def sign_in(client: Client, email: str, password: str = PATIENT_PASSWORD) -> Any
     return client.post("/portal/login/", {"email": email, "password": password})
 
 
-def test_register_verify_and_sign_in(practice_a: Practice) -> None:
+def test_register_verify_and_sign_in(practice_a: Practice, django_capture_on_commit_callbacks: Any) -> None:
     client = Client(HTTP_HOST=host_of(practice_a))
-    response = register(client)
+    with django_capture_on_commit_callbacks(execute=True):  # emails are queued on commit
+        response = register(client)
     assert response.status_code == 200
     assert "Check your email" in response.content.decode()
     with tenant_context(practice_a):
@@ -57,7 +61,8 @@ def test_register_verify_and_sign_in(practice_a: Practice) -> None:
     assert verify_link.startswith("/portal/verify/")
 
     # Before confirming: refused, with a fresh link sent.
-    response = sign_in(client, "maria@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_in(client, "maria@example.org")
     assert "confirm your email address first" in response.content.decode()
     assert len(mail.outbox) == 2
 
@@ -71,12 +76,15 @@ def test_register_verify_and_sign_in(practice_a: Practice) -> None:
     assert "Hello, Maria" in home.content.decode()
 
 
-def test_register_with_a_known_email_creates_nothing_and_tells_the_owner(practice_a: Practice) -> None:
+def test_register_with_a_known_email_creates_nothing_and_tells_the_owner(
+    practice_a: Practice, django_capture_on_commit_callbacks: Any
+) -> None:
     with tenant_context(practice_a):
         make_account("known@example.org")
         patients_before = Patient.objects.count()
     client = Client(HTTP_HOST=host_of(practice_a))
-    response = register(client, email="KNOWN@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = register(client, email="KNOWN@example.org")
     assert "Check your email" in response.content.decode()  # the same page as a new address
     with tenant_context(practice_a):
         assert Patient.objects.count() == patients_before
@@ -140,12 +148,15 @@ def test_unknown_email_gets_the_same_error_as_a_wrong_password(practice_a: Pract
     assert accounts.SIGN_IN_ERROR in response.content.decode()
 
 
-def test_staff_invitation_links_the_existing_record(practice_a: Practice) -> None:
+def test_staff_invitation_links_the_existing_record(
+    practice_a: Practice, django_capture_on_commit_callbacks: Any
+) -> None:
     with tenant_context(practice_a):
         patient = Patient.objects.create(
             first_name="Tom", last_name="Reed", date_of_birth="1970-01-31", email="tom@example.org"
         )
-        link = accounts.invite_patient_to_portal(patient)
+        with django_capture_on_commit_callbacks(execute=True):
+            link = accounts.invite_patient_to_portal(patient)
     path = link.split("practica.test", 1)[1]
     assert mail.outbox[0].to == ["tom@example.org"]
     assert path in mail.outbox[0].body
@@ -181,11 +192,12 @@ def test_invitation_needs_an_email_and_no_account(practice_a: Practice) -> None:
             accounts.invite_patient_to_portal(account.patient)
 
 
-def test_password_reset_by_email(practice_a: Practice) -> None:
+def test_password_reset_by_email(practice_a: Practice, django_capture_on_commit_callbacks: Any) -> None:
     with tenant_context(practice_a):
         make_account("forgot@example.org")
     client = Client(HTTP_HOST=host_of(practice_a))
-    response = client.post("/portal/password-reset/", {"email": "forgot@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/portal/password-reset/", {"email": "forgot@example.org"})
     assert "Check your email" in response.content.decode()
     path = link_in(mail.outbox[0])
     response = client.post(path, {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
@@ -195,7 +207,8 @@ def test_password_reset_by_email(practice_a: Practice) -> None:
     assert Client(HTTP_HOST=host_of(practice_a)).get(path).status_code == 400  # used once
 
     # An unknown address gets the same page and no email.
-    client.post("/portal/password-reset/", {"email": "stranger@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/portal/password-reset/", {"email": "stranger@example.org"})
     assert len(mail.outbox) == 1
 
 
@@ -259,7 +272,9 @@ def test_requests_that_send_email_are_rate_limited(practice_a: Practice) -> None
         assert not PortalAccount.objects.filter(email="new@example.org").exists()
 
 
-def test_staff_invite_a_patient_from_the_back_office(practice_a: Practice, practice_b: Practice) -> None:
+def test_staff_invite_a_patient_from_the_back_office(
+    practice_a: Practice, practice_b: Practice, django_capture_on_commit_callbacks: Any
+) -> None:
     with tenant_context(practice_a):
         patient = Patient.objects.create(
             first_name="Ina", last_name="Vos", date_of_birth="1960-06-06", email="ina@example.org"
@@ -267,7 +282,8 @@ def test_staff_invite_a_patient_from_the_back_office(practice_a: Practice, pract
     path = f"/portal/staff/invite/{patient.pk}/"
     front_desk = signed_in_client(staff(practice_a, Role.FRONT_DESK), practice_a)
     assert front_desk.get(path).status_code == 405
-    response = front_desk.post(path)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = front_desk.post(path)
     assert response.status_code == 302
     assert response["Location"] == f"/patients/{patient.pk}/"
     assert mail.outbox[-1].to == ["ina@example.org"]
@@ -279,5 +295,27 @@ def test_staff_invite_a_patient_from_the_back_office(practice_a: Practice, pract
     assert signed_in_client(staff(practice_b, Role.OWNER), practice_b).post(path).status_code == 404
     with tenant_context(practice_a):
         account = make_account("p@example.org")
-    assert portal_client(account, practice_a).post(path).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert portal_client(account, practice_a).post(path).status_code == 302
     assert len(mail.outbox) == 1
+
+
+def test_a_mail_server_down_does_not_fail_the_request_and_the_email_is_retried(
+    practice_a: Practice, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The reset email is a row of the request's transaction, sent by the workers after the commit,
+    and tried again later when the mail server refuses it."""
+    with tenant_context(practice_a):
+        make_account("forgot@example.org")
+    settings.EMAIL_BACKEND = "tests.flaky_mail.EmailBackend"
+    flaky_mail.EmailBackend.failures, flaky_mail.EmailBackend.attempts = 1, 0
+    client = Client(HTTP_HOST=host_of(practice_a))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/portal/password-reset/", {"email": "forgot@example.org"})
+        assert flaky_mail.EmailBackend.attempts == 0  # nothing is sent inside the request
+    assert response.status_code == 200 and "Check your email" in response.content.decode()
+    row = AccountEmail.objects.get(to_address="forgot@example.org")
+    assert (row.state, row.attempts, mail.outbox) == (AccountEmail.State.SCHEDULED, 1, [])
+    assert send_due_account_emails(now=row.due_at) == 1  # the retry
+    [sent] = mail.outbox
+    assert sent.to == ["forgot@example.org"] and "/portal/password-reset/" in str(sent.body)

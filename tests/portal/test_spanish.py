@@ -119,7 +119,9 @@ def test_spanish_validation_errors_on_registration(practice_a: Practice) -> None
     assert "La fecha de nacimiento no puede ser futura." in page  # ours, from the patient service
 
 
-def test_registering_in_spanish_keeps_spanish_on_the_profile_and_the_email(practice_a: Practice) -> None:
+def test_registering_in_spanish_keeps_spanish_on_the_profile_and_the_email(
+    practice_a: Practice, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
     client = Client(HTTP_HOST=host_of(practice_a), HTTP_ACCEPT_LANGUAGE="es")
     form = {
         "first_name": "Ana",
@@ -129,7 +131,8 @@ def test_registering_in_spanish_keeps_spanish_on_the_profile_and_the_email(pract
         "password": "una frase de paso bastante larga 7",
         "password_again": "una frase de paso bastante larga 7",
     }
-    page = client.post("/portal/register/", form).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the email is queued on commit
+        page = client.post("/portal/register/", form).content.decode()
     assert "Revise su correo electrónico" in page
     with tenant_context(practice_a):
         account = PortalAccount.objects.get(email="ana.ruiz@example.org")
@@ -218,7 +221,7 @@ def test_booking_confirmation_email_is_in_the_patients_language(
 
 
 def test_an_invitation_sent_from_the_english_back_office_speaks_the_patients_language(
-    practice_a: Practice,
+    practice_a: Practice, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     with tenant_context(practice_a):
         patient = Patient.objects.create(
@@ -226,7 +229,8 @@ def test_an_invitation_sent_from_the_english_back_office_speaks_the_patients_lan
         )
         PatientProfile.objects.create(patient=patient, preferred_language="es")
     front_desk = signed_in_client(staff(practice_a, Role.FRONT_DESK), practice_a)
-    response = front_desk.post(f"/portal/staff/invite/{patient.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = front_desk.post(f"/portal/staff/invite/{patient.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302
     (sent,) = mail.outbox
     assert sent.subject == "Su invitación al portal de pacientes"
