@@ -3,10 +3,12 @@
 back office's profile page and the API; each change is in the audit trail with its actor."""
 
 import ast
+import importlib
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
 
 from notifications import consent
 from notifications.models import SmsOptOut
@@ -31,6 +33,7 @@ from tests.notifications.test_webhooks import (
 from tests.portal.conftest import make_account, portal_client
 
 ROOT = Path(__file__).resolve().parents[2]
+sync_migration = importlib.import_module("notifications.migrations.0005_consent_follows_opt_outs")
 OPTED_OUT = "This number has asked us to stop texting it (it replied STOP)."
 
 
@@ -197,3 +200,12 @@ def test_nothing_else_writes_opt_outs_or_consent() -> None:
                 if written or any(keyword.arg == "sms_consent" for keyword in node.keywords):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def test_the_migration_withdraws_the_consent_of_numbers_that_replied_stop_before(alpha: Clinic) -> None:
+    maria = consenting(alpha)
+    other = PatientFactory.create(phone="+15552010002")
+    PatientProfile.objects.create(patient=other, sms_consent=True)
+    SmsOptOut.objects.create(phone=PATIENT_PHONE, keyword="STOP")  # as the webhook used to
+    sync_migration.withdraw_consent_of_opted_out_numbers(apps, None)
+    assert (allows_texts(maria), allows_texts(other)) == (False, True)
