@@ -13,7 +13,15 @@ from django.utils import timezone
 from portal.models import PortalAccount, ProxyLink
 from practica.accounts.models import Membership
 from practica.audit.models import AuditEvent
-from practica.claims.models import BatchClaim, Claim, ClaimStatus, Encounter, SubmissionBatch
+from practica.claims.models import (
+    BatchClaim,
+    Claim,
+    ClaimStatus,
+    Encounter,
+    FeeSchedule,
+    FeeScheduleEntry,
+    SubmissionBatch,
+)
 from practica.claims.services import ChargeInput, create_claim_from_encounter, save_charge_line, set_diagnoses
 from practica.core.tenancy import use_public_schema, use_schema_of
 from practica.intake.models import IntakeItem, IntakeResponse, IntakeSubmission
@@ -97,6 +105,12 @@ OBJECT_URLS = [
     ObjectUrl("/claims/{claim}/"),
     ObjectUrl("/claims/{claim}/status/", "post"),
     ObjectUrl("/claims/submissions/{batch}/"),
+    ObjectUrl("/claims/setup/payers/{payer}/"),
+    ObjectUrl("/claims/setup/payers/{payer}/", "post"),
+    ObjectUrl("/claims/setup/procedures/{procedure}/"),
+    ObjectUrl("/claims/setup/procedures/{procedure}/", "post"),
+    ObjectUrl("/claims/setup/fees/{fee_schedule}/"),
+    ObjectUrl("/claims/setup/fees/{fee_schedule}/", "post"),
     ObjectUrl("/patients/{patient}/insurance/front/", control=False),
     ObjectUrl("/setup/providers/{provider}/feed/"),
     ObjectUrl("/setup/types/{visit}/"),
@@ -183,6 +197,7 @@ LIST_URLS = [
     ListUrl("/claims/?status=ready", "patient"),
     ListUrl("/claims/ready/", "patient"),
     ListUrl("/claims/submissions/", "payer"),
+    ListUrl("/claims/setup/", "payer"),
 ]
 
 
@@ -280,7 +295,8 @@ def _plant_scheduling_and_portal_rows(
 
 
 def plant_billing(patient: Patient, location: Location, provider: Provider) -> dict[str, str]:
-    """B's coded visit with unbilled charges, a ready claim to B's payer and a batch sent to it."""
+    """B's coded visit with unbilled charges, a ready claim to B's payer, a batch sent to it, and
+    B's billing setup (payer, procedure, fee schedule)."""
     payer = PayerFactory.create(name=B_MARKERS["payer"])
     coverage = CoverageFactory.create(patient=patient, payer=payer)
     procedure = ProcedureCodeFactory.create(code="99213")
@@ -303,4 +319,13 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
         st_control_number=900001, usage_indicator="T", claim_count=1,
     )  # fmt: skip
     BatchClaim.objects.create(batch=batch, claim=claim)
-    return {"encounter": str(unbilled.pk), "claim": str(claim.pk), "batch": str(batch.pk)}
+    schedule = FeeSchedule.objects.create(name="Fees", payer=payer, effective_from=day)
+    FeeScheduleEntry.objects.create(schedule=schedule, procedure=procedure, fee_cents=9900)
+    return {
+        "encounter": str(unbilled.pk),
+        "claim": str(claim.pk),
+        "batch": str(batch.pk),
+        "payer": str(payer.pk),
+        "procedure": str(procedure.pk),
+        "fee_schedule": str(schedule.pk),
+    }

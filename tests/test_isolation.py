@@ -46,6 +46,18 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/providers/{provider}/": {"display_name": "Taken over"},
     "/claims/encounters/{encounter}/": {"action": "add_diagnosis", "code": "I10"},
     "/claims/{claim}/status/": {"to": "draft"},
+    "/claims/setup/payers/{payer}/": {
+        "name": "Taken over",
+        "claim_filing_indicator": "CI",
+        "timely_filing_days": 9,
+    },
+    "/claims/setup/procedures/{procedure}/": {
+        "code": "99213",
+        "kind": "cpt",
+        "label": "Taken",
+        "default_fee": "1",
+    },
+    "/claims/setup/fees/{fee_schedule}/": {"name": "Taken over", "effective_from": "2026-01-01"},
 }
 
 
@@ -80,10 +92,14 @@ def b_rows_unchanged(practice_b: Practice) -> None:
     assert Patient.objects.filter(last_name=B_MARKERS["patient"]).exists()
     assert Location.objects.filter(name=B_MARKERS["location"]).exists()
     assert Provider.objects.filter(display_name=B_MARKERS["provider"]).exists()
-    from practica.claims.models import Claim, ClaimStatus, EncounterDiagnosis
+    from practica.claims.models import Claim, ClaimStatus, EncounterDiagnosis, FeeSchedule, ProcedureCode
+    from practica.insurance.models import Payer
 
     assert EncounterDiagnosis.objects.filter(code="I10").count() == 2
     assert Claim.objects.filter(status=ClaimStatus.READY).count() == 1
+    assert Payer.objects.filter(name=B_MARKERS["payer"]).exists()
+    assert FeeSchedule.objects.filter(name="Fees").exists()
+    assert ProcedureCode.objects.filter(code="99213", label="Procedure 99213").exists()
     use_public_schema()
     from practica.accounts.models import Membership
 

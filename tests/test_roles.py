@@ -120,6 +120,20 @@ AREAS = [
     Area("ready to submit", "get", "/claims/ready/", frozenset({O, M, B})),
     Area("submission history", "get", "/claims/submissions/", frozenset({O, M, B})),
     Area("submitted batch", "get", "/claims/submissions/{batch}/", frozenset({O, M, B})),
+    Area("billing setup", "get", "/claims/setup/", frozenset({O, M})),
+    Area("billing profile", "get", "/claims/setup/profile/", frozenset({O, M})),
+    Area("edit payer", "get", "/claims/setup/payers/{payer}/", frozenset({O, M})),
+    Area(
+        "add payer",
+        "post",
+        "/claims/setup/payers/new/",
+        frozenset({O, M}),
+        {"name": "Role Health", "claim_filing_indicator": "CI", "timely_filing_days": "90"},
+        302,
+    ),
+    Area("edit procedure", "get", "/claims/setup/procedures/{procedure}/", frozenset({O, M})),
+    Area("import procedures", "get", "/claims/setup/procedures/import/", frozenset({O, M})),
+    Area("edit fee schedule", "get", "/claims/setup/fees/{fee_schedule}/", frozenset({O, M})),
 ]
 
 

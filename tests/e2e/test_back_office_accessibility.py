@@ -59,6 +59,12 @@ def back_office_pages(site: Site) -> list[str]:
         "/claims/charges/",
         "/claims/ready/",
         "/claims/submissions/",
+        "/claims/setup/",
+        "/claims/setup/profile/",
+        "/claims/setup/payers/new/",
+        "/claims/setup/procedures/new/",
+        "/claims/setup/procedures/import/",
+        "/claims/setup/fees/new/",
     ]
     if patient is not None:
         pages += [f"/patients/{patient.pk}/", f"/billing/patients/{patient.pk}/"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from practica.claims import coding_views, queue_views
+from practica.claims import coding_views, queue_views, setup_views
 
 app_name = "claims"
 
@@ -12,6 +12,15 @@ urlpatterns = [
     path("ready/", queue_views.ready_batches, name="ready"),
     path("submissions/", queue_views.submission_history, name="submissions"),
     path("submissions/<str:batch_id>/", queue_views.batch_detail, name="batch"),
+    path("setup/", setup_views.setup_overview, name="setup"),
+    path("setup/profile/", setup_views.profile_edit, name="setup_profile"),
+    path("setup/payers/new/", setup_views.payer_edit, name="setup_payer_new"),
+    path("setup/payers/<str:payer_id>/", setup_views.payer_edit, name="setup_payer"),
+    path("setup/procedures/new/", setup_views.procedure_edit, name="setup_procedure_new"),
+    path("setup/procedures/import/", setup_views.procedure_import, name="setup_procedure_import"),
+    path("setup/procedures/<str:procedure_id>/", setup_views.procedure_edit, name="setup_procedure"),
+    path("setup/fees/new/", setup_views.fee_schedule_edit, name="setup_fee_schedule_new"),
+    path("setup/fees/<str:schedule_id>/", setup_views.fee_schedule_edit, name="setup_fee_schedule"),
     path("diagnoses/", coding_views.diagnosis_search, name="diagnosis_search"),
     path("encounters/<str:encounter_id>/", coding_views.encounter_coding, name="encounter"),
     path("<str:claim_id>/", queue_views.claim_detail, name="claim"),
