@@ -22,6 +22,7 @@ from practica.scheduling.booking import book_appointment
 from practica.scheduling.errors import SchedulingError
 from practica.scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WeeklyHours
 from practica.scheduling.validators import with_check_digit
+from tenants.demo_billing import seed_billing
 from tenants.models import Plan, Practice
 from tenants.services import provision_practice
 
@@ -91,6 +92,7 @@ class Command(BaseCommand):
             with tenant_context(practice):
                 self._practice_data(practice, slug, tz, locations, rng)
                 self._scheduling_data(slug, rng)
+                seed_billing(slug, name, rng)
             lines.append(f"  {name}: {practice_url(slug, '/')}")
 
         self.stdout.write(self.style.SUCCESS("Demo ready."))
