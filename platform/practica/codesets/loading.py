@@ -97,3 +97,34 @@ def load_places_of_service() -> int:
         rows, update_conflicts=True, unique_fields=["code"], update_fields=["label", "telehealth"]
     )
     return len(rows)
+
+
+def load_remittance_codes() -> int:
+    """Write the shipped CARC/RARC rows (updating wording and category of rows already there) and
+    retire codes the files no longer hold, so a payer's old code still reads but is marked so."""
+    from practica.codesets.models import RemittanceCode
+    from practica.codesets.remittance_codes import shipped_codes
+
+    rows = [
+        RemittanceCode(
+            kind=row.kind, code=row.code, category=row.category, meaning=row.meaning, is_active=True
+        )
+        for row in shipped_codes()
+    ]
+    with transaction.atomic():
+        RemittanceCode.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["kind", "code"],
+            update_fields=["category", "meaning", "is_active"],
+        )
+        shipped = {(row.kind, row.code) for row in rows}
+        stale = [
+            pk
+            for pk, kind, code in RemittanceCode.objects.filter(is_active=True).values_list(
+                "pk", "kind", "code"
+            )
+            if (kind, code) not in shipped
+        ]
+        RemittanceCode.objects.filter(pk__in=stale).update(is_active=False)
+    return len(rows)

@@ -52,3 +52,63 @@ class PlaceOfService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.label}"
+
+
+class AdjustmentCategory(models.TextChoices):
+    """What kind of problem a remittance code points to, for the denials work queue's filters.
+    The first ones are denials to work; the last four are ordinary outcomes of a claim."""
+
+    ELIGIBILITY = "eligibility", "Eligibility"
+    AUTHORIZATION = "authorization", "Authorization or referral"
+    CODING = "coding", "Coding"
+    MEDICAL_NECESSITY = "medical_necessity", "Medical necessity"
+    BUNDLING = "bundling", "Bundling"
+    DUPLICATE = "duplicate", "Duplicate"
+    TIMELY_FILING = "timely_filing", "Timely filing"
+    COORDINATION_OF_BENEFITS = "coordination_of_benefits", "Coordination of benefits"
+    MISSING_INFORMATION = "missing_information", "Missing information"
+    NON_COVERED = "non_covered", "Not covered"
+    PROVIDER = "provider", "Provider enrolment"
+    OTHER = "other", "Other"
+    CONTRACTUAL = "contractual", "Contractual"
+    PATIENT_RESPONSIBILITY = "patient_responsibility", "Patient responsibility"
+    PAYMENT_ADJUSTMENT = "payment_adjustment", "Payment adjustment"
+    INFORMATIONAL = "informational", "Informational"
+
+
+#: Categories that are an expected outcome of a claim, not a denial someone has to work.
+ROUTINE_CATEGORIES = frozenset(
+    {
+        AdjustmentCategory.CONTRACTUAL,
+        AdjustmentCategory.PATIENT_RESPONSIBILITY,
+        AdjustmentCategory.PAYMENT_ADJUSTMENT,
+        AdjustmentCategory.INFORMATIONAL,
+    }
+)
+
+
+class RemittanceCode(models.Model):
+    """A claim adjustment reason code (CARC, the CAS segment's reason) or a remittance advice
+    remark code (RARC, LQ/MOA/MIA), with our own plain wording and a category. Loaded from
+    `codesets/data/carc.csv` and `rarc.csv` by `manage.py load_codesets`."""
+
+    class Kind(models.TextChoices):
+        CARC = "carc", "Claim adjustment reason code"
+        RARC = "rarc", "Remittance advice remark code"
+
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    code = models.CharField(max_length=8)
+    meaning = models.CharField(max_length=300)
+    category = models.CharField(max_length=30, choices=AdjustmentCategory.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "code"]
+        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="remittance_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.meaning}"
+
+    @property
+    def needs_work(self) -> bool:
+        return self.category not in ROUTINE_CATEGORIES

@@ -3,9 +3,9 @@
 import re
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from practica.codesets.models import Icd10Code, PlaceOfService
+from practica.codesets.models import Icd10Code, PlaceOfService, RemittanceCode
 
 CODE_LIKE = re.compile(r"^[A-Za-z][0-9][0-9A-Za-z.]{0,6}$")
 
@@ -34,3 +34,17 @@ def billable_codes(codes: Iterable[str]) -> dict[str, Icd10Code]:
 
 def place_of_service(code: str) -> PlaceOfService | None:
     return PlaceOfService.objects.filter(code=code, is_active=True).first()
+
+
+def remittance_codes(
+    carcs: Iterable[str] = (), rarcs: Iterable[str] = ()
+) -> dict[tuple[str, str], RemittanceCode]:
+    """The meaning rows of these reason (CARC) and remark (RARC) codes, by (kind, code), in one
+    query. A code the table does not know is simply absent: callers show the bare code."""
+    carc, rarc = {c.strip().upper() for c in carcs if c}, {c.strip().upper() for c in rarcs if c}
+    if not carc and not rarc:
+        return {}
+    found = RemittanceCode.objects.filter(
+        Q(kind=RemittanceCode.Kind.CARC, code__in=carc) | Q(kind=RemittanceCode.Kind.RARC, code__in=rarc)
+    )
+    return {(row.kind, row.code): row for row in found.order_by()}
