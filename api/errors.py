@@ -11,7 +11,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from practica.patients.errors import InvalidPatient, PatientError
+from practica.patients.errors import InvalidPatient, LikelyDuplicate, PatientError
 
 # The code and message of an error response Django (not DRF) gives, by status.
 STATUS_ERRORS: dict[int, tuple[str, str]] = {
@@ -62,6 +62,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's handler (status, headers), with its body put in the API's error shape; model
     validation errors become a 400 instead of a 500, and what a domain service refused a 400
     with the service's own code (and `field`, and `errors`, when it names one)."""
+    if isinstance(exc, LikelyDuplicate):
+        candidates = [
+            {
+                "id": str(candidate.patient.pk),
+                "name": str(candidate.patient),
+                "date_of_birth": candidate.patient.date_of_birth.isoformat(),
+                "reasons": list(candidate.reasons),
+            }
+            for candidate in exc.candidates
+        ]
+        return Response({"code": exc.code, "message": exc.message, "candidates": candidates}, status=409)
     if isinstance(exc, PatientError):
         refused: dict[str, Any] = {"code": exc.code, "message": exc.message, "field": exc.field}
         if isinstance(exc, InvalidPatient):
@@ -110,3 +121,20 @@ class FieldErrorSerializer(ErrorSerializer):
         required=False,
         help_text="Messages by field (`non_field_errors` for the input as a whole).",
     )
+
+
+class DuplicateCandidateSerializer(serializers.Serializer[None]):
+    id = serializers.UUIDField()
+    name = serializers.CharField(help_text="Last, First.")
+    date_of_birth = serializers.DateField()
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="same date of birth and a similar name, same phone, same email",
+    )
+
+
+class LikelyDuplicateSerializer(ErrorSerializer):
+    """A 409's body when a new patient may already have a record: send again with
+    `not_a_duplicate: true` to create it anyway."""
+
+    candidates = DuplicateCandidateSerializer(many=True)

@@ -13,6 +13,13 @@ TIME_ZONES = sorted(available_timezones())
 class PatientSerializer(serializers.ModelSerializer[Patient]):
     """Parses and shows a patient; creates and changes go through the patient service (views)."""
 
+    not_a_duplicate = serializers.BooleanField(
+        write_only=True,
+        default=False,
+        help_text="On create: the client checked the likely duplicates a 409 listed and this is "
+        "another person; create the record anyway.",
+    )
+
     class Meta:
         model = Patient
         fields = [
@@ -24,6 +31,7 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
             "email",
             "phone",
             "created_at",
+            "not_a_duplicate",
         ]
         read_only_fields = ["id", "created_at"]
         # Parsed here, judged by practica.patients.services: the phone as typed (stored in E.164).

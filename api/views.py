@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers
+from api.errors import LikelyDuplicateSerializer
 from api.permissions import HasCapability
 from notifications import consent
 from practica.accounts.models import Membership
@@ -65,8 +66,22 @@ class PatientViewSet(
         consent.set_sms_consent(patient, body.validated_data["allowed"])
         return Response({"allowed": body.validated_data["allowed"]})
 
+    @extend_schema(
+        responses={
+            201: serializers.PatientSerializer,
+            409: OpenApiResponse(
+                LikelyDuplicateSerializer,
+                description="The practice may already have this patient: `candidates` says who and "
+                "why. Send again with `not_a_duplicate: true` to create the record anyway.",
+            ),
+        }
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer: serializers.PatientSerializer) -> None:  # type: ignore[override]
-        serializer.instance = services.create_patient(serializer.validated_data)
+        data = serializer.validated_data
+        serializer.instance = services.create_patient(data, check_duplicates=not data.get("not_a_duplicate"))
 
     def perform_update(self, serializer: serializers.PatientSerializer) -> None:  # type: ignore[override]
         assert serializer.instance is not None

@@ -92,7 +92,9 @@ def register_patient(
         return None
     try:
         with transaction.atomic():
-            patient = patient_services.create_patient(details)
+            # A likely duplicate is not refused here (that would tell a stranger who is a patient):
+            # the staff's review of the registration shows it and merges.
+            patient = patient_services.create_patient(details, check_duplicates=False)
             account = PortalAccount(patient=patient, email=email, awaiting_review=True)
             account.set_password(password)
             account.save()

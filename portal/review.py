@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from portal.models import PortalAccount, ProxyLink
 from practica.insurance.models import Coverage
+from practica.patients.duplicates import duplicates_of
 from practica.patients.errors import PatientError
 from practica.patients.models import Patient, PatientProfile
 
@@ -21,14 +22,10 @@ def awaiting_review() -> QuerySet[PortalAccount]:
 
 
 def merge_candidates(account: PortalAccount) -> QuerySet[Patient]:
-    """Existing records with the same name and date of birth, not the registration's own."""
-    new = account.patient
-    return Patient.objects.filter(
-        first_name__iexact=new.first_name,
-        last_name__iexact=new.last_name,
-        date_of_birth=new.date_of_birth,
-        portal_account__isnull=True,
-    ).exclude(pk=new.pk)
+    """Existing records that may be the same person (practica.patients.duplicates: the same birth
+    date and a similar name, the same phone or email), without a portal account of their own."""
+    likely = [candidate.patient.pk for candidate in duplicates_of(account.patient)]
+    return Patient.objects.filter(pk__in=likely, portal_account__isnull=True)
 
 
 def confirm_as_new_patient(account: PortalAccount) -> PortalAccount:
@@ -56,9 +53,7 @@ def merge_into_existing(account: PortalAccount, existing_id: UUID) -> PortalAcco
             raise PatientError("This registration was already reviewed.")
         existing = merge_candidates(account).filter(pk=existing_id).first()
         if existing is None:
-            raise PatientError(
-                "Choose a record with the same name and date of birth, without a portal account."
-            )
+            raise PatientError("Choose a likely duplicate of this registration without a portal account.")
         duplicate = account.patient
         if _holds_data(duplicate):
             raise PatientError(

@@ -85,6 +85,8 @@ OBJECT_URLS = [
     ObjectUrl("/patients/{patient}/profile/", "post"),
     ObjectUrl("/patients/{patient}/insurance/"),
     ObjectUrl("/patients/{patient}/insurance/", "post"),
+    ObjectUrl("/patients/{patient}/merge/"),
+    ObjectUrl("/patients/{patient}/merge/", "post"),
     ObjectUrl("/portal/staff/patients/{patient}/proxies/", "post"),
     ObjectUrl("/portal/staff/patients/{patient}/two-factor/off/", "post"),
     ObjectUrl("/setup/locations/{location}/"),
@@ -181,6 +183,7 @@ SIGNED_LINK_URLS = [
 LIST_URLS = [
     ListUrl("/patients/?q=Quixote", "patient"),
     ListUrl("/patients/", "patient"),
+    ListUrl("/patients/search.json?q=Quixote", "patient"),
     ListUrl("/setup/", "location"),
     ListUrl("/setup/", "provider"),
     ListUrl("/staff/", "staff"),

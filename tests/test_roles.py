@@ -51,6 +51,8 @@ AREAS = [
         302,
     ),
     Area("edit patient form", "get", "/patients/{patient}/edit/", frozenset({O, M, F, C})),
+    Area("patient search", "get", "/patients/search.json?q=pat", EVERYONE),
+    Area("merge patients", "get", "/patients/{patient}/merge/", frozenset({O, M})),
     Area("locations & providers", "get", "/setup/", EVERYONE),
     Area("new location form", "get", "/setup/locations/new/", frozenset({O, M})),
     Area(

@@ -8,6 +8,7 @@ from practica.audit import views as audit
 from practica.core import views as core
 from practica.messaging import views as messaging
 from practica.patient_billing import views as billing
+from practica.patients import duplicate_views
 from practica.patients import views as patients
 from practica.scheduling import (
     booking_views,
@@ -34,6 +35,8 @@ urlpatterns = [
     path("settings/security/", accounts.security_settings, name="security_settings"),
     path("patients/", patients.patient_list, name="patient_list"),
     path("patients/new/", patients.patient_edit, name="patient_new"),
+    path("patients/search.json", duplicate_views.patient_search, name="patient_search"),
+    path("patients/<uuid:patient_id>/merge/", duplicate_views.patient_merge, name="patient_merge"),
     path("patients/<uuid:patient_id>/", patients.patient_detail, name="patient_detail"),
     path("patients/<uuid:patient_id>/edit/", patients.patient_edit, name="patient_edit"),
     path("patients/<uuid:patient_id>/profile/", patients.patient_profile_edit, name="patient_profile_edit"),

@@ -60,7 +60,7 @@ def test_merge_moves_account_to_existing_record_and_removes_duplicate(
     response = desk.post(
         f"/portal/staff/registrations/{account.pk}/merge/", {"patient": str(namesake.pk)}, follow=True
     )
-    assert "Choose a record with the same name and date of birth" in response.content.decode()
+    assert "Choose a likely duplicate of this registration" in response.content.decode()
     response = desk.post(
         f"/portal/staff/registrations/{account.pk}/merge/", {"patient": "not-a-uuid"}, follow=True
     )

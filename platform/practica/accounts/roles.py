@@ -28,6 +28,7 @@ class Capability(StrEnum):
     CODE_CHARGES = "code_charges"  # diagnoses and charge lines of encounters
     SUBMIT_CLAIMS = "submit_claims"  # make claims ready, send batches, read acknowledgements
     MANAGE_BILLING_SETUP = "manage_billing_setup"  # billing profile, payers, procedures, fee schedules
+    MERGE_PATIENTS = "merge_patients"  # merge a duplicate record into another (owners, managers)
 
 
 _ALL = frozenset(Capability)

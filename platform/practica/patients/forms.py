@@ -21,6 +21,17 @@ class PatientForm(forms.Form):
     sex = forms.ChoiceField(label="Sex", choices=Patient.Sex.choices, initial=Patient.Sex.UNKNOWN)
     email = forms.EmailField(label="Email", required=False)
     phone = forms.CharField(label="Phone", max_length=40, required=False)
+    not_a_duplicate = forms.BooleanField(
+        label="This is a different person: create the record anyway",
+        required=False,
+        help_text="Only tick this after checking the likely duplicates above.",
+    )
+
+    def __init__(self, *args: Any, new: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The box appears once a first attempt was answered with likely duplicates, not before.
+        if not new or not self.is_bound:
+            self.fields.pop("not_a_duplicate")
 
     @staticmethod
     def initial_for(patient: Patient | None) -> dict[str, Any]:

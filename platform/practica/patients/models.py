@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from practica.patients.phones import PhoneNumberField
@@ -30,6 +31,11 @@ class Patient(models.Model):
             models.Index(fields=["last_name", "first_name"], name="patient_name_idx"),
             # Inbound texts find their patient by the number they came from.
             models.Index(fields=["phone"], name="patient_phone_idx"),
+            # Likely duplicates (practica.patients.duplicates): same birth date, phone or email.
+            models.Index(fields=["date_of_birth"], name="patient_birth_date_idx"),
+            models.Index(Upper("email"), name="patient_email_idx"),
+            # Searching as one types: `icontains` compares UPPER(name) LIKE '%...%', which pg_trgm
+            # indexes serve from anywhere in the name (patients migration 0005 makes them in SQL).
         ]
 
     def __str__(self) -> str:
@@ -67,3 +73,24 @@ def _card_path(instance: models.Model, filename: str) -> str:
     """Where the former PatientInsurance kept card photos (migration 0002 refers to it; the files
     now belong to insurance.Coverage, which keeps the same scheme)."""
     return f"insurance-cards/{instance.patient_id}/{uuid.uuid4().hex}"  # type: ignore[attr-defined]
+
+
+class PatientMerge(models.Model):
+    """One record merged into another (practica.patients.merge): who, which, when and what moved.
+    The duplicate itself is gone; its id stays here, and in the audit trail of every row moved."""
+
+    id = models.BigAutoField(primary_key=True)
+    kept = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="merges")
+    merged_patient_id = models.UUIDField(db_index=True)
+    merged_name = models.CharField(max_length=170)
+    merged_date_of_birth = models.DateField()
+    moved = models.JSONField(default=dict, help_text="Rows moved, by model.")
+    merged_by_id = models.BigIntegerField(null=True, blank=True)
+    merged_by_name = models.CharField(max_length=200, blank=True)
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_name} merged into {self.kept}"

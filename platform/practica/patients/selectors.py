@@ -1,3 +1,4 @@
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -6,11 +7,32 @@ from practica.patients.models import Patient, PatientProfile
 from practica.patients.phones import is_normalised
 
 
+def _as_date(term: str) -> datetime.date | None:
+    for shape in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return datetime.datetime.strptime(term, shape).date()
+        except ValueError:
+            continue
+    return None
+
+
 def search_patients(query: str = "") -> QuerySet[Patient]:
+    """Patients whose first or last name holds each word of `query` (indexed with pg_trgm, so
+    anywhere in the name), a word shaped as a date (1984-03-02 or 03/02/1984) matching the birth
+    date instead."""
     patients = Patient.objects.all()
     for term in query.split()[:3]:
-        patients = patients.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term))
+        born = _as_date(term)
+        if born is not None:
+            patients = patients.filter(date_of_birth=born)
+        else:
+            patients = patients.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term))
     return patients
+
+
+def patient_label(patient: Patient) -> str:
+    """How pickers name a patient: two Grace Chens differ by their birth dates."""
+    return f"{patient} ({patient.date_of_birth:%Y-%m-%d})"
 
 
 def preferred_language(patient: Patient) -> str | None:

@@ -13,7 +13,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from practica.patients.errors import InvalidPatient
+from practica.patients.duplicates import likely_duplicates
+from practica.patients.errors import InvalidPatient, LikelyDuplicate
 from practica.patients.models import Patient, PatientProfile
 from practica.patients.phones import normalise_phone
 from practica.patients.validators import validate_date_of_birth
@@ -98,13 +99,20 @@ def check_new_patient(data: Mapping[str, Any]) -> None:
         raise InvalidPatient(errors)
 
 
-def create_patient(data: Mapping[str, Any]) -> Patient:
+def create_patient(data: Mapping[str, Any], *, check_duplicates: bool = True) -> Patient:
     """A new patient from `data` (the record's fields and, optionally, the profile's); a profile is
-    written only when `data` gives one of its fields. Raises InvalidPatient, writing nothing."""
+    written only when `data` gives one of its fields. Raises InvalidPatient, writing nothing, and
+    LikelyDuplicate when the practice may already have this person (same birth date and a similar
+    name, same phone or email), unless `check_duplicates` is off: staff confirmed a different person,
+    or the portal's registration, whose staff review shows the likely duplicates instead."""
     values = {name: data[name] for name in PATIENT_FIELDS + PROFILE_FIELDS if name in data}
     errors = _check(values)
     if errors:
         raise InvalidPatient(errors)
+    if check_duplicates:
+        candidates = likely_duplicates(values)
+        if candidates:
+            raise LikelyDuplicate(candidates)
     with transaction.atomic():
         patient = Patient.objects.create(**{name: values[name] for name in PATIENT_FIELDS if name in data})
         profile_values = {name: values[name] for name in PROFILE_FIELDS if name in data}

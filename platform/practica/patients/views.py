@@ -13,7 +13,8 @@ from practica.insurance import services as insurance_services
 from practica.insurance.selectors import primary_coverage
 from practica.intake.errors import UploadRejected
 from practica.patients import services
-from practica.patients.errors import InvalidPatient
+from practica.patients.duplicates import Candidate
+from practica.patients.errors import InvalidPatient, LikelyDuplicate
 from practica.patients.forms import InsuranceForm, PatientForm, ProfileForm, add_errors
 from practica.patients.models import Patient, PatientProfile
 from practica.patients.selectors import search_patients
@@ -105,15 +106,23 @@ def patient_edit(request: HttpRequest, patient_id: str | None = None) -> HttpRes
     patient = get_object_or_404(Patient, pk=patient_id) if patient_id else None
     if patient is not None and request.method == "GET":
         record_view(patient)  # the form shows the patient's details
-    form = PatientForm(request.POST or None, initial=PatientForm.initial_for(patient))
+    form = PatientForm(request.POST or None, initial=PatientForm.initial_for(patient), new=patient is None)
+    duplicates: list[Candidate] = []
     if request.method == "POST" and form.is_valid():
         try:
             if patient is None:
-                saved = services.create_patient(form.cleaned_data)
+                confirmed = form.cleaned_data.get("not_a_duplicate", False)
+                saved = services.create_patient(form.cleaned_data, check_duplicates=not confirmed)
             else:
                 saved = services.update_patient(patient, form.cleaned_data)
         except InvalidPatient as error:
             add_errors(form, error)
+        except LikelyDuplicate as error:
+            duplicates = error.candidates
+            record_views([candidate.patient for candidate in duplicates])
+            form.add_error(None, error.message)
         else:
             return redirect("patient_detail", patient_id=saved.pk)
-    return render(request, "patients/edit.html", {"form": form, "patient": patient})
+    can_merge = role_can(request.role, Capability.MERGE_PATIENTS)  # type: ignore[attr-defined]
+    context = {"form": form, "patient": patient, "duplicates": duplicates, "can_merge": can_merge}
+    return render(request, "patients/edit.html", context)

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
+from practica.patients.fields import PatientChoiceField
 from practica.patients.models import Patient
 from practica.patients.selectors import search_patients
 from practica.scheduling.models import (
@@ -286,7 +287,7 @@ class SchedulingPolicyForm(ErrorsDescribeFields, forms.ModelForm):
 class BookingForm(ErrorsDescribeFields, forms.Form):
     """Staff booking: the start is a local date and time at the chosen location."""
 
-    patient = forms.ModelChoiceField(queryset=Patient.objects.none())
+    patient = PatientChoiceField(queryset=Patient.objects.none())
     appointment_type = forms.ModelChoiceField(queryset=AppointmentType.objects.filter(is_active=True))
     provider = forms.ModelChoiceField(queryset=Provider.objects.filter(is_active=True))
     location = forms.ModelChoiceField(queryset=Location.objects.filter(is_active=True))
@@ -363,7 +364,7 @@ class CancelForm(ErrorsDescribeFields, forms.Form):
 
 
 class WaitlistForm(ErrorsDescribeFields, forms.Form):
-    patient = forms.ModelChoiceField(queryset=Patient.objects.all())
+    patient = PatientChoiceField(queryset=Patient.objects.all())
     appointment_type = forms.ModelChoiceField(queryset=AppointmentType.objects.filter(is_active=True))
     provider = forms.ModelChoiceField(
         queryset=Provider.objects.filter(is_active=True), required=False, empty_label="Any provider"
