@@ -17,6 +17,7 @@ from practica.claims.models import (
     BatchClaim,
     Claim,
     ClaimStatus,
+    CustomScrubRule,
     Encounter,
     FeeSchedule,
     FeeScheduleEntry,
@@ -113,6 +114,9 @@ OBJECT_URLS = [
     ObjectUrl("/claims/setup/procedures/{procedure}/", "post"),
     ObjectUrl("/claims/setup/fees/{fee_schedule}/"),
     ObjectUrl("/claims/setup/fees/{fee_schedule}/", "post"),
+    ObjectUrl("/claims/setup/scrub-rules/{scrub_rule}/"),
+    ObjectUrl("/claims/setup/scrub-rules/{scrub_rule}/", "post"),
+    ObjectUrl("/claims/setup/scrub-rules/{scrub_rule}/remove/", "post"),
     ObjectUrl("/patients/{patient}/insurance/front/", control=False),
     ObjectUrl("/setup/providers/{provider}/feed/"),
     ObjectUrl("/setup/types/{visit}/"),
@@ -201,6 +205,7 @@ LIST_URLS = [
     ListUrl("/claims/ready/", "patient"),
     ListUrl("/claims/submissions/", "payer"),
     ListUrl("/claims/setup/", "payer"),
+    ListUrl("/claims/setup/scrub-rules/", "payer"),
 ]
 
 
@@ -324,6 +329,10 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
     BatchClaim.objects.create(batch=batch, claim=claim)
     schedule = FeeSchedule.objects.create(name="Fees", payer=payer, effective_from=day)
     FeeScheduleEntry.objects.create(schedule=schedule, procedure=procedure, fee_cents=9900)
+    rule = CustomScrubRule.objects.create(
+        name=f"{B_MARKERS['payer']} needs a group", field="coverage.group_number", operator="is_empty",
+        message="Add the group number.", payer=payer,
+    )  # fmt: skip
     return {
         "encounter": str(unbilled.pk),
         "claim": str(claim.pk),
@@ -331,4 +340,5 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
         "payer": str(payer.pk),
         "procedure": str(procedure.pk),
         "fee_schedule": str(schedule.pk),
+        "scrub_rule": str(rule.pk),
     }

@@ -58,6 +58,15 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
         "default_fee": "1",
     },
     "/claims/setup/fees/{fee_schedule}/": {"name": "Taken over", "effective_from": "2026-01-01"},
+    "/claims/setup/scrub-rules/{scrub_rule}/": {
+        "name": "Taken over",
+        "field": "claim.line_count",
+        "operator": "gt",
+        "value": "3",
+        "message": "Taken over",
+        "severity": "warning",
+        "enabled": "on",
+    },
 }
 
 

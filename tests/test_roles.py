@@ -136,6 +136,9 @@ AREAS = [
     Area("edit procedure", "get", "/claims/setup/procedures/{procedure}/", frozenset({O, M})),
     Area("import procedures", "get", "/claims/setup/procedures/import/", frozenset({O, M})),
     Area("edit fee schedule", "get", "/claims/setup/fees/{fee_schedule}/", frozenset({O, M})),
+    Area("scrubber rules", "get", "/claims/setup/scrub-rules/", frozenset({O, M})),
+    Area("edit a practice's rule", "get", "/claims/setup/scrub-rules/{scrub_rule}/", frozenset({O, M})),
+    Area("send ready claims", "post", "/claims/ready/send/", frozenset({O, M, B}), {}, 302),
 ]
 
 

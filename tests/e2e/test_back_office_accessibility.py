@@ -60,6 +60,8 @@ def back_office_pages(site: Site) -> list[str]:
         "/claims/ready/",
         "/claims/submissions/",
         "/claims/setup/",
+        "/claims/setup/scrub-rules/",
+        "/claims/setup/scrub-rules/new/",
         "/claims/setup/profile/",
         "/claims/setup/payers/new/",
         "/claims/setup/procedures/new/",

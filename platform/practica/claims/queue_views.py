@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from practica.accounts.decorators import capability_required
@@ -16,6 +17,7 @@ from practica.claims import selectors
 from practica.claims.errors import ClaimsError
 from practica.claims.lifecycle import TRANSITIONS, transition_claim
 from practica.claims.models import Claim, ClaimStatus, SubmissionBatch
+from practica.claims.submission import submit_ready_claims
 from practica.insurance.models import Payer
 from practica.scheduling.view_helpers import can, get_or_404
 
@@ -125,3 +127,33 @@ def batch_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
     claims = selectors.batch_claims(batch)
     record_views({c.patient_id: c.patient for c in claims}.values())
     return render(request, "claims/batch.html", {"batch": batch, "claims": claims})
+
+
+@require_POST
+@capability_required(Capability.SUBMIT_CLAIMS)
+def send_ready(request: HttpRequest) -> HttpResponse:
+    """Send every ready claim now, one 837P file per payer, through the practice's clearinghouse
+    adapter (the same service as `manage.py submit_claims`: scrubbed again first, each batch its
+    own transaction, a claim sent once even when two people press the button together)."""
+    try:
+        result = submit_ready_claims(now=timezone.now(), zone=request.practice)  # type: ignore[attr-defined]
+    except ClaimsError as exc:
+        messages.error(request, exc.message)
+        return redirect("claims:ready")
+    for batch in result.batches:
+        messages.success(
+            request,
+            f"Sent {batch.claim_count} claim{'s' if batch.claim_count != 1 else ''} to {batch.payer.name} "
+            f"({batch.file_name}).",
+        )
+    if result.held:
+        messages.warning(
+            request,
+            f"{len(result.held)} claim{'s' if len(result.held) != 1 else ''} went back to draft: "
+            "the scrub found errors since they were made ready. " + "; ".join(result.held[:5]),
+        )
+    for failure in result.failures:
+        messages.error(request, f"Not sent, the claims stay ready: {failure}")
+    if not (result.batches or result.held or result.failures):
+        messages.info(request, "No claim was ready to send.")
+    return redirect("claims:submissions" if result.batches else "claims:ready")

@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 
-from practica.claims.models import BillingProfile, FeeSchedule, ProcedureCode
+from practica.claims.models import BillingProfile, CustomScrubRule, FeeSchedule, ProcedureCode
+from practica.claims.scrubber.custom import FIELDS
 from practica.insurance.models import Payer
 
 
@@ -96,3 +97,24 @@ class FeeScheduleForm(forms.ModelForm):
             "effective_from": forms.DateInput(attrs={"type": "date"}),
             "effective_to": forms.DateInput(attrs={"type": "date"}),
         }
+
+
+class CustomScrubRuleForm(forms.ModelForm):
+    """A practice's own rule; whether it can be checked is the scrubber settings service's call."""
+
+    field = forms.ChoiceField(
+        label="Field", help_text="What the rule looks at: the claim's or each of its lines'."
+    )
+
+    class Meta:
+        model = CustomScrubRule
+        fields = ["name", "field", "operator", "value", "message", "severity", "payer", "enabled"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["field"]
+        payer = self.fields["payer"]
+        assert isinstance(field, forms.ChoiceField) and isinstance(payer, forms.ModelChoiceField)
+        field.choices = [("", "---------"), *((name, name) for name in FIELDS)]
+        payer.queryset = Payer.objects.order_by("name")
+        self.fields["payer"].help_text = "Only for this payer's claims; empty for every payer."

@@ -45,3 +45,17 @@ def import_acknowledgement_inboxes() -> int:
         import_inbox.delay(practice_id)
         queued += 1
     return queued
+
+
+@shared_task
+def rescrub_practice_claims(practice_id: int) -> int:
+    """One practice changed its scrub rules: scrub its unsent claims again, so the queues' counts
+    and the coding screen's findings follow the new rules (batches, each its own transaction)."""
+    from django.utils import timezone
+
+    from practica.claims.scrubber.settings import rescrub_unsent_claims
+    from practica.core.times import in_zone
+
+    practice = Practice.objects.get(pk=practice_id)
+    with tenant_context(practice):
+        return rescrub_unsent_claims(today=in_zone(timezone.now(), practice).date())

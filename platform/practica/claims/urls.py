@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from practica.claims import coding_views, queue_views, setup_views
+from practica.claims import coding_views, queue_views, scrub_rule_views, setup_views
 
 app_name = "claims"
 
@@ -12,7 +12,16 @@ urlpatterns = [
     path("ready/", queue_views.ready_batches, name="ready"),
     path("submissions/", queue_views.submission_history, name="submissions"),
     path("submissions/<str:batch_id>/", queue_views.batch_detail, name="batch"),
+    path("ready/send/", queue_views.send_ready, name="send_ready"),
     path("setup/", setup_views.setup_overview, name="setup"),
+    path("setup/scrub-rules/", scrub_rule_views.scrub_rules, name="scrub_rules"),
+    path("setup/scrub-rules/new/", scrub_rule_views.custom_rule_edit, name="scrub_rule_new"),
+    path("setup/scrub-rules/<str:rule_id>/", scrub_rule_views.custom_rule_edit, name="scrub_rule"),
+    path(
+        "setup/scrub-rules/<str:rule_id>/remove/",
+        scrub_rule_views.custom_rule_delete,
+        name="scrub_rule_delete",
+    ),
     path("setup/profile/", setup_views.profile_edit, name="setup_profile"),
     path("setup/payers/new/", setup_views.payer_edit, name="setup_payer_new"),
     path("setup/payers/<str:payer_id>/", setup_views.payer_edit, name="setup_payer"),

@@ -20,3 +20,8 @@ def use_public_schema() -> None:
 def use_schema_of(practice: Any) -> None:
     """Point the connection at a practice's schema (tests and entry points; not domain code)."""
     _tenant_connection().set_tenant(practice)
+
+
+def current_practice_id() -> int:
+    """The id of the practice the connection is in (for queueing a task for it from a service)."""
+    return int(_tenant_connection().tenant.pk)

@@ -1,7 +1,7 @@
 """A practice's say over the scrubber: switching a built-in rule off or changing its severity, and
 its own field/operator/value rules. The one write path for the settings screens and the API; the
 catalogue is what those screens list. Claims already scrubbed keep their findings until scrubbed
-again (`rescrub_unsent_claims`, or their next save)."""
+again: every change queues `rescrub_unsent_claims` for the practice once it commits."""
 
 import datetime
 from dataclasses import dataclass
@@ -11,6 +11,7 @@ from django.db import transaction
 
 from practica.claims.errors import ClaimsError
 from practica.claims.models import Claim, ClaimStatus, CustomScrubRule, ScrubRuleSetting, Severity
+from practica.core.tenancy import current_practice_id
 
 from .custom import validate_custom_rule
 from .registry import RULES
@@ -70,6 +71,7 @@ def configure_rule(rule_id: str, *, enabled: bool, severity: str = "") -> ScrubR
     setting, _ = ScrubRuleSetting.objects.update_or_create(
         rule_id=rule_id, defaults={"enabled": enabled, "severity_override": override}
     )
+    _rescrub_after_commit()
     return setting
 
 
@@ -87,7 +89,21 @@ def save_custom_rule(rule: CustomScrubRule) -> CustomScrubRule:
         field, messages = next(iter(error.message_dict.items()))
         raise ScrubSettingError(" ".join(messages), field) from error
     rule.save()
+    _rescrub_after_commit()
     return rule
+
+
+def delete_custom_rule(rule: CustomScrubRule) -> None:
+    rule.delete()
+    _rescrub_after_commit()
+
+
+def _rescrub_after_commit() -> None:
+    """The unsent claims' findings follow the new rules: scrubbed again by a task once this commits."""
+    from practica.claims.tasks import rescrub_practice_claims
+
+    practice_id = current_practice_id()
+    transaction.on_commit(lambda: rescrub_practice_claims.delay(practice_id))
 
 
 def rescrub_unsent_claims(*, today: datetime.date, batch_size: int = 2000) -> int:
