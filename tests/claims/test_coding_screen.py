@@ -301,3 +301,13 @@ def test_saving_scrubs_the_claim_again_and_the_findings_follow(
     assert not ScrubFinding.objects.filter(claim=claim).exists()
     assert (claim.error_count, claim.warning_count) == (0, 0)
     assert "0 errors, 0 warnings at the last scrub." in client.get(url(encounter)).content.decode()
+
+
+def test_a_completed_visit_s_page_links_to_its_coding_screen_for_those_who_code(
+    encounter: Encounter, practice_a: Practice
+) -> None:
+    link = f'href="{url(encounter)}"'
+    page = as_role(practice_a).get(f"/schedule/appointments/{encounter.appointment_id}/").content.decode()
+    assert link in page
+    desk = as_role(practice_a, Role.FRONT_DESK).get(f"/schedule/appointments/{encounter.appointment_id}/")
+    assert desk.status_code == 200 and link not in desk.content.decode()
