@@ -214,6 +214,62 @@ class Drug:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """One adjustment of a payer's adjudication (a CAS triplet): the group (CO contractual, PR
+    patient responsibility, OA other, PI payer initiated, CR correction), the claim adjustment
+    reason code (CARC), the amount and, when the payer gave one, the quantity."""
+
+    group: Literal["CO", "PR", "OA", "PI", "CR"]
+    reason: str
+    amount: Decimal
+    quantity: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class OtherPayer:
+    """Loops 2320, 2330A and 2330B: a payer that already adjudicated this claim, on a claim to the
+    next payer (a secondary claim carries the primary's outcome).
+
+    - `coverage`: the other payer's SBR (`payer_responsibility`, SBR09, group) with its subscriber
+      (2330A, NM1*IL) and payer (2330B, NM1*PR: its `payer_id` is the id 2430's SVD01 names).
+    - `relationship`: SBR02, the patient's X12 relationship to that subscriber (18 self).
+    - `adjustments`: claim-level CAS (those the payer made to the claim as a whole).
+    - `paid`: AMT*D, what the payer paid on the claim; `remaining_patient_liability`: AMT*EAF.
+    - `adjudication_date`: 2330B DTP*573, the payer's check or remittance date (required when no
+      line carries a 2430 with its own date).
+    - `payer_claim_number`: 2330B REF*F8, the payer's claim control number.
+    - `benefits_assigned` (OI03) and `release_of_information` (OI06)."""
+
+    coverage: Coverage
+    relationship: str = "18"
+    adjustments: tuple[Adjustment, ...] = ()
+    paid: Decimal | None = None
+    remaining_patient_liability: Decimal | None = None
+    adjudication_date: dt.date | None = None
+    payer_claim_number: str = ""
+    benefits_assigned: Literal["Y", "N", "W"] = "Y"
+    release_of_information: Literal["I", "Y"] = "Y"
+
+
+@dataclass(frozen=True)
+class LineAdjudication:
+    """Loop 2430: how another payer adjudicated this line. `payer_id` (SVD01) names the other
+    payer's 2330B NM109; `paid` is SVD02; the procedure (SVD03) and `units` (SVD05) are the ones
+    the payer adjudicated (the line's own when left empty); `adjustments` are the line's CAS;
+    `adjudication_date` is DTP*573; `remaining_patient_liability` AMT*EAF. The charge must balance:
+    SV102 = paid + adjustments."""
+
+    payer_id: str
+    paid: Decimal
+    adjudication_date: dt.date
+    adjustments: tuple[Adjustment, ...] = ()
+    procedure_code: str = ""
+    modifiers: tuple[str, ...] = ()
+    units: Decimal | None = None
+    remaining_patient_liability: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class ServiceLine:
     """Loop 2400: LX, SV1, DTP*472, REF*6R (and 2410, 2420A when given).
 
@@ -238,6 +294,7 @@ class ServiceLine:
     emergency: bool = False
     drug: Drug | None = None
     rendering_provider: Provider | None = None
+    adjudications: tuple[LineAdjudication, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -262,7 +319,10 @@ class Claim:
       `prior_authorization`: REF*G1; `clearinghouse_trace`: REF*D9; `medical_record_number`:
       REF*EA; `note`: NTE*ADD.
     - `referring_provider` (2310A), `rendering_provider` (2310B: send when not the billing
-      provider), `service_facility` (2310C)."""
+      provider), `service_facility` (2310C).
+    - `other_payers`: loops 2320/2330 (up to 10), the payers that adjudicated the claim before
+      this one, with their lines' 2430 in `ServiceLine.adjudications`. Their amounts must balance:
+      CLM02 = the payer's AMT*D + its claim-level CAS + its lines' CAS."""
 
     billing_provider: BillingProvider
     coverage: Coverage
@@ -292,6 +352,7 @@ class Claim:
     referring_provider: Provider | None = None
     rendering_provider: Provider | None = None
     service_facility: ServiceFacility | None = None
+    other_payers: tuple[OtherPayer, ...] = ()
 
     @property
     def total_charge(self) -> Decimal:

@@ -16,13 +16,16 @@ from decimal import Decimal
 
 from practica.x12.claim837 import (
     Address,
+    Adjustment,
     BillingProvider,
     Claim,
     ClaimTransaction,
     Contact,
     Coverage,
     Interchange,
+    LineAdjudication,
     Name,
+    OtherPayer,
     Patient,
     Provider,
     Separators,
@@ -34,6 +37,8 @@ VERSION = "005010X222A1"
 MAX_CLAIMS_PER_TRANSACTION = 5000
 MAX_LINES = 50
 MAX_DIAGNOSES = 12
+MAX_OTHER_PAYERS = 10
+MAX_REASONS_PER_GROUP = 6
 
 _DIGITS = re.compile(r"\d+")
 _POSTAL = re.compile(r"\d{5}(\d{4})?")
@@ -430,6 +435,9 @@ class _Writer:
             else:
                 self.seg("NM1", "77", "2", name)
             self.address(f.address, "service facility address")
+        self.check_adjudications(c)
+        for prior in c.other_payers:
+            self.other_payer(prior)
         for number, line in enumerate(c.lines, 1):
             self.line(number, line, c, pos)
 
@@ -497,6 +505,153 @@ class _Writer:
             )
         if line.rendering_provider is not None:
             self.rendering(line.rendering_provider, f"{label} rendering provider")
+        for adjudication in line.adjudications:
+            self.line_adjudication(adjudication, line, label)
+
+    # -- other payers' adjudication (2320/2330, 2430) ---------------------------------------------
+
+    def check_adjudications(self, c: Claim) -> None:
+        """Which payer each 2430 names, and the TR3's balancing: a line's charge is what the payer
+        paid on it plus its adjustments; the claim's charge is the payer's AMT*D plus the claim's
+        and lines' adjustments. Payers refuse an unbalanced claim; it is refused here first."""
+        if len(c.other_payers) > MAX_OTHER_PAYERS:
+            raise self.fail(f"at most {MAX_OTHER_PAYERS} other payers", "2320")
+        ids = [other.coverage.payer.payer_id.strip() for other in c.other_payers]
+        if len(set(ids)) != len(ids):
+            raise self.fail("two other payers share a payer id (2330B NM109)", "2330B NM109")
+        line_adjusted: dict[str, Decimal] = dict.fromkeys(ids, Decimal(0))
+        adjudicated: set[str] = set()
+        for number, line in enumerate(c.lines, 1):
+            for adjudication in line.adjudications:
+                field = f"SVD01 line {number} other payer id"
+                payer_id = adjudication.payer_id.strip()
+                if payer_id not in line_adjusted:
+                    raise self.fail(f"{payer_id!r} is not one of the claim's other payers (2330B)", field)
+                adjusted = sum((a.amount for a in adjudication.adjustments), Decimal(0))
+                if adjudication.paid + adjusted != line.charge:
+                    raise self.fail(
+                        f"the line does not balance: paid {adjudication.paid} + adjustments {adjusted} "
+                        f"is not its charge {line.charge}",
+                        f"SVD02 line {number} paid",
+                    )
+                line_adjusted[payer_id] += adjusted
+                adjudicated.add(payer_id)
+        for payer_id, other in zip(ids, c.other_payers, strict=True):
+            if other.adjudication_date is None and payer_id not in adjudicated:
+                raise self.fail(
+                    f"payer {payer_id!r} needs its adjudication date when no line carries one",
+                    "2330B DTP*573",
+                )
+            if other.paid is None:
+                continue
+            adjusted = sum((a.amount for a in other.adjustments), Decimal(0)) + line_adjusted[payer_id]
+            if other.paid + adjusted != c.total_charge:
+                raise self.fail(
+                    f"payer {payer_id!r} does not balance: paid {other.paid} + adjustments {adjusted} "
+                    f"is not the claim's charge {c.total_charge}",
+                    "2320 AMT*D",
+                )
+
+    def other_payer(self, o: OtherPayer) -> None:
+        cov = o.coverage
+        self.seg(
+            "SBR",
+            cov.payer_responsibility,
+            self.text(o.relationship, "2320 SBR02 relationship", 2, 2),
+            self.text(cov.group_number, "2320 SBR03 group number", 50, required=False),
+            self.text(cov.group_name, "2320 SBR04 group name", 60, required=False),
+            self.text(cov.insurance_type, "2320 SBR05 insurance type", 3, required=False),
+            "",
+            "",
+            "",
+            self.text(cov.claim_filing_indicator, "2320 SBR09 claim filing indicator", 2),
+        )
+        self.cas(o.adjustments, "2320 CAS")
+        if o.paid is not None:
+            self.seg("AMT", "D", self.money(o.paid, "2320 AMT*D payer paid"))
+        if o.remaining_patient_liability is not None:
+            self.seg(
+                "AMT", "EAF", self.money(o.remaining_patient_liability, "2320 AMT*EAF remaining liability")
+            )
+        self.seg("OI", "", "", o.benefits_assigned, "", "", o.release_of_information)
+        s = cov.subscriber
+        self.nm1("IL", s.name, "2330A NM103 other subscriber last name", "MI", s.member_id, 80)
+        if s.address is not None:
+            self.address(s.address, "other subscriber address")
+        payer = cov.payer
+        self.seg(
+            "NM1",
+            "PR",
+            "2",
+            self.text(payer.name, "2330B NM103 other payer name", 60),
+            "",
+            "",
+            "",
+            "",
+            "PI",
+            self.text(payer.payer_id, "2330B NM109 other payer id", 80, 2),
+        )
+        if payer.address is not None:
+            self.address(payer.address, "other payer address")
+        if o.adjudication_date is not None:
+            self.seg("DTP", "573", "D8", self.date(o.adjudication_date))
+        if o.payer_claim_number:
+            self.seg(
+                "REF", "F8", self.text(o.payer_claim_number, "2330B REF*F8 other payer claim number", 50)
+            )
+
+    def line_adjudication(self, a: LineAdjudication, line: ServiceLine, label: str) -> None:
+        modifiers = a.modifiers if a.procedure_code else line.modifiers
+        if len(modifiers) > 4:
+            raise self.fail("at most four modifiers", f"SVD03 {label} modifiers")
+        procedure = [
+            "HC",
+            self.text(a.procedure_code or line.procedure_code, f"SVD03-2 {label} procedure code", 48),
+            *(self.text(m, f"SVD03 {label} modifier", 2, 2) for m in modifiers),
+        ]
+        self.seg(
+            "SVD",
+            self.text(a.payer_id, f"SVD01 {label} other payer id", 80, 2),
+            self.money(a.paid, f"SVD02 {label} paid"),
+            self.composite(*procedure),
+            "",
+            self.quantity(a.units if a.units is not None else line.units, f"SVD05 {label} units"),
+        )
+        self.cas(a.adjustments, f"2430 CAS {label}")
+        self.seg("DTP", "573", "D8", self.date(a.adjudication_date))
+        if a.remaining_patient_liability is not None:
+            self.seg(
+                "AMT",
+                "EAF",
+                self.money(a.remaining_patient_liability, f"2430 AMT*EAF {label} remaining liability"),
+            )
+
+    def cas(self, adjustments: Iterable[Adjustment], field: str) -> None:
+        """One CAS per group, its reasons in order of first appearance; a reason given twice in a
+        group is summed (a CAS names each reason once)."""
+        groups: dict[str, dict[str, tuple[Decimal, Decimal | None]]] = {}
+        for a in adjustments:
+            if a.group not in ("CO", "PR", "OA", "PI", "CR"):
+                raise self.fail(f"{a.group!r} is not an adjustment group (CO, PR, OA, PI, CR)", field)
+            reason = self.text(a.reason, f"{field} reason code", 5)
+            amount, quantity = groups.setdefault(a.group, {}).get(reason, (Decimal(0), None))
+            if a.quantity is not None:
+                quantity = (quantity or Decimal(0)) + a.quantity
+            groups[a.group][reason] = (amount + a.amount, quantity)
+        for group, reasons in groups.items():
+            if len(reasons) > MAX_REASONS_PER_GROUP:
+                raise self.fail(f"at most {MAX_REASONS_PER_GROUP} reasons in group {group}", field)
+            elements: list[str] = []
+            for reason, (amount, quantity) in reasons.items():
+                elements += [reason, self.signed_money(amount, f"{field} {group}-{reason} amount")]
+                elements.append(
+                    self.quantity(quantity, f"{field} {group}-{reason} quantity") if quantity else ""
+                )
+            self.seg("CAS", group, *elements)
+
+    def signed_money(self, value: Decimal, field: str) -> str:
+        """An adjustment amount: negative when a payer reverses one."""
+        return ("-" if value < 0 else "") + self.money(abs(value), field)
 
     # -- shared segments --------------------------------------------------------------------------
 
