@@ -35,6 +35,7 @@ from practica.patients.models import Patient
 from practica.scheduling.booking import book_appointment
 from practica.scheduling.models import Appointment, Location, Provider, Room
 from practica.scheduling.waitlist import join_waitlist
+from practica.statements.models import Statement, StatementRun
 from tenants.models import Practice
 from tests.claims.factories import CoverageFactory, PayerFactory, ProcedureCodeFactory, icd10
 from tests.conftest import staff
@@ -155,6 +156,8 @@ OBJECT_URLS = [
     ObjectUrl("/api/v1/waitlist/{waitlist}/"),
     ObjectUrl("/api/v1/waitlist/{waitlist}/", "delete"),
     ObjectUrl("/api/v1/patients/{patient}/sms-consent/", "post"),
+    ObjectUrl("/statements/runs/{statement_run}/"),
+    ObjectUrl("/statements/{statement}/pdf/", control=False),
 ]
 
 # The patient portal's pages about one object, swept with a patient of A signed in at A: B's ids
@@ -327,6 +330,11 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
         st_control_number=900001, usage_indicator="T", claim_count=1,
     )  # fmt: skip
     BatchClaim.objects.create(batch=batch, claim=claim)
+    run = StatementRun.objects.create(period=day.replace(day=1), trigger=StatementRun.Trigger.ON_DEMAND)
+    statement = Statement.objects.create(
+        run=run, patient=patient, period=run.period, statement_date=day, due_date=day,
+        cutoff=timezone.now(), amount_due_cents=9900,
+    )  # fmt: skip
     schedule = FeeSchedule.objects.create(name="Fees", payer=payer, effective_from=day)
     FeeScheduleEntry.objects.create(schedule=schedule, procedure=procedure, fee_cents=9900)
     rule = CustomScrubRule.objects.create(
@@ -341,4 +349,6 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
         "procedure": str(procedure.pk),
         "fee_schedule": str(schedule.pk),
         "scrub_rule": str(rule.pk),
+        "statement_run": str(run.pk),
+        "statement": str(statement.pk),
     }

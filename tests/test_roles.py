@@ -139,6 +139,10 @@ AREAS = [
     Area("scrubber rules", "get", "/claims/setup/scrub-rules/", frozenset({O, M})),
     Area("edit a practice's rule", "get", "/claims/setup/scrub-rules/{scrub_rule}/", frozenset({O, M})),
     Area("send ready claims", "post", "/claims/ready/send/", frozenset({O, M, B}), {}, 302),
+    Area("statement runs", "get", "/statements/", frozenset({O, M, B})),
+    Area("statement run", "get", "/statements/runs/{statement_run}/", frozenset({O, M, B})),
+    Area("make statements now", "post", "/statements/run/", frozenset({O, M, B}), {}, 302),
+    Area("statement settings", "get", "/statements/settings/", frozenset({O, M})),
 ]
 
 

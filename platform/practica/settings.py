@@ -57,6 +57,7 @@ SHARED_APPS = [
     "practica.x12",
     "practica.codesets",
     "notifications.routing",
+    "practica.statements.due",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -80,6 +81,7 @@ TENANT_APPS = [
     "practica.messaging",
     "practica.insurance",
     "practica.claims",
+    "practica.statements",
     "notifications",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -404,6 +406,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "practica.claims.tasks.import_acknowledgement_inboxes",
         "schedule": 300.0,
     },
+    # Statement work come due (monthly runs, dunning steps, installments) is handed to workers.
+    "statements-tick": {"task": "statements.tick", "schedule": 300.0},
+    "statements-enrol-practices": {"task": "statements.enrol_practices", "schedule": 86400.0},
     # Practices whose subscription ended more than PRACTICE_DATA_RETENTION_DAYS ago are purged.
     "practice-data-retention": {"task": "tenants.tasks.purge_expired_practices", "schedule": 3600.0},
 }

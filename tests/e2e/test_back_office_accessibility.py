@@ -67,6 +67,8 @@ def back_office_pages(site: Site) -> list[str]:
         "/claims/setup/procedures/new/",
         "/claims/setup/procedures/import/",
         "/claims/setup/fees/new/",
+        "/statements/",
+        "/statements/settings/",
     ]
     if patient is not None:
         pages += [f"/patients/{patient.pk}/", f"/billing/patients/{patient.pk}/"]

@@ -37,7 +37,12 @@ def create_pay_link(
         max_uses=settings.PAY_LINK_MAX_USES,
         expires_at=timezone.now() + datetime.timedelta(days=settings.PAY_LINK_MAX_AGE_DAYS),
     )
-    return link, signing.dumps(str(link.pk), salt=_SALT)
+    return link, token_for(link)
+
+
+def token_for(link: PayLink) -> str:
+    """The signed token of a link's URL (/pay/<token>/): the same for the same link, every time."""
+    return signing.dumps(str(link.pk), salt=_SALT)
 
 
 def send_pay_link(patient: Patient, link: PayLink, url: str, practice_name: str) -> bool:

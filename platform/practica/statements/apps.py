@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StatementsConfig(AppConfig):
+    name = "practica.statements"
+    label = "statements"
+    verbose_name = "Patient statements"

@@ -1,0 +1,15 @@
+"""The back office's statement pages (under /statements/)."""
+
+from django.urls import path
+
+from practica.statements import run_views
+
+app_name = "statements"
+
+urlpatterns = [
+    path("", run_views.run_list, name="run_list"),
+    path("run/", run_views.run_now, name="run_now"),
+    path("settings/", run_views.settings_edit, name="settings"),
+    path("runs/<str:run_id>/", run_views.run_detail, name="run"),
+    path("<str:statement_id>/pdf/", run_views.statement_pdf, name="pdf"),
+]
