@@ -13,6 +13,7 @@ from notifications.links import (
     booking_page,
     intake_forms_page,
     message_thread_page,
+    statements_page,
     waitlist_claim_page,
 )
 from notifications.models import Channel, Kind, MessageTemplate, Notification, ReminderPolicy
@@ -76,6 +77,8 @@ class Composer:
             return self._waitlist_notice(notification)
         if notification.kind == Kind.INTAKE_FOLLOW_UP:
             return self._intake_follow_up(notification)
+        if notification.statement is not None:
+            return self._statement_notice(notification)
         appointment = notification.appointment
         assert appointment is not None  # every other kind is about an appointment
         language = self.language_of(appointment.patient_id)
@@ -124,6 +127,17 @@ class Composer:
         language = self.language_of(appointment.patient_id)
         subject, text, body_html = default_wording(notification.kind, notification.channel, language)
         values = {"practice_name": tenant.name, "link": intake_forms_page(appointment)}
+        return _rendered(notification, subject, text, body_html, values)
+
+    def _statement_notice(self, notification: Notification) -> Rendered:
+        """Fixed wording: a statement is ready, or still open, and the portal's link; never an
+        amount, a visit or a date of service."""
+        statement = notification.statement
+        assert statement is not None
+        tenant = connection.tenant  # type: ignore[attr-defined]
+        language = self.language_of(statement.patient_id)
+        subject, text, body_html = default_wording(notification.kind, notification.channel, language)
+        values = {"practice_name": tenant.name, "link": statements_page()}
         return _rendered(notification, subject, text, body_html, values)
 
 

@@ -71,6 +71,7 @@ def claim_due(now: datetime.datetime | None = None, limit: int = BATCH) -> list[
             "thread__patient",
             "waitlist_offer__entry__patient",
             "waitlist_offer__location",
+            "statement__patient",
         )
         .order_by("due_at")
     )
@@ -171,6 +172,9 @@ def deliver(
     if notification.waitlist_offer is not None:
         _deliver_waitlist_notice(notification, now, sending)
         return
+    if notification.statement is not None:
+        _deliver_statement_notice(notification, now, sending)
+        return
     appointment = notification.appointment
     assert appointment is not None  # every other kind is about an appointment
     if notification.kind != Kind.CANCELLED and (
@@ -232,6 +236,41 @@ def _deliver_message_notice(notification: Notification, now: datetime.datetime, 
         )
         return
     phone = _reachable_phone(notification, thread.patient.phone, sending)
+    if phone is None:
+        return
+    time_zone = connection.tenant.time_zone  # type: ignore[attr-defined]
+    if in_quiet_hours(now, sending.policy, time_zone):
+        later = end_of_quiet_hours(now, sending.policy, time_zone)
+        _finish(notification, State.SCHEDULED, sending, due_at=later, attempts=F("attempts") - 1)
+        note_due_work(later)
+        return
+    _send_text(notification, phone, now, sending)
+
+
+def _deliver_statement_notice(notification: Notification, now: datetime.datetime, sending: Sending) -> None:
+    """A statement's notice is not sent once the account went to collections, nor a reminder once
+    the statement is paid, on a plan or replaced by a newer one. SMS needs the patient's consent
+    and waits out quiet hours (in the practice's time zone)."""
+    from practica.statements.models import PatientAccount, Statement
+
+    statement = notification.statement
+    assert statement is not None
+    current = Statement.objects.filter(pk=statement.pk).values_list("status", flat=True).first()
+    if PatientAccount.objects.filter(patient_id=statement.patient_id, collections_at__isnull=False).exists():
+        _finish(notification, State.CANCELLED, sending, error_code="in_collections")
+        return
+    if notification.kind != Kind.STATEMENT_READY and current != Statement.Status.OPEN:
+        _finish(notification, State.CANCELLED, sending, error_code="statement_closed")
+        return
+    if notification.channel == Channel.EMAIL:
+        _deliver_email(notification, now, sending)
+        return
+    if not has_sms_consent(statement.patient_id):
+        _finish(
+            notification, State.SKIPPED, sending, error_code="no_consent", error_message="No SMS consent."
+        )
+        return
+    phone = _reachable_phone(notification, statement.patient.phone, sending)
     if phone is None:
         return
     time_zone = connection.tenant.time_zone  # type: ignore[attr-defined]

@@ -49,3 +49,8 @@ def waitlist_claim_page(offer: WaitlistOffer) -> str:
     from practica.scheduling.waitlist import claim_token
 
     return practice_link("waitlist_claim_link", claim_token(offer))
+
+
+def statements_page() -> str:
+    """Where the patient reads their statements and pays (after signing in)."""
+    return practice_link("portal:statements")

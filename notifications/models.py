@@ -37,6 +37,11 @@ class Kind(models.TextChoices):
     WAITLIST_TAKEN = "waitlist_taken", "Waitlist offer taken"
     # Staff reviewed the visit's forms and something is missing: never what, nor why.
     INTAKE_FOLLOW_UP = "intake_follow_up", "Forms follow-up"
+    # A statement is in the portal; then reminders that it is unpaid, and a final notice. Fixed
+    # wording with a portal link only: never an amount, a visit or anything clinical.
+    STATEMENT_READY = "statement_ready", "Statement ready"
+    STATEMENT_REMINDER = "statement_reminder", "Statement reminder"
+    STATEMENT_FINAL = "statement_final", "Statement final notice"
 
 
 # Kinds whose wording the practice may change; the others' stays fixed (no content, no clinical
@@ -131,7 +136,7 @@ class MessageTemplate(models.Model):
 
 class Notification(models.Model):
     """One planned message to a patient about an appointment, a new secure message in a thread,
-    or a waitlist offer, and what became of it. Everything Practica says to a patient is one."""
+    a waitlist offer or a statement, and what became of it. Everything Practica says to a patient is one."""
 
     class State(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -155,6 +160,9 @@ class Notification(models.Model):
     )
     waitlist_offer = models.ForeignKey(
         "scheduling.WaitlistOffer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    statement = models.ForeignKey(
+        "statements.Statement", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     channel = models.CharField(max_length=5, choices=Channel.choices)
@@ -188,7 +196,8 @@ class Notification(models.Model):
             models.CheckConstraint(
                 condition=models.Q(appointment__isnull=False)
                 | models.Q(thread__isnull=False)
-                | models.Q(waitlist_offer__isnull=False),
+                | models.Q(waitlist_offer__isnull=False)
+                | models.Q(statement__isnull=False),
                 name="notification_about_something",
             )
         ]
@@ -202,7 +211,9 @@ class Notification(models.Model):
             return self.appointment.patient
         if self.waitlist_offer is not None:
             return self.waitlist_offer.entry.patient
-        assert self.thread is not None  # the check constraint: one of the three
+        if self.statement is not None:
+            return self.statement.patient
+        assert self.thread is not None  # the check constraint: one of the four
         return self.thread.patient
 
 

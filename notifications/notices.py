@@ -7,6 +7,7 @@ practice's delivery log says why nothing went out."""
 
 import datetime
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -14,6 +15,9 @@ from notifications.models import Channel, Kind, Notification
 from notifications.reminders import note_due_work
 from practica.patients.models import Patient
 from practica.scheduling.models import Appointment, WaitlistOffer
+
+if TYPE_CHECKING:
+    from practica.statements.models import Statement
 
 State = Notification.State
 
@@ -43,6 +47,29 @@ def plan_waitlist_taken(offers: Iterable[WaitlistOffer], now: datetime.datetime 
 def plan_intake_follow_up(appointment: Appointment, now: datetime.datetime | None = None) -> None:
     """Staff found the visit's forms incomplete: the patient is asked to finish them."""
     _plan([(Notification(appointment=appointment, kind=Kind.INTAKE_FOLLOW_UP), appointment.patient)], now)
+
+
+def plan_statement_notice(
+    statement: "Statement", kind: str, *, email: bool, sms: bool, now: datetime.datetime | None = None
+) -> list[Notification]:
+    """A statement is ready (or, from dunning, still open): by email and/or SMS, in the caller's
+    transaction. SMS only with the patient's consent and a number; quiet hours are applied by the
+    worker when it sends (in the practice's time zone)."""
+    now = now or timezone.now()
+    rows = []
+    if email:
+        row = Notification(statement=statement, kind=kind, channel=Channel.EMAIL, due_at=now)
+        if not statement.patient.email:
+            row.state = State.SKIPPED
+            row.error_code = "no_email"
+            row.error_message = "The patient has no email address."
+        rows.append(row)
+    if sms:
+        rows.append(Notification(statement=statement, kind=kind, channel=Channel.SMS, due_at=now))
+    created = Notification.objects.bulk_create(rows)
+    if any(row.state == State.SCHEDULED for row in created):
+        note_due_work(now)
+    return created
 
 
 def _plan(rows: list[tuple[Notification, Patient]], now: datetime.datetime | None) -> None:

@@ -119,6 +119,21 @@ _EN = {
         "{practice_name}: please complete your forms before your visit. Sign in to your patient portal "
         "to see what is missing: {link}",
     ),
+    Kind.STATEMENT_READY: (
+        "Your statement is ready",
+        "{practice_name}: your new statement is ready. Sign in to your patient portal to see it and pay "
+        "online: {link}",
+    ),
+    Kind.STATEMENT_REMINDER: (
+        "A reminder about your statement",
+        "{practice_name}: a reminder that your statement is still open. Sign in to your patient portal to "
+        "see it, pay online or ask for a payment plan: {link}",
+    ),
+    Kind.STATEMENT_FINAL: (
+        "Final notice about your statement",
+        "{practice_name}: final notice. Your statement is still unpaid. Please pay or set up a payment "
+        "plan in your patient portal now, or call us, before the account is sent to collections: {link}",
+    ),
 }
 _ES = {
     Kind.REMINDER: (
@@ -157,6 +172,21 @@ _ES = {
         "Complete sus formularios",
         "{practice_name}: complete sus formularios antes de su consulta. Inicie sesión en su portal de "
         "pacientes para ver qué falta: {link}",
+    ),
+    Kind.STATEMENT_READY: (
+        "Su estado de cuenta está listo",
+        "{practice_name}: su nuevo estado de cuenta está listo. Inicie sesión en su portal de pacientes "
+        "para verlo y pagar en línea: {link}",
+    ),
+    Kind.STATEMENT_REMINDER: (
+        "Un recordatorio sobre su estado de cuenta",
+        "{practice_name}: le recordamos que su estado de cuenta sigue pendiente. Inicie sesión en su portal "
+        "de pacientes para verlo, pagar en línea o pedir un plan de pagos: {link}",
+    ),
+    Kind.STATEMENT_FINAL: (
+        "Aviso final sobre su estado de cuenta",
+        "{practice_name}: aviso final. Su estado de cuenta sigue sin pagar. Pague o acuerde un plan de "
+        "pagos en su portal de pacientes ahora, o llámenos, antes de que la cuenta pase a cobranza: {link}",
     ),
 }
 DEFAULTS = {Language.ENGLISH: _EN, Language.SPANISH: _ES}

@@ -13,6 +13,7 @@ from portal import (
     profile_views,
     sign_in_views,
     staff_views,
+    statement_views,
     waitlist_views,
 )
 
@@ -115,6 +116,8 @@ urlpatterns = [
     path("profile/switch/<uuid:patient_id>/", profile_views.switch_to, name="switch_to"),
     path("balance/", billing_views.balance, name="balance"),
     path("balance/payments/<uuid:payment_id>/", billing_views.payment_detail, name="balance_payment"),
+    path("statements/", statement_views.statements, name="statements"),
+    path("statements/<uuid:statement_id>/pdf/", statement_views.statement_pdf, name="statement_pdf"),
     path("brand/logo/", profile_views.logo, name="logo"),
     path("brand/theme.css", profile_views.theme_css, name="theme_css"),
 ]

@@ -158,6 +158,7 @@ OBJECT_URLS = [
     ObjectUrl("/api/v1/patients/{patient}/sms-consent/", "post"),
     ObjectUrl("/statements/runs/{statement_run}/"),
     ObjectUrl("/statements/{statement}/pdf/", control=False),
+    ObjectUrl("/statements/runs/{statement_run}/print.pdf", control=False),
 ]
 
 # The patient portal's pages about one object, swept with a patient of A signed in at A: B's ids
@@ -179,6 +180,7 @@ PORTAL_OBJECT_URLS = [
     ObjectUrl("/portal/messages/{thread}/attachments/{attachment}/", control=False),
     ObjectUrl("/portal/profile/switch/{proxied}/", "post"),
     ObjectUrl("/portal/balance/payments/{payment}/"),
+    ObjectUrl("/portal/statements/{statement}/pdf/", control=False),
 ]
 
 # Links whose id is honoured only with a valid signed token: B's id with a made-up token gets the

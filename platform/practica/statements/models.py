@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_noop
 
 
 def validate_days_list(value: str) -> None:
@@ -91,6 +92,10 @@ class PatientAccount(models.Model):
         return f"Statement account of {self.patient_id}"
 
 
+def _batch_path(instance: models.Model, filename: str) -> str:
+    return f"statements/print/{instance.pk}.pdf"
+
+
 class StatementRun(models.Model):
     """One making of statements for a period (a month, named by its first day)."""
 
@@ -108,6 +113,8 @@ class StatementRun(models.Model):
     statement_count = models.PositiveIntegerField(default=0)
     total_cents = models.BigIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True, help_text="Every PDF rendered.")
+    # The paper statements of the run in one PDF, each page's address placed for a window envelope.
+    print_batch = models.FileField(upload_to=_batch_path, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -198,8 +205,8 @@ class Statement(models.Model):
     @property
     def aging(self) -> list[tuple[str, int]]:
         return [
-            ("0-30 days", self.aging_current_cents),
-            ("31-60 days", self.aging_31_60_cents),
-            ("61-90 days", self.aging_61_90_cents),
-            ("Over 90 days", self.aging_over_90_cents),
+            (gettext_noop("0-30 days"), self.aging_current_cents),
+            (gettext_noop("31-60 days"), self.aging_31_60_cents),
+            (gettext_noop("61-90 days"), self.aging_61_90_cents),
+            (gettext_noop("Over 90 days"), self.aging_over_90_cents),
         ]

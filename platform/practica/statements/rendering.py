@@ -2,22 +2,28 @@
 pay-by-link made through the pay-link service, and the print batch for paper statements."""
 
 import datetime
+import io
 import logging
+import uuid
 from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from notifications.language import language_for
 from notifications.links import practice_link
+from notifications.message_notices import has_sms_consent
+from notifications.models import Kind
+from notifications.notices import plan_statement_notice
 from notifications.policy import current_policy
 from practica.patient_billing import paylinks
 from practica.patient_billing.errors import BillingError
 from practica.patient_billing.selectors import balance_cents
 from practica.patients.models import Patient, PatientProfile
 from practica.statements import lines, pdf, schedule
-from practica.statements.models import Statement
+from practica.statements.models import PatientAccount, Statement, StatementRun
 from practica.statements.services import current_settings
 
 log = logging.getLogger(__name__)
@@ -103,14 +109,15 @@ def page_for(statement: Statement, language: str) -> pdf.StatementPage:
     )
 
 
-def render(statement_ids: Iterable[object], now: datetime.datetime | None = None) -> int:
+def render(statement_ids: Iterable[uuid.UUID | str], now: datetime.datetime | None = None) -> int:
     """Render the PDFs of these statements not yet rendered; returns how many were. Each is saved
     (file, then its row) on its own: a worker lost midway leaves the rest for the next try."""
+    ids = list(statement_ids)
     look = branding()
     policy = current_policy()
     done = 0
     statements = (
-        Statement.objects.filter(pk__in=list(statement_ids), rendered_at=None)
+        Statement.objects.filter(pk__in=ids, rendered_at=None)
         .select_related("patient__profile", "pay_link")
         .order_by("patient__last_name", "patient__first_name")
     )
@@ -126,13 +133,50 @@ def render(statement_ids: Iterable[object], now: datetime.datetime | None = None
             locked.rendered_at = now or timezone.now()
             locked.save(update_fields=["pdf", "rendered_at"])
             statement.pdf, statement.rendered_at = locked.pdf, locked.rendered_at
-            after_render(locked)
+            after_render(locked, now)
         done += 1
+    runs = Statement.objects.filter(pk__in=ids).values_list("run_id", flat=True).distinct()
+    for run_id in list(runs):
+        finish_run(run_id, now)
     return done
 
 
-def after_render(statement: Statement) -> None:
-    """Hook for delivery once a statement's PDF exists (in the same transaction)."""
+def after_render(statement: Statement, now: datetime.datetime | None = None) -> None:
+    """Once its PDF exists, in the same transaction: paper for a patient who asked for it or has
+    no email (the run's print batch), else an email; and a text too with the patient's consent.
+    The notices say only that a statement is ready, with the portal's link."""
+    account = PatientAccount.objects.filter(patient_id=statement.patient_id).first()
+    if account is not None and account.collections_at is not None:
+        return
+    patient = statement.patient
+    paper = (account is not None and account.paper_statements) or not patient.email
+    statement.delivery = Statement.Delivery.PAPER if paper else Statement.Delivery.EMAIL
+    Statement.objects.filter(pk=statement.pk).update(delivery=statement.delivery)
+    sms = bool(patient.phone) and has_sms_consent(patient.pk)
+    if not paper or sms:
+        plan_statement_notice(statement, Kind.STATEMENT_READY, email=not paper, sms=sms, now=now)
+
+
+def finish_run(run_id: uuid.UUID, now: datetime.datetime | None = None) -> bool:
+    """When every statement of the run is rendered: the print batch (one PDF of the paper
+    statements, in name order) and the run marked finished. Only one worker does it."""
+    with transaction.atomic():
+        run = StatementRun.objects.select_for_update().filter(pk=run_id, finished_at=None).first()
+        if run is None or Statement.objects.filter(run=run, rendered_at=None).exists():
+            return False
+        paper = Statement.objects.filter(run=run, delivery=Statement.Delivery.PAPER).order_by(
+            "patient__last_name", "patient__first_name", "pk"
+        )
+        if paper.exists():
+            writer = PdfWriter()
+            for statement in paper.iterator(chunk_size=500):
+                writer.append(io.BytesIO(pdf_bytes(statement)))
+            out = io.BytesIO()
+            writer.write(out)
+            run.print_batch.save(f"{run.pk}.pdf", ContentFile(out.getvalue()), save=False)
+        run.finished_at = now or timezone.now()
+        run.save(update_fields=["print_batch", "finished_at"])
+    return True
 
 
 def pdf_bytes(statement: Statement) -> bytes:

@@ -15,7 +15,7 @@ from practica.audit.services import record_view, record_views
 from practica.scheduling.view_helpers import can, get_or_404
 from practica.statements import selectors, services
 from practica.statements.forms import StatementSettingsForm
-from practica.statements.models import Statement
+from practica.statements.models import Statement, StatementRun
 from practica.statements.rendering import pdf_bytes
 
 PAGE_SIZE = 100
@@ -69,3 +69,16 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Statement settings saved.")
             return redirect("statements:run_list")
     return render(request, "statements/settings.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@capability_required(Capability.VIEW_BILLING)
+def print_batch(request: HttpRequest, run_id: str) -> HttpResponse:
+    """The run's paper statements in one PDF, to print and fold into window envelopes."""
+    run = get_or_404(StatementRun.objects.all(), run_id)
+    if not run.print_batch:
+        return render(request, "statements/not_ready.html", {"run": run}, status=404)
+    with run.print_batch.open("rb") as handle:
+        content = handle.read()
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="statements-{run.period:%Y-%m}-print.pdf"'
+    return response

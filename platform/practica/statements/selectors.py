@@ -8,10 +8,14 @@ from practica.statements.models import Statement, StatementRun
 
 
 def runs() -> QuerySet[StatementRun]:
-    return StatementRun.objects.select_related("started_by").annotate(
-        rendered=Count("statements", filter=Q(statements__rendered_at__isnull=False)),
-        paper=Count("statements", filter=Q(statements__delivery=Statement.Delivery.PAPER)),
-    ).order_by("-created_at")
+    return (
+        StatementRun.objects.select_related("started_by")
+        .annotate(
+            rendered=Count("statements", filter=Q(statements__rendered_at__isnull=False)),
+            paper=Count("statements", filter=Q(statements__delivery=Statement.Delivery.PAPER)),
+        )
+        .order_by("-created_at")
+    )
 
 
 def run_statements(run: StatementRun) -> QuerySet[Statement]:

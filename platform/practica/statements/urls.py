@@ -11,5 +11,6 @@ urlpatterns = [
     path("run/", run_views.run_now, name="run_now"),
     path("settings/", run_views.settings_edit, name="settings"),
     path("runs/<str:run_id>/", run_views.run_detail, name="run"),
+    path("runs/<str:run_id>/print.pdf", run_views.print_batch, name="print_batch"),
     path("<str:statement_id>/pdf/", run_views.statement_pdf, name="pdf"),
 ]
