@@ -251,6 +251,7 @@ def _deliver_statement_notice(notification: Notification, now: datetime.datetime
     """A statement's notice is not sent once the account went to collections, nor a reminder once
     the statement is paid, on a plan or replaced by a newer one. SMS needs the patient's consent
     and waits out quiet hours (in the practice's time zone)."""
+    from practica.patient_billing.selectors import balance_cents
     from practica.statements.models import PatientAccount, Statement
 
     statement = notification.statement
@@ -261,6 +262,10 @@ def _deliver_statement_notice(notification: Notification, now: datetime.datetime
         return
     if notification.kind != Kind.STATEMENT_READY and current != Statement.Status.OPEN:
         _finish(notification, State.CANCELLED, sending, error_code="statement_closed")
+        return
+    if notification.kind != Kind.STATEMENT_READY and balance_cents(statement.patient) <= 0:
+        # Paid since the step was planned: the reminder stops the moment the balance is paid.
+        _finish(notification, State.CANCELLED, sending, error_code="paid")
         return
     if notification.channel == Channel.EMAIL:
         _deliver_email(notification, now, sending)

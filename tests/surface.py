@@ -157,6 +157,8 @@ OBJECT_URLS = [
     ObjectUrl("/api/v1/waitlist/{waitlist}/", "delete"),
     ObjectUrl("/api/v1/patients/{patient}/sms-consent/", "post"),
     ObjectUrl("/statements/runs/{statement_run}/"),
+    ObjectUrl("/statements/patients/{patient}/"),
+    ObjectUrl("/statements/patients/{patient}/action/", "post"),
     ObjectUrl("/statements/{statement}/pdf/", control=False),
     ObjectUrl("/statements/runs/{statement_run}/print.pdf", control=False),
 ]

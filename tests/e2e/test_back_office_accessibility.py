@@ -72,6 +72,7 @@ def back_office_pages(site: Site) -> list[str]:
     ]
     if patient is not None:
         pages += [f"/patients/{patient.pk}/", f"/billing/patients/{patient.pk}/"]
+        pages.append(f"/statements/patients/{patient.pk}/")
         pages.append(f"/patients/{patient.pk}/merge/")
         with tenant_context(site.practice):
             encounter = Encounter.objects.filter(patient=patient).first() or Encounter.objects.create(

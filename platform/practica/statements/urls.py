@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from practica.statements import run_views
+from practica.statements import patient_views, run_views
 
 app_name = "statements"
 
@@ -12,5 +12,7 @@ urlpatterns = [
     path("settings/", run_views.settings_edit, name="settings"),
     path("runs/<str:run_id>/", run_views.run_detail, name="run"),
     path("runs/<str:run_id>/print.pdf", run_views.print_batch, name="print_batch"),
+    path("patients/<str:patient_id>/", patient_views.patient_history, name="patient"),
+    path("patients/<str:patient_id>/action/", patient_views.patient_action, name="patient_action"),
     path("<str:statement_id>/pdf/", run_views.statement_pdf, name="pdf"),
 ]

@@ -1,11 +1,12 @@
 """A practice's statement work that has come due, done by the task beat's tick hands it
-(practica.statements.tasks): the monthly run, then the index pointed at the next work."""
+(practica.statements.tasks): the monthly run, the dunning steps, then the index pointed at the next work."""
 
 import datetime
 
 from django.utils import timezone
 
 from practica.statements import schedule
+from practica.statements.dunning import next_dunning_at, run_dunning
 from practica.statements.services import current_settings, run_scheduled
 
 
@@ -15,9 +16,10 @@ def run_due_work(now: datetime.datetime | None = None) -> int:
     done = 0
     if run_scheduled(now) is not None:
         done += 1
+    done += run_dunning(now)
     schedule.refresh_due(lambda: next_work_at(now))
     return done
 
 
 def next_work_at(now: datetime.datetime) -> list[datetime.datetime | None]:
-    return [schedule.next_run_at(current_settings(), now)]
+    return [schedule.next_run_at(current_settings(), now), next_dunning_at()]
