@@ -30,7 +30,7 @@ from practica.intake.services import add_question, packet_for_type
 from practica.messaging.crypto import encrypt
 from practica.messaging.models import Attachment
 from practica.messaging.services import start_thread
-from practica.patient_billing.models import Payment
+from practica.patient_billing.models import LedgerEntry, Payment
 from practica.patients.models import Patient
 from practica.scheduling.booking import book_appointment
 from practica.scheduling.models import Appointment, Location, Provider, Room
@@ -334,6 +334,8 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
         st_control_number=900001, usage_indicator="T", claim_count=1,
     )  # fmt: skip
     BatchClaim.objects.create(batch=batch, claim=claim)
+    long_ago = timezone.now() - datetime.timedelta(days=100)
+    LedgerEntry.objects.create(patient=patient, kind="charge", amount_cents=9900, posted_at=long_ago)
     run = StatementRun.objects.create(period=day.replace(day=1), trigger=StatementRun.Trigger.ON_DEMAND)
     statement = Statement.objects.create(
         run=run, patient=patient, period=run.period, statement_date=day, due_date=day,

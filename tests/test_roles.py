@@ -143,6 +143,7 @@ AREAS = [
     Area("statement run", "get", "/statements/runs/{statement_run}/", frozenset({O, M, B})),
     Area("make statements now", "post", "/statements/run/", frozenset({O, M, B}), {}, 302),
     Area("statement settings", "get", "/statements/settings/", frozenset({O, M})),
+    Area("patient A/R by age", "get", "/statements/receivables/", frozenset({O, M, B})),
     Area("patient's statements", "get", "/statements/patients/{patient}/", frozenset({O, M, B})),
     Area(
         "paper statements",

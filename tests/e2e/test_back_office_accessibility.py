@@ -69,6 +69,7 @@ def back_office_pages(site: Site) -> list[str]:
         "/claims/setup/fees/new/",
         "/statements/",
         "/statements/settings/",
+        "/statements/receivables/",
     ]
     if patient is not None:
         pages += [f"/patients/{patient.pk}/", f"/billing/patients/{patient.pk}/"]

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from practica.accounts.decorators import capability_required
@@ -82,3 +83,30 @@ def print_batch(request: HttpRequest, run_id: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="statements-{run.period:%Y-%m}-print.pdf"'
     return response
+
+
+@capability_required(Capability.VIEW_BILLING)
+def receivables(request: HttpRequest) -> HttpResponse:
+    """Patient A/R by age bucket (totals), and the patients of one bucket (drill-down)."""
+    owing = selectors.receivables_by_age(timezone.now())
+    keys = [key for key, _ in selectors.BUCKETS]
+    totals = [sum(p.aging_values()[i] for p in owing) for i in range(len(keys))]
+    bucket = request.GET.get("bucket", "")
+    rows = owing
+    if bucket in keys:
+        rows = sorted((p for p in owing if p.bucket(bucket) > 0), key=lambda p: -p.bucket(bucket))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "buckets": [
+            {"key": key, "label": label, "total": total, "patients": sum(1 for p in owing if p.bucket(key))}
+            for (key, label), total in zip(selectors.BUCKETS, totals, strict=True)
+        ],
+        "grand_total": sum(totals),
+        "patient_count": len(owing),
+        "bucket": bucket if bucket in keys else "",
+        "bucket_label": dict(selectors.BUCKETS).get(bucket, ""),
+        "page": page,
+        "rows": list(page.object_list),
+        "query": f"&bucket={bucket}" if bucket in keys else "",
+    }
+    return render(request, "statements/receivables.html", context)

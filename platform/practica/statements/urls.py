@@ -10,6 +10,7 @@ urlpatterns = [
     path("", run_views.run_list, name="run_list"),
     path("run/", run_views.run_now, name="run_now"),
     path("settings/", run_views.settings_edit, name="settings"),
+    path("receivables/", run_views.receivables, name="aging"),
     path("runs/<str:run_id>/", run_views.run_detail, name="run"),
     path("runs/<str:run_id>/print.pdf", run_views.print_batch, name="print_batch"),
     path("patients/<str:patient_id>/", patient_views.patient_history, name="patient"),
