@@ -82,6 +82,7 @@ TENANT_APPS = [
     "practica.insurance",
     "practica.claims",
     "practica.statements",
+    "practica.remittance",
     "notifications",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

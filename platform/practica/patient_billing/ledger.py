@@ -85,3 +85,27 @@ def write_off(patient: Patient, amount_cents: int, *, memo: str, created_by: Use
         )
     assert entry is not None
     return entry
+
+
+def post_entries(entries: list[LedgerEntry]) -> int:
+    """Post many new entries at once (signed amounts, each with its `source_key`); an entry whose
+    source key was posted before is skipped, so posting the same batch twice adds nothing.
+    Returns how many were new. For callers posting hundreds at a time (remittances)."""
+    if not entries:
+        return 0
+    for entry in entries:
+        if not entry.source_key:
+            raise BillingError("A batch of entries needs a source key on each.")
+        if entry.amount_cents == 0:
+            raise BillingError("The amount must not be zero.")
+        if (
+            entry.kind not in (LedgerEntry.Kind.ADJUSTMENT,)
+            and entry.amount_cents * _SIGN[LedgerEntry.Kind(entry.kind)] < 0
+        ):
+            raise BillingError(f"A {entry.kind} entry has the wrong sign.")
+        entry.currency = PRACTICE_CURRENCY
+        entry.memo = entry.memo[:200]
+    keys = [e.source_key for e in entries]
+    before = LedgerEntry.objects.filter(source_key__in=keys).count()
+    LedgerEntry.objects.bulk_create(entries, ignore_conflicts=True, batch_size=2000)
+    return LedgerEntry.objects.filter(source_key__in=keys).count() - before

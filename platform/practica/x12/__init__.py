@@ -6,6 +6,8 @@
   segment and its line.
 - `ack999` and `ack277ca`: readers of the 999 (005010X231A1) and 277CA (005010X214) acknowledgements.
 - `read837`: reads an 837P back into the `claim837` dataclasses.
+- `remit835`: reads an 835 remittance (005010X221A1): payments, claim and line payments,
+  adjustments, provider-level adjustments.
 - `explain`: picks the reader for a file by its transaction set (the `explain_x12` command).
 
 The claims app maps its models to these dataclasses and stores what the readers return; nothing

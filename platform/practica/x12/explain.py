@@ -1,8 +1,8 @@
 """What Practica reads in an X12 file, as JSON-ready data: the reader is chosen by the transaction
 set (ST01) and its implementation guide (ST03, else GS08).
 
-Readers for more transaction sets (835 remittances, 271 eligibility responses) join with
-`register("835", "005010X221", "835", read_835_as_json)`.
+Readers for more transaction sets (271 eligibility responses, say) join with
+`register("271", "005010X279", "271", read_271_as_json)`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from practica.x12.ack277ca import read_277ca
 from practica.x12.ack999 import read_999
 from practica.x12.errors import X12ParseError
 from practica.x12.read837 import as_json, read_837p
+from practica.x12.remit835 import read_835
 from practica.x12.tokens import read_interchanges
 
 
@@ -72,7 +73,22 @@ def _read_277ca(text: str) -> Any:
     }
 
 
+def _read_835(text: str) -> Any:
+    remit = read_835(text)
+    return {
+        "remittances": [
+            {
+                **as_json(r),
+                "claims": [{**as_json(c), "status": c.status} for c in r.claims],
+            }
+            for r in remit.remittances
+        ],
+        "interchange_control_number": remit.interchange_control_number,
+    }
+
+
 register("837", "005010X222", "837P", _read_837p)
+register("835", "005010X221", "835", _read_835)
 register("999", "005010X231", "999", _read_999)
 register("277", "005010X214", "277CA", _read_277ca)
 

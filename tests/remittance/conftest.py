@@ -1,0 +1,3 @@
+from tests.x12.conftest import badx12_edi
+
+__all__ = ["badx12_edi"]
