@@ -87,15 +87,16 @@ class Practice(TenantMixin):
     def create_schema(
         self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1
     ) -> bool:
-        """django-tenants' clone, then the names it loses put back (see tenants.cloning)."""
+        """A copy of the template schema (see tenants.cloning); every migration when it is missing."""
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        super().create_schema(check_if_exists=False, sync_schema=sync_schema, verbosity=verbosity)
         template = settings.TENANT_BASE_SCHEMA
         if sync_schema and template != self.schema_name and schema_exists(template):
-            from tenants.cloning import match_template_names
+            from tenants.cloning import copy_template
 
-            match_template_names(template, self.schema_name)
+            copy_template(template, self.schema_name)
+            return True
+        super().create_schema(check_if_exists=False, sync_schema=sync_schema, verbosity=verbosity)
         return True
 
 

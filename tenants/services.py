@@ -46,7 +46,7 @@ def provision_practice(
     practice = Practice(
         name=name, slug=slug, schema_name=schema_name_for(slug), plan=plan, time_zone=time_zone
     )
-    practice.save(verbosity=0)  # creates the schema (a clone of TENANT_BASE_SCHEMA)
+    practice.save(verbosity=0)  # creates the schema (a copy of TENANT_BASE_SCHEMA, tenants.cloning)
     Domain.objects.create(domain=f"{slug}.{settings.BASE_DOMAIN}", tenant=practice, is_primary=True)
     return practice
 
