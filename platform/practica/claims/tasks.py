@@ -1,4 +1,5 @@
-"""Celery entry points of the claims domain: acknowledgements picked up from the clearinghouse."""
+"""Celery entry points of the claims domain: acknowledgements (and 835 remittances, posted by
+practica.remittance) picked up from the clearinghouse."""
 
 import logging
 from pathlib import Path
@@ -14,22 +15,27 @@ log = logging.getLogger(__name__)
 
 @shared_task
 def import_inbox(practice_id: int) -> int:
-    """One practice: import the acknowledgement files its clearinghouse adapter has waiting (each
-    file in its own transaction; a file read before changes nothing, so a task run twice is
-    harmless). Returns how many files were imported."""
+    """One practice: import the 835 remittances and acknowledgement files its clearinghouse adapter
+    has waiting (each file in its own transaction; a file read before changes nothing, so a task
+    run twice is harmless). Returns how many files were imported."""
     from practica.claims.acknowledgements import import_from_clearinghouse
     from practica.claims.clearinghouse import for_practice
     from practica.claims.models import BillingProfile
+    from practica.remittance.inbox import import_remittances
 
     practice = Practice.objects.get(pk=practice_id)
     with tenant_context(practice):
         profile = BillingProfile.objects.first()
         if profile is None:
             return 0
-        results, refused = import_from_clearinghouse(for_practice(profile))
+        adapter = for_practice(profile)
+        remitted, refused_835 = import_remittances(adapter)
+        results, refused = import_from_clearinghouse(adapter)
+    for reason in refused_835:
+        log.warning("835 set aside: %s", reason)
     for reason in refused:
         log.warning("acknowledgement set aside: %s", reason)
-    return len(results)
+    return len(remitted) + len(results)
 
 
 @shared_task

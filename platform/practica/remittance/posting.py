@@ -302,7 +302,12 @@ def post(bundles: Sequence[Bundle], *, payer_of: dict[uuid.UUID, object] | None 
     patient: list[LedgerEntry] = []
     for bundle in bundles:
         cp = bundle.payment
-        if bundle.problems or cp.state != ClaimPayment.State.HELD or cp.claim is None:
+        if (
+            bundle.problems
+            or cp.state != ClaimPayment.State.HELD
+            or cp.claim is None
+            or cp.remittance.is_held
+        ):
             continue
         insurance += _insurance_entries(bundle, now, actor_id)
         patient += _patient_entries(bundle, now)
