@@ -115,9 +115,12 @@ def test_explain_x12_prints_json_for_each_kind(tmp_path: Path, capsys: pytest.Ca
 
 def test_explain_x12_refuses_what_it_cannot_read(tmp_path: Path, badx12_edi: Path) -> None:
     with pytest.raises(
-        CommandError, match=r"segment ST at line 1, segment 3: transaction set 835 005010X221A1"
+        CommandError, match=r"segment ST at line 1, segment 3: transaction set 270 005010X279A1"
     ):
-        call_command("explain_x12", str(badx12_edi / "X221-era-sample.edi"))
+        call_command(
+            "explain_x12",
+            str(badx12_edi / "X279-generic-request-by-clinic-for-patient-(subscriber)-eligibility.edi"),
+        )
     broken = tmp_path / "broken.x12"
     broken.write_text((FILES / "999-rejected.x12").read_text().replace("~", "~\n").replace("IK5*R", "IK5*Q"))
     with pytest.raises(CommandError, match=r"broken.x12: segment IK5 at line 8, segment 8: IK501 'Q'"):
@@ -128,3 +131,12 @@ def test_explain_x12_refuses_what_it_cannot_read(tmp_path: Path, badx12_edi: Pat
         call_command("explain_x12", str(binary))
     with pytest.raises(CommandError, match="cannot read it"):
         call_command("explain_x12", str(tmp_path / "missing.x12"))
+
+
+def test_explain_x12_reads_an_835(badx12_edi: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("explain_x12", str(badx12_edi / "X221-secondary-payments.edi"))
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["kind"] == "835"
+    remittance = printed["content"]["remittances"][0]
+    assert remittance["trace_number"] == "0012524965" and remittance["total_paid_cents"] == 122200
+    assert [c["status"] for c in remittance["claims"]] == ["processed as secondary"] * 2
