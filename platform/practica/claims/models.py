@@ -383,6 +383,12 @@ class Claim(models.Model):
     replaces = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
     )
+    # A claim to the next payer (secondary, tertiary) names the claim the payer before adjudicated
+    # and keeps that payer's outcome as it stood when the claim was made (practica.claims.secondary).
+    prior_claim = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_payer_claims"
+    )
+    prior_adjudication = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=11, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
     # The ICD-10-CM codes (dotted) in claim order, copied from the encounter.
     diagnosis_codes = models.JSONField(default=list, blank=True)

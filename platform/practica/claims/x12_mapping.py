@@ -10,6 +10,7 @@ What is sent is what the scrubber checked: no value is invented here. A value th
 carry (a missing address, a delimiter in a name) is refused by `write_837p`, naming the claim.
 """
 
+import dataclasses
 import datetime
 import uuid
 from collections import defaultdict
@@ -74,7 +75,11 @@ _CLAIM_FIELDS = (
     "patient__profile__city",
     "patient__profile__state",
     "patient__profile__postal_code",
+    "prior_claim_id",
+    "prior_adjudication",
 )
+# The coverage of the claim the payer before adjudicated (loops 2320/2330A), named as above.
+_PRIOR_FIELDS = ("pk", "payer_id", *(name for name in _CLAIM_FIELDS if name.startswith("coverage__")))
 _LINE_FIELDS = (
     "claim_id",
     "procedure_code",
@@ -104,11 +109,15 @@ class ClaimToSend:
     location: Location | None
     data: dict[str, Any]
     lines: list[dict[str, Any]]
+    # A claim to the next payer: the prior claim's payer and coverage values (`_PRIOR_FIELDS`).
+    prior_payer: Payer | None = None
+    prior: dict[str, Any] | None = None
 
 
 def claims_to_send(claims: QuerySet[Claim]) -> list[ClaimToSend]:
     """The claims with everything their 837P says, in patient control number order, in five
-    queries whatever their number (claims, lines, payers, providers, locations)."""
+    queries whatever their number (claims, lines, payers, providers, locations), and a sixth when
+    some go to a next payer (the prior claims' coverages)."""
     rows = list(claims.order_by("patient_control_number").values(*_CLAIM_FIELDS))
     lines: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for line in (
@@ -117,7 +126,15 @@ def claims_to_send(claims: QuerySet[Claim]) -> list[ClaimToSend]:
         .values(*_LINE_FIELDS)
     ):
         lines[line["claim_id"]].append(line)
-    payers = Payer.objects.in_bulk({row["payer_id"] for row in rows})
+    prior_ids = {row["prior_claim_id"] for row in rows} - {None}
+    priors = (
+        {row["pk"]: row for row in Claim.objects.filter(pk__in=prior_ids).values(*_PRIOR_FIELDS)}
+        if prior_ids
+        else {}
+    )
+    payers = Payer.objects.in_bulk(
+        {row["payer_id"] for row in rows} | {p["payer_id"] for p in priors.values()}
+    )
     provider_ids = {row["encounter__rendering_provider_id"] for row in rows}
     provider_ids |= {row["encounter__referring_provider_id"] for row in rows}
     providers = Provider.objects.in_bulk(provider_ids - {None})
@@ -133,6 +150,8 @@ def claims_to_send(claims: QuerySet[Claim]) -> list[ClaimToSend]:
             location=locations.get(row["encounter__location_id"]),
             data=row,
             lines=lines[row["pk"]],
+            prior_payer=payers[priors[row["prior_claim_id"]]["payer_id"]] if row["prior_claim_id"] else None,
+            prior=priors.get(row["prior_claim_id"]),
         )
         for row in rows
     ]
@@ -301,7 +320,63 @@ def _coverage(claim: ClaimToSend, payer: x12.Payer) -> tuple[x12.Coverage, x12.P
     return coverage, dependent
 
 
-def _lines(claim: ClaimToSend) -> tuple[x12.ServiceLine, ...]:
+def _cents(value: int) -> Decimal:
+    return Decimal(value) / 100
+
+
+def _cas(rows: list[dict[str, Any]]) -> tuple[x12.Adjustment, ...]:
+    return tuple(
+        x12.Adjustment(
+            group=row["group"],
+            reason=row["reason"],
+            amount=_cents(row["amount_cents"]),
+            quantity=Decimal(row["quantity"]) if row.get("quantity") else None,
+        )
+        for row in rows
+    )
+
+
+def _other_payer(claim: ClaimToSend, clearinghouse: str) -> x12.OtherPayer | None:
+    """Loops 2320/2330A/2330B: the payer before this one and what it did with the claim (kept on
+    the claim by practica.claims.secondary); None for a claim to the first payer."""
+    if claim.prior is None or claim.prior_payer is None:
+        return None
+    outcome = claim.data["prior_adjudication"]
+    prior = dataclasses.replace(claim, payer=claim.prior_payer, data={**claim.data, **claim.prior})
+    coverage, _ = _coverage(prior, _payer(claim.prior_payer, clearinghouse))
+    return x12.OtherPayer(
+        coverage=coverage,
+        relationship=claim.prior["coverage__relationship"],
+        adjustments=_cas(outcome.get("adjustments", [])),
+        paid=_cents(outcome["paid_cents"]),
+        # DTP*573 of loop 2330B only when no line carries its own (2430).
+        adjudication_date=None
+        if outcome.get("lines")
+        else datetime.date.fromisoformat(outcome["adjudicated_on"]),
+        payer_claim_number=outcome.get("payer_claim_number", ""),
+    )
+
+
+def _line_adjudications(
+    claim: ClaimToSend, number: int, other: x12.OtherPayer | None
+) -> tuple[x12.LineAdjudication, ...]:
+    if other is None:
+        return ()
+    outcome = claim.data["prior_adjudication"]
+    line = outcome.get("lines", {}).get(str(number))
+    if line is None:
+        return ()
+    return (
+        x12.LineAdjudication(
+            payer_id=other.coverage.payer.payer_id,
+            paid=_cents(line["paid_cents"]),
+            adjudication_date=datetime.date.fromisoformat(outcome["adjudicated_on"]),
+            adjustments=_cas(line.get("adjustments", [])),
+        ),
+    )
+
+
+def _lines(claim: ClaimToSend, other: x12.OtherPayer | None = None) -> tuple[x12.ServiceLine, ...]:
     place = claim.data["place_of_service"]
     return tuple(
         x12.ServiceLine(
@@ -315,8 +390,9 @@ def _lines(claim: ClaimToSend) -> tuple[x12.ServiceLine, ...]:
             if line["place_of_service"] and line["place_of_service"] != place
             else "",
             control_number=line["line_control_number"],
+            adjudications=_line_adjudications(claim, number, other),
         )
-        for line in claim.lines
+        for number, line in enumerate(claim.lines, start=1)
     )
 
 
@@ -325,6 +401,7 @@ def build_claim(claim: ClaimToSend, billing: x12.BillingProvider, clearinghouse:
     coverage, dependent = _coverage(claim, _payer(claim.payer, clearinghouse))
     data = claim.data
     corrected = data["frequency_code"] != FrequencyCode.ORIGINAL
+    other = _other_payer(claim, clearinghouse)
     return x12.Claim(
         billing_provider=billing,
         coverage=coverage,
@@ -334,11 +411,12 @@ def build_claim(claim: ClaimToSend, billing: x12.BillingProvider, clearinghouse:
         frequency=cast(x12.Frequency, data["frequency_code"]),  # the model's choices are 1, 7 and 8
         original_claim_number=data["original_claim_number"] if corrected else "",
         diagnoses=tuple(data["diagnosis_codes"]),
-        lines=_lines(claim),
+        lines=_lines(claim, other),
         prior_authorization=data["prior_authorization_number"],
         referring_provider=_referring(claim),
         rendering_provider=_provider(claim.rendering_provider),
         service_facility=_service_facility(claim.location, billing),
+        other_payers=(other,) if other else (),
     )
 
 
