@@ -114,13 +114,13 @@ def test_explain_x12_prints_json_for_each_kind(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_explain_x12_refuses_what_it_cannot_read(tmp_path: Path, badx12_edi: Path) -> None:
+    inquiry = badx12_edi / "X279-generic-request-by-clinic-for-patient-(subscriber)-eligibility.edi"
+    claim_status = tmp_path / "276.x12"
+    claim_status.write_text(inquiry.read_text().replace("ST*270*1234*005010X279A1", "ST*276*1234*005010X212"))
     with pytest.raises(
-        CommandError, match=r"segment ST at line 1, segment 3: transaction set 270 005010X279A1"
+        CommandError, match=r"segment ST at line 1, segment 3: transaction set 276 005010X212"
     ):
-        call_command(
-            "explain_x12",
-            str(badx12_edi / "X279-generic-request-by-clinic-for-patient-(subscriber)-eligibility.edi"),
-        )
+        call_command("explain_x12", str(claim_status))
     broken = tmp_path / "broken.x12"
     broken.write_text((FILES / "999-rejected.x12").read_text().replace("~", "~\n").replace("IK5*R", "IK5*Q"))
     with pytest.raises(CommandError, match=r"broken.x12: segment IK5 at line 8, segment 8: IK501 'Q'"):

@@ -8,6 +8,8 @@
 - `read837`: reads an 837P back into the `claim837` dataclasses.
 - `remit835`: reads an 835 remittance (005010X221A1): payments, claim and line payments,
   adjustments, provider-level adjustments.
+- `inquiry270` and `read271`: eligibility inquiries (005010X279A1) written from dataclasses, and
+  responses read and assessed for a visit (`codes271` says what their codes mean).
 - `explain`: picks the reader for a file by its transaction set (the `explain_x12` command).
 
 The claims app maps its models to these dataclasses and stores what the readers return; nothing

@@ -1,8 +1,8 @@
 """What Practica reads in an X12 file, as JSON-ready data: the reader is chosen by the transaction
 set (ST01) and its implementation guide (ST03, else GS08).
 
-Readers for more transaction sets (271 eligibility responses, say) join with
-`register("271", "005010X279", "271", read_271_as_json)`.
+Readers for more transaction sets join with
+`register("820", "005010X218", "820", read_820_as_json)`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 from practica.x12.ack277ca import read_277ca
 from practica.x12.ack999 import read_999
 from practica.x12.errors import X12ParseError
+from practica.x12.inquiry270 import read_270
+from practica.x12.read271 import assess, read_271
 from practica.x12.read837 import as_json, read_837p
 from practica.x12.remit835 import read_835
 from practica.x12.tokens import read_interchanges
@@ -73,6 +75,11 @@ def _read_277ca(text: str) -> Any:
     }
 
 
+def _read_271(text: str) -> Any:
+    response = read_271(text)
+    return {"response": response, "eligibility": assess(response)}
+
+
 def _read_835(text: str) -> Any:
     remit = read_835(text)
     return {
@@ -89,6 +96,8 @@ def _read_835(text: str) -> Any:
 
 register("837", "005010X222", "837P", _read_837p)
 register("835", "005010X221", "835", _read_835)
+register("270", "005010X279", "270", read_270)
+register("271", "005010X279", "271", _read_271)
 register("999", "005010X231", "999", _read_999)
 register("277", "005010X214", "277CA", _read_277ca)
 

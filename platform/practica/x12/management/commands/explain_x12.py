@@ -1,4 +1,4 @@
-"""`manage.py explain_x12 FILE`: prints as JSON what Practica reads in an 837P, 835, 999 or 277CA file."""
+"""`manage.py explain_x12 FILE`: prints as JSON what Practica reads in an X12 file."""
 
 import json
 from pathlib import Path
@@ -12,8 +12,8 @@ from practica.x12.explain import explain
 
 class Command(BaseCommand):
     help = (
-        "Print as JSON what Practica reads in an X12 file (837P, 835, 999, 277CA); exits non-zero naming "
-        "the segment and line when it cannot."
+        "Print as JSON what Practica reads in an X12 file (837P, 835, 999, 277CA, 270, 271); exits "
+        "non-zero naming the segment and line when it cannot."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
