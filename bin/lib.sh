@@ -257,3 +257,13 @@ setup_test_clock() {
   if [ "$offset" -ge 0 ]; then sign="+"; fi
   TEST_CLOCK_ENV=(LD_PRELOAD="$lib" FAKETIME="$sign$offset" PRACTICA_TEST_CLOCK_AT="$target")
 }
+
+# PgBouncer, for the test that runs requests through a real pooler (tests/infra/test_pgbouncer.py):
+# Debian's package, installed with apt when missing. The test starts its own instances (as the
+# postgres user when root: PgBouncer refuses to run as root); the package's own service stays off.
+setup_pgbouncer() {
+  if [ ! -x /usr/sbin/pgbouncer ] && ! command -v pgbouncer >/dev/null; then
+    say "Installing PgBouncer, for the pooler test"
+    apt_install pgbouncer || say "PgBouncer could not be installed: its test will be skipped"
+  fi
+}
