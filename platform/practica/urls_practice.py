@@ -6,6 +6,7 @@ from portal import waitlist_views as portal_waitlist
 from practica.accounts import views as accounts
 from practica.audit import views as audit
 from practica.core import views as core
+from practica.dashboard import views as dashboard
 from practica.messaging import views as messaging
 from practica.patient_billing import views as billing
 from practica.patients import duplicate_views
@@ -14,13 +15,12 @@ from practica.scheduling import (
     booking_views,
     calendar_views,
     frontdesk_views,
-    home_views,
     setup_views,
     waitlist_views,
 )
 
 urlpatterns = [
-    path("", home_views.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
     path("login/", accounts.login_view, name="login"),
     path("login/verify/", accounts.login_verify, name="login_verify"),
     path("logout/", accounts.logout_view, name="logout"),

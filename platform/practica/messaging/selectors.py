@@ -8,21 +8,28 @@ from practica.accounts.models import User
 from practica.messaging.models import Attachment, Message, Thread
 from practica.patients.models import Patient
 
-INBOX_FILTERS = ("open", "mine", "unassigned", "closed")
+INBOX_FILTERS = ("open", "unread", "mine", "unassigned", "closed")
 
 
 def staff_inbox(user: User, view: str = "open") -> QuerySet[Thread]:
-    """Threads for the care-team inbox, each with `unread`: patient messages the staff have not read."""
-    threads = Thread.objects.select_related("patient", "assigned_to").annotate(
-        unread=Count(
-            "messages",
-            filter=Q(messages__author=Message.Author.PATIENT, messages__kind=Message.Kind.MESSAGE)
-            & (Q(staff_read_at__isnull=True) | Q(messages__created_at__gt=F("staff_read_at"))),
+    """Threads for the care-team inbox, the latest message first, each with `unread`: patient
+    messages the staff have not read. `unread` (the view) keeps the open threads with any."""
+    threads = (
+        Thread.objects.select_related("patient", "assigned_to")
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__author=Message.Author.PATIENT, messages__kind=Message.Kind.MESSAGE)
+                & (Q(staff_read_at__isnull=True) | Q(messages__created_at__gt=F("staff_read_at"))),
+            )
         )
+        .order_by("-last_message_at", "-pk")
     )
     if view == "closed":
         return threads.filter(status=Thread.Status.CLOSED)
     threads = threads.filter(status=Thread.Status.OPEN)
+    if view == "unread":
+        return threads.filter(unread__gt=0)
     if view == "mine":
         return threads.filter(assigned_to=user)
     if view == "unassigned":

@@ -180,13 +180,20 @@ def _day_bounds(
     return earliest, latest
 
 
-def today_at(location: Location) -> list[Appointment]:
-    """Today's appointments at the location, by start time, in its time zone."""
+def today_window(location: Location) -> tuple[datetime.datetime, datetime.datetime]:
+    """Today at the location, from its midnight to the next, in its time zone."""
     zone = ZoneInfo(location.time_zone)
     today = timezone.now().astimezone(zone).date()
-    start = _local_midnight(today, zone)
-    end = _local_midnight(today + datetime.timedelta(days=1), zone)
-    return list(appointments_between(start, end, location=location))
+    return _local_midnight(today, zone), _local_midnight(today + datetime.timedelta(days=1), zone)
+
+
+def today_at(location: Location, status: str = "") -> list[Appointment]:
+    """Today's appointments at the location (of one status, if given), by start time."""
+    start, end = today_window(location)
+    filters: dict[str, object] = {"location": location}
+    if status:
+        filters["status"] = status
+    return list(appointments_between(start, end, **filters))
 
 
 def local_today(location: Location) -> datetime.date:

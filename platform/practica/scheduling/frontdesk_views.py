@@ -10,7 +10,7 @@ from practica.accounts.decorators import capability_required
 from practica.accounts.roles import Capability
 from practica.audit.services import record_views
 from practica.scheduling import calendar
-from practica.scheduling.models import Location
+from practica.scheduling.models import Appointment, Location
 from practica.scheduling.view_helpers import can, intake_labels, status_buttons
 
 
@@ -22,7 +22,9 @@ def today(request: HttpRequest) -> HttpResponse:
         return redirect("setup_overview")
     wanted = calendar.parse_uuid(request.GET.get("location"))
     location = next((loc for loc in locations if loc.pk == wanted), locations[0])
-    appointments = calendar.today_at(location)
+    status = request.GET.get("status", "")
+    status = status if status in Appointment.Status.values else ""
+    appointments = calendar.today_at(location, status=status)
     record_views({a.patient_id: a.patient for a in appointments}.values())
     zone = ZoneInfo(location.time_zone)
     intake = intake_labels(appointments)
@@ -34,5 +36,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "date": calendar.local_today(location),
         "can_book": can(request, Capability.BOOK_APPOINTMENTS),
         "here": request.get_full_path(),
+        "status": status,
+        "status_label": Appointment.Status(status).label if status else "",
     }
     return render(request, "scheduling/today.html", context)

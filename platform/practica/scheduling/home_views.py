@@ -1,12 +1,9 @@
-"""The back office's home page: a first-run checklist until the basics are set up (locations,
-providers, staff). It lives with practice setup, whose pages its items link to."""
+"""The back office's first-run checklist until the basics are set up (locations, providers,
+staff), shown on the home page (practica.dashboard). It lives with practice setup, whose pages
+its items link to."""
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-
-from practica.accounts.decorators import staff_required
 from practica.accounts.models import Invitation, Membership
 from practica.scheduling.models import Location, Provider
 from tenants.models import Practice
@@ -29,10 +26,3 @@ def first_run_checklist(practice: Practice) -> list[ChecklistItem]:
         ChecklistItem("Add your providers", Provider.objects.exists(), "provider_new"),
         ChecklistItem("Invite your staff", has_staff, "staff_list"),
     ]
-
-
-@staff_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    checklist = first_run_checklist(request.practice)  # type: ignore[attr-defined]
-    context = {"checklist": checklist, "checklist_done": all(item.done for item in checklist)}
-    return render(request, "core/dashboard.html", context)
