@@ -203,9 +203,16 @@ def stripe_customer_for(practice: Practice, patient: Patient) -> StripeCustomer:
 
 
 def start_card_setup(
-    practice: Practice, patient: Patient, *, consent: bool, by: User, success_url: str, cancel_url: str
+    practice: Practice,
+    patient: Patient,
+    *,
+    consent: bool,
+    by: User | None,
+    success_url: str,
+    cancel_url: str,
 ) -> str:
-    """Save a card for later fees, only with the patient's recorded consent; returns Stripe's page URL."""
+    """Save a card for later fees or installments, only with the patient's recorded consent (given
+    to staff, `by`, or by the patient in the portal, None); returns Stripe's page URL."""
     if not consent:
         raise BillingError("The patient must agree to keep a card on file for fees.")
     customer = stripe_customer_for(practice, patient)
@@ -403,3 +410,54 @@ def record_charge_refunded(charge: dict[str, Any]) -> int:
 def daily_window(day: datetime.date, tz: datetime.tzinfo) -> tuple[datetime.datetime, datetime.datetime]:
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
     return start, start + datetime.timedelta(days=1)
+
+
+def charge_card_on_file(
+    practice: Practice, patient: Patient, amount_cents: int, *, payment_id: uuid.UUID, description: str
+) -> Payment:
+    """Charge what the patient owes to their saved card (off-session, a direct charge on the
+    practice's account), e.g. a payment-plan installment. `payment_id` is the payment's id and the
+    idempotency key: the same attempt asked twice is one charge. Posts the payment to the ledger.
+
+    Raises BillingError when there is no card or the card is declined (the payment is then marked
+    failed); Stripe's other errors propagate with nothing recorded."""
+    check_amount(amount_cents)
+    customer = StripeCustomer.objects.filter(patient=patient).first()
+    if customer is None or not customer.has_card or customer.card_consent_at is None:
+        raise BillingError("This patient has no card on file.")
+    account = _connected(practice)
+    fee = application_fee_cents(practice, amount_cents)
+    payment, _ = Payment.objects.get_or_create(
+        pk=payment_id,
+        defaults={
+            "patient": patient,
+            "purpose": Payment.Purpose.BALANCE,
+            "amount_cents": amount_cents,
+            "application_fee_cents": fee,
+        },
+    )
+    if payment.status == Payment.Status.SUCCEEDED:
+        return payment
+    try:
+        intent = stripe_client().v1.payment_intents.create(
+            params={
+                "amount": amount_cents,
+                "currency": PRACTICE_CURRENCY,
+                "customer": customer.stripe_customer,
+                "payment_method": customer.card_payment_method,
+                "off_session": True,
+                "confirm": True,
+                "application_fee_amount": fee,
+                "description": f"{description} - {practice.name}",
+                "metadata": {"payment": str(payment.pk)},
+            },
+            options={"stripe_account": account, "idempotency_key": f"card-on-file-{payment_id}"},
+        )
+    except stripe.CardError as error:
+        payment.status = Payment.Status.FAILED
+        payment.save(update_fields=["status"])
+        raise BillingError(f"The card was declined: {error.user_message or 'no reason given'}.") from error
+    with transaction.atomic():
+        record_payment_succeeded(intent.to_dict())
+    payment.refresh_from_db()
+    return payment

@@ -210,3 +210,72 @@ class Statement(models.Model):
             (gettext_noop("61-90 days"), self.aging_61_90_cents),
             (gettext_noop("Over 90 days"), self.aging_over_90_cents),
         ]
+
+
+class PaymentPlan(models.Model):
+    """What a patient owes, paid in monthly installments charged to their saved card on the
+    practice's Connect account. While it is active, dunning stops."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Paid off"
+        DEFAULTED = "defaulted", "Stopped: installments failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="payment_plans")
+    total_cents = models.BigIntegerField()
+    installment_count = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    set_up_by_patient = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=models.Q(status="active"), name="one_active_plan_per_patient"
+            ),
+            models.CheckConstraint(condition=models.Q(total_cents__gt=0), name="plan_total_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment plan of {self.installment_count} installments ({self.get_status_display()})"
+
+
+class Installment(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="installments")
+    number = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    amount_cents = models.PositiveIntegerField()
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.SCHEDULED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When it is next charged (the due date's work hour, then each retry).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    payment = models.ForeignKey(
+        "billing.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="one_installment_per_number")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="installment_due", condition=models.Q(status="scheduled")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Installment {self.number} ({self.get_status_display()})"

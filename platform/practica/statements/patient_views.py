@@ -13,8 +13,9 @@ from practica.audit.services import record_view
 from practica.patient_billing.selectors import balance_cents
 from practica.patients.models import Patient
 from practica.scheduling.view_helpers import can, get_or_404
-from practica.statements import dunning, services
-from practica.statements.models import PatientAccount
+from practica.statements import dunning, plans, services
+from practica.statements.errors import StatementError
+from practica.statements.models import PatientAccount, PaymentPlan
 from practica.statements.selectors import patient_statements
 
 
@@ -28,6 +29,7 @@ def patient_history(request: HttpRequest, patient_id: str) -> HttpResponse:
         "statements": list(patient_statements(patient.pk).select_related("run")),
         "balance_cents": balance_cents(patient),
         "can_edit": can(request, Capability.EDIT_BILLING),
+        "has_card": plans.has_card(patient),
     }
     return render(request, "statements/patient.html", context)
 
@@ -41,6 +43,22 @@ def patient_action(request: HttpRequest, patient_id: str) -> HttpResponse:
         by = request.user if isinstance(request.user, User) else None
         dunning.send_to_collections(patient, by=by)
         messages.success(request, "Sent to collections: no more statements or reminders will be sent.")
+    elif action == "plan":
+        by = request.user if isinstance(request.user, User) else None
+        try:
+            count = int(request.POST.get("installments", ""))
+            plans.create_plan(patient, count, by=by, by_patient=False)
+        except ValueError:
+            messages.error(request, "Give the number of installments.")
+        except StatementError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Payment plan set up; the first installment is charged now.")
+    elif action == "cancel_plan":
+        plan = PaymentPlan.objects.filter(patient=patient, status=PaymentPlan.Status.ACTIVE).first()
+        if plan is not None:
+            plans.cancel_plan(plan)
+            messages.success(request, "Payment plan cancelled; reminders resume.")
     elif action in ("paper", "electronic"):
         services.set_paper_statements(patient.pk, action == "paper")
         messages.success(request, "Statement delivery saved.")

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import template
 
-from practica.statements.models import PatientAccount, Statement
+from practica.statements.models import PatientAccount, PaymentPlan, Statement
 
 register = template.Library()
 
@@ -20,3 +20,10 @@ def patient_statements_section(context: dict[str, Any], patient: Any) -> dict[st
         "role": context.get("role"),
         "practice": context.get("practice"),
     }
+
+
+@register.inclusion_tag("statements/_plans.html", takes_context=True)
+def payment_plans_section(context: dict[str, Any], patient: Any) -> dict[str, Any]:
+    """The patient's payment plans and each installment, for the ledger and statements pages."""
+    plans = list(PaymentPlan.objects.filter(patient=patient).prefetch_related("installments"))
+    return {"plans": plans, "practice": context.get("practice")}
