@@ -33,6 +33,8 @@ DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 # Fernet keys for message bodies and attachments, newest first (see practica.messaging.crypto); empty:
 # derived from SECRET_KEY.
 MESSAGE_ENCRYPTION_KEYS = env.list("MESSAGE_ENCRYPTION_KEYS", default=[])
+# Raw 271 eligibility responses at rest (PHI): Fernet keys, newest first; derived from SECRET_KEY if empty.
+ELIGIBILITY_ENCRYPTION_KEYS = env.list("ELIGIBILITY_ENCRYPTION_KEYS", default=[])
 # At most this many messages from one patient per MESSAGING_RATE_SECONDS (see practica.messaging.services).
 MESSAGING_PATIENT_RATE = env.int("MESSAGING_PATIENT_RATE", default=20)
 MESSAGING_RATE_SECONDS = env.int("MESSAGING_RATE_SECONDS", default=600)
@@ -83,6 +85,7 @@ TENANT_APPS = [
     "practica.claims",
     "practica.statements",
     "practica.remittance",
+    "practica.eligibility",
     "notifications",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -1,0 +1,70 @@
+"""Reads of eligibility checks: the latest per coverage, whether it is still fresh, and the raw 271
+(an audited read: it is PHI)."""
+
+import datetime as dt
+from dataclasses import dataclass
+from uuid import UUID
+
+from practica.audit.services import record_view
+from practica.eligibility import crypto
+from practica.eligibility.models import EligibilityCheck, EligibilitySettings, Status
+
+DEFAULT_FRESHNESS_HOURS = 72
+
+
+def freshness_hours() -> int:
+    row = EligibilitySettings.objects.filter(singleton=True).values_list("freshness_hours", flat=True).first()
+    return row or DEFAULT_FRESHNESS_HOURS
+
+
+def latest_check(coverage_id: UUID | str) -> EligibilityCheck | None:
+    """The coverage's latest completed check (a pending one does not replace a result)."""
+    return (
+        EligibilityCheck.objects.filter(coverage_id=coverage_id, completed_at__isnull=False)
+        .order_by("-completed_at")
+        .first()
+    )
+
+
+def latest_checks(coverage_ids: list[UUID]) -> dict[UUID, EligibilityCheck]:
+    """The latest completed check of each coverage, in one query (for lists)."""
+    rows = (
+        EligibilityCheck.objects.filter(coverage_id__in=coverage_ids, completed_at__isnull=False)
+        .order_by("coverage_id", "-completed_at")
+        .distinct("coverage_id")
+    )
+    return {row.coverage_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class Badge:
+    """What a list shows for a coverage's eligibility: a status, its words, and whether stale."""
+
+    status: str
+    label: str
+    stale: bool
+    checked_at: dt.datetime | None
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} (stale)" if self.stale else self.label
+
+
+def badge(check: EligibilityCheck | None, now: dt.datetime, hours: int | None = None) -> Badge:
+    if check is None or check.completed_at is None:
+        return Badge("none", "Not checked", False, None)
+    window = dt.timedelta(hours=hours or freshness_hours())
+    stale = now - check.completed_at > window
+    label = {
+        Status.ACTIVE: "Insurance active",
+        Status.INACTIVE: "Insurance inactive",
+        Status.NOT_FOUND: "Insurance not found",
+        Status.UNVERIFIED: "Could not verify",
+    }.get(Status(check.status), check.get_status_display())
+    return Badge(check.status, label, stale, check.completed_at)
+
+
+def raw_271(check: EligibilityCheck) -> str:
+    """The response as the payer sent it; every read is recorded in the audit trail."""
+    record_view(check)
+    return crypto.decrypt(check.raw_271_encrypted) if check.raw_271_encrypted else ""
