@@ -42,7 +42,12 @@ SYSTEM_SCHEMAS = ("public", "pg_catalog", "information_schema", "pg_toast")
 SCHEMA_NAMING_MODULES = {
     "tenants/cloning.py",  # renames a new practice's constraints after its template's
     "tenants/retention.py",  # drops a purged practice's schema
+    "tenants/migrating.py",  # the deploy's check of which schemas are behind (see below)
 }
+# The one exception to "one practice per statement": the deploy's check of which schemas are
+# behind reads `django_migrations` of a batch of schemas in one UNION ALL. It is bookkeeping, not
+# practice data, and on Citus it would run per node (or per schema); it must stay the only one.
+MANY_SCHEMAS_PER_STATEMENT = {"tenants/migrating.py"}
 
 
 # ---- the database: foreign keys and views ---------------------------------------------------------
@@ -276,7 +281,8 @@ def test_only_the_modules_crossing_practices_name_a_schema_and_one_per_statement
         "SQL naming a schema outside the modules that cross practices"
     )
     for module, statements in naming.items():
-        assert all(len(qualifiers) == 1 for qualifiers in statements), (module, statements)
+        if module not in MANY_SCHEMAS_PER_STATEMENT:
+            assert all(len(qualifiers) == 1 for qualifiers in statements), (module, statements)
 
 
 def test_sql_naming_schemas_is_found_in_source() -> None:
