@@ -25,6 +25,7 @@ from practica.claims.models import (
 )
 from practica.claims.services import ChargeInput, create_claim_from_encounter, save_charge_line, set_diagnoses
 from practica.core.tenancy import use_public_schema, use_schema_of
+from practica.denials.models import DenialItem
 from practica.intake.models import IntakeItem, IntakeResponse, IntakeSubmission
 from practica.intake.services import add_question, packet_for_type
 from practica.messaging.crypto import encrypt
@@ -109,6 +110,9 @@ OBJECT_URLS = [
     ObjectUrl("/claims/{claim}/"),
     ObjectUrl("/claims/{claim}/status/", "post"),
     ObjectUrl("/claims/submissions/{batch}/"),
+    ObjectUrl("/denials/{denial}/"),
+    ObjectUrl("/denials/{denial}/", "post"),
+    ObjectUrl("/denials/{denial}/appeal-letter/", "post"),
     ObjectUrl("/claims/setup/payers/{payer}/"),
     ObjectUrl("/claims/setup/payers/{payer}/", "post"),
     ObjectUrl("/claims/setup/procedures/{procedure}/"),
@@ -213,6 +217,8 @@ LIST_URLS = [
     ListUrl("/claims/submissions/", "payer"),
     ListUrl("/claims/setup/", "payer"),
     ListUrl("/claims/setup/scrub-rules/", "payer"),
+    ListUrl("/denials/", "patient"),
+    ListUrl("/denials/", "payer"),
 ]
 
 
@@ -334,6 +340,10 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
         st_control_number=900001, usage_indicator="T", claim_count=1,
     )  # fmt: skip
     BatchClaim.objects.create(batch=batch, claim=claim)
+    denial = DenialItem.objects.create(
+        claim=claim, payer=payer, patient=patient, source_key="b:1", reason_codes=["CO-50"],
+        category="medical_necessity", amount_cents=9900, denied_on=day, due_on=day,
+    )  # fmt: skip
     long_ago = timezone.now() - datetime.timedelta(days=100)
     LedgerEntry.objects.create(patient=patient, kind="charge", amount_cents=9900, posted_at=long_ago)
     run = StatementRun.objects.create(period=day.replace(day=1), trigger=StatementRun.Trigger.ON_DEMAND)
@@ -351,6 +361,7 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
         "encounter": str(unbilled.pk),
         "claim": str(claim.pk),
         "batch": str(batch.pk),
+        "denial": str(denial.pk),
         "payer": str(payer.pk),
         "procedure": str(procedure.pk),
         "fee_schedule": str(schedule.pk),

@@ -122,6 +122,8 @@ AREAS = [
     Area("ready to submit", "get", "/claims/ready/", frozenset({O, M, B})),
     Area("submission history", "get", "/claims/submissions/", frozenset({O, M, B})),
     Area("submitted batch", "get", "/claims/submissions/{batch}/", frozenset({O, M, B})),
+    Area("denials queue", "get", "/denials/", frozenset({O, M, B})),
+    Area("denial", "get", "/denials/{denial}/", frozenset({O, M, B})),
     Area("billing setup", "get", "/claims/setup/", frozenset({O, M})),
     Area("billing profile", "get", "/claims/setup/profile/", frozenset({O, M})),
     Area("edit payer", "get", "/claims/setup/payers/{payer}/", frozenset({O, M})),

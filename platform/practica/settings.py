@@ -86,6 +86,7 @@ TENANT_APPS = [
     "practica.statements",
     "practica.remittance",
     "practica.eligibility",
+    "practica.denials",
     "notifications",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -57,6 +57,7 @@ def back_office_pages(site: Site) -> list[str]:
         "/notifications/log/",
         "/claims/",
         "/claims/charges/",
+        "/denials/",
         "/claims/ready/",
         "/claims/submissions/",
         "/claims/setup/",

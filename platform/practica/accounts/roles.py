@@ -29,6 +29,7 @@ class Capability(StrEnum):
     SUBMIT_CLAIMS = "submit_claims"  # make claims ready, send batches, read acknowledgements
     MANAGE_BILLING_SETUP = "manage_billing_setup"  # billing profile, payers, procedures, fee schedules
     MERGE_PATIENTS = "merge_patients"  # merge a duplicate record into another (owners, managers)
+    WRITE_OFF_DENIALS = "write_off_denials"  # give up on a denied amount (owners, managers)
 
 
 _ALL = frozenset(Capability)

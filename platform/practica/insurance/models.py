@@ -53,6 +53,8 @@ class Payer(models.Model):
         default=ClaimFilingIndicator.COMMERCIAL,
     )
     timely_filing_days = models.PositiveSmallIntegerField(default=365, validators=[MinValueValidator(1)])
+    # How long after its decision the payer hears an appeal: the denials queue's due dates.
+    appeal_window_days = models.PositiveSmallIntegerField(default=60, validators=[MinValueValidator(1)])
     requires_referring_provider = models.BooleanField(default=False)
     requires_prior_authorization = models.BooleanField(default=False)
     requires_taxonomy = models.BooleanField(default=False)

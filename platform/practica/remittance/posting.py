@@ -39,6 +39,7 @@ from django.utils import timezone
 from practica.audit.context import current_actor
 from practica.claims import lifecycle
 from practica.claims.models import Claim, ClaimLine, ClaimStatus
+from practica.denials.services import AdjudicatedLine, AdjustmentValue, ClaimOutcome, open_denial_items
 from practica.patient_billing.ledger import post_entries
 from practica.patient_billing.models import LedgerEntry
 from practica.remittance.models import (
@@ -300,6 +301,7 @@ def post(bundles: Sequence[Bundle], *, payer_of: dict[uuid.UUID, object] | None 
     actor_id = current_actor.get().user_id
     insurance: list[InsuranceLedgerEntry] = []
     patient: list[LedgerEntry] = []
+    posted: list[Bundle] = []
     for bundle in bundles:
         cp = bundle.payment
         if (
@@ -312,6 +314,7 @@ def post(bundles: Sequence[Bundle], *, payer_of: dict[uuid.UUID, object] | None 
         insurance += _insurance_entries(bundle, now, actor_id)
         patient += _patient_entries(bundle, now)
         result.posted.append(cp)
+        posted.append(bundle)
     if not result.posted:
         return result
     keys = [e.source_key for e in insurance]
@@ -326,7 +329,49 @@ def post(bundles: Sequence[Bundle], *, payer_of: dict[uuid.UUID, object] | None 
     for cp in result.posted:
         cp.state, cp.posted_at = ClaimPayment.State.POSTED, now
     _move_claims(result.posted)
+    open_denial_items([_outcome(b, now) for b in posted if b.payment.status_code != REVERSAL])
     return result
+
+
+def _outcome(bundle: Bundle, now: dt.datetime) -> ClaimOutcome:
+    """What the denials queue needs of a posted claim payment: each line's payment and adjustments
+    (a claim paid without lines counts as one line, its claim-level adjustments with it)."""
+    cp = bundle.payment
+    claim = cp.claim
+    assert claim is not None
+
+    def values(adjustments: list[Adjustment]) -> tuple[AdjustmentValue, ...]:
+        return tuple(AdjustmentValue(a.group, a.reason_code, a.amount_cents) for a in adjustments)
+
+    lines = [
+        AdjudicatedLine(
+            source_key=f"era-service:{s.pk}",
+            claim_line_id=s.claim_line_id,
+            charge_cents=s.charge_cents,
+            paid_cents=s.paid_cents,
+            adjustments=values(bundle.adjustments_of(s)),
+            remark_codes=tuple(s.remark_codes or cp.remark_codes),
+        )
+        for s in bundle.services
+    ]
+    if not lines or bundle.claim_adjustments:
+        lines.append(
+            AdjudicatedLine(
+                source_key=f"era-claim:{cp.pk}",
+                claim_line_id=None,
+                charge_cents=0 if lines else cp.charge_cents,
+                paid_cents=cp.paid_cents,
+                adjustments=values(bundle.claim_adjustments),
+                remark_codes=tuple(cp.remark_codes),
+            )
+        )
+    return ClaimOutcome(
+        claim_id=claim.pk,
+        patient_id=claim.patient_id,
+        payer_id=cp.remittance.payer_id or claim.payer_id,
+        denied_on=cp.remittance.payment_date or now.date(),
+        lines=lines,
+    )
 
 
 def _entry(

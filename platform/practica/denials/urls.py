@@ -1,0 +1,13 @@
+"""The back office's denials work queue (under /denials/)."""
+
+from django.urls import path
+
+from practica.denials import queue_views
+
+app_name = "denials"
+
+urlpatterns = [
+    path("", queue_views.denial_queue, name="queue"),
+    path("<str:item_id>/", queue_views.denial_item, name="item"),
+    path("<str:item_id>/appeal-letter/", queue_views.appeal_letter, name="appeal_letter"),
+]

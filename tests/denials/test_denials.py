@@ -1,0 +1,171 @@
+"""The denials work queue: items opened from a payer's decision (plain values, as the remittance
+posting hands them over), their meanings and categories from our CARC/RARC table, the biller's
+actions, and the queue page (filters, sorting, overdue, links, pinned query count)."""
+
+import datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from practica.accounts.roles import Role
+from practica.claims.models import Claim, ClaimStatus, FrequencyCode
+from practica.denials import services
+from practica.denials.errors import DenialError
+from practica.denials.models import DenialItem
+from practica.denials.services import AdjudicatedLine, AdjustmentValue, ClaimOutcome, open_denial_items
+from practica.patient_billing.models import LedgerEntry
+from tenants.models import Practice
+from tests.claims.conftest import Billing
+from tests.claims.test_queues import claim_of
+from tests.conftest import signed_in_client, staff
+
+DENIED_ON = datetime.date(2026, 9, 1)  # 60 days (the default window) before 2026-10-31
+
+
+def adjudicated(billing: Billing, payer_name: str = "") -> Claim:
+    claim = claim_of(billing, payer_name=payer_name)
+    Claim.objects.filter(pk=claim.pk).update(
+        status=ClaimStatus.ADJUDICATED, payer_claim_control_number="ICN1"
+    )
+    claim.refresh_from_db()
+    return claim
+
+
+def outcome(claim: Claim, denied_on: datetime.date = DENIED_ON) -> ClaimOutcome:
+    """Line 1 paid with a contractual reduction and coinsurance (nothing to work); line 2 denied
+    as not medically necessary with a remark code."""
+    first, second = claim.lines.order_by("line_number")
+    return ClaimOutcome(
+        claim_id=claim.pk,
+        patient_id=claim.patient_id,
+        payer_id=claim.payer_id,
+        denied_on=denied_on,
+        lines=(
+            AdjudicatedLine(
+                f"t:{first.pk}",
+                first.pk,
+                first.charge_cents,
+                first.charge_cents - 3000,
+                (AdjustmentValue("CO", "45", 2000), AdjustmentValue("PR", "2", 1000)),
+            ),
+            AdjudicatedLine(
+                f"t:{second.pk}",
+                second.pk,
+                second.charge_cents,
+                0,
+                (AdjustmentValue("CO", "50", second.charge_cents),),
+                ("N115",),
+            ),
+        ),
+    )
+
+
+def test_only_denied_zero_paid_or_unusual_adjustments_open_items_once(
+    billing: Billing, django_assert_num_queries: Any
+) -> None:
+    claim = adjudicated(billing)
+    billing.payer.appeal_window_days = 90
+    billing.payer.save()
+    decided = outcome(claim)
+    with django_assert_num_queries(3):  # payers, code meanings, the insert
+        assert open_denial_items([decided]) == 1
+    (item,) = DenialItem.objects.all()
+    second = claim.lines.get(line_number=2)
+    assert (item.claim_line_id, item.category, item.amount_cents) == (
+        second.pk,
+        "medical_necessity",
+        second.charge_cents,
+    )
+    assert (item.reason_codes, item.remark_codes) == (["CO-50"], ["N115"])
+    assert item.due_on == DENIED_ON + datetime.timedelta(days=90)
+    open_denial_items([outcome(claim)])
+    assert DenialItem.objects.count() == 1
+
+    # An unknown reason under CO is worked too; a zero-paid line with only PR is the patient's share
+    # but paid nothing, so it is looked at.
+    other = adjudicated(billing, "Sunrise Mutual")
+    first = other.lines.get(line_number=1)
+    open_denial_items(
+        [
+            ClaimOutcome(
+                other.pk,
+                other.patient_id,
+                other.payer_id,
+                DENIED_ON,
+                (AdjudicatedLine("u:1", first.pk, 5000, 4000, (AdjustmentValue("OA", "ZZ9", 1000),)),),
+            )
+        ]
+    )
+    assert DenialItem.objects.get(source_key="u:1").category == "other"
+
+
+def test_actions_go_through_services_once(billing: Billing) -> None:
+    claim = adjudicated(billing)
+    open_denial_items([outcome(claim)])
+    item = DenialItem.objects.get()
+    with pytest.raises(DenialError, match="Say why"):
+        services.write_off(item, " ")
+    moved = services.transfer_to_patient(item)
+    assert moved.status == DenialItem.Status.TRANSFERRED
+    entry = LedgerEntry.objects.get(source_key=f"denial:{item.pk}")
+    assert (entry.patient_id, entry.amount_cents, entry.kind) == (
+        claim.patient_id,
+        item.amount_cents,
+        "charge",
+    )
+    with pytest.raises(DenialError, match="already moved to the patient"):
+        services.transfer_to_patient(item)
+    assert LedgerEntry.objects.filter(source_key=f"denial:{item.pk}").count() == 1
+
+    DenialItem.objects.filter(pk=item.pk).update(status="open")
+    corrected = services.resubmit_corrected(item, today=datetime.date(2026, 10, 31))
+    assert (corrected.frequency_code, corrected.original_claim_number, corrected.replaces_id) == (
+        FrequencyCode.REPLACEMENT,
+        "ICN1",
+        claim.pk,
+    )
+    item.refresh_from_db()
+    assert (item.status, item.corrected_claim_id) == ("resubmitted", corrected.pk)
+
+
+def test_the_queue_page_filters_sorts_flags_overdue_and_pins_its_queries(
+    billing: Billing, practice_a: Practice
+) -> None:
+    biller = signed_in_client(staff(practice_a, Role.BILLER), practice_a)
+    old = adjudicated(billing)
+    open_denial_items([outcome(old, datetime.date(2026, 7, 1))])  # due 2026-08-30: overdue
+    url = "/denials/?sort=amount"
+    biller.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert biller.get(url).status_code == 200
+    for n in range(3):
+        open_denial_items([outcome(adjudicated(billing, f"Payer {n}"))])
+    with CaptureQueriesContext(connection) as many:
+        page = biller.get(url)
+    assert len(one) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+    assert len(page.context["rows"]) == 4
+    body = page.content.decode()
+    assert body.count("Overdue") == 1
+    assert "CO-50</span>: The payer does not consider the service medically necessary." in body
+    item = DenialItem.objects.get(claim=old)
+    assert f'href="/claims/{old.pk}/"' in body and f'href="/patients/{old.patient_id}/"' in body
+    assert f'href="/schedule/appointments/{old.encounter.appointment_id}/"' in body
+
+    only = biller.get(f"/denials/?payer={old.payer_id}&category=medical_necessity&age=older")
+    assert [row[0].pk for row in only.context["rows"]] == [item.pk]
+    assert biller.get("/denials/?category=duplicate").context["rows"] == []
+    due_first = [row[0].due_on for row in biller.get("/denials/").context["rows"]]
+    assert due_first == sorted(due_first)
+
+    # Write-offs are for owners and managers; the biller gets the letter.
+    assert biller.post(f"/denials/{item.pk}/", {"action": "write_off", "reason": "small"}).status_code == 403
+    letter = biller.post(f"/denials/{item.pk}/appeal-letter/")
+    assert letter["Content-Type"] == "application/pdf" and letter.content.startswith(b"%PDF")
+    manager = signed_in_client(staff(practice_a, Role.MANAGER), practice_a)
+    manager.post(f"/denials/{item.pk}/", {"action": "write_off", "reason": "Under the small balance limit"})
+    item.refresh_from_db()
+    assert (item.status, item.resolution) == ("written_off", "Under the small balance limit")
+    assert isinstance(biller, Client)
