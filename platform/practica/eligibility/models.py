@@ -16,6 +16,10 @@ class EligibilitySettings(models.Model):
         validators=[MinValueValidator(1)],
         help_text="A result older than this shows as stale and is checked again before a visit.",
     )
+    # The practice's real-time clearinghouse (CAQH CORE over HTTPS); empty: checks are not sent.
+    realtime_url = models.URLField(blank=True)
+    realtime_sender_id = models.CharField(max_length=15, blank=True)
+    realtime_receiver_id = models.CharField(max_length=15, blank=True)
 
     class Meta:
         verbose_name_plural = "eligibility settings"

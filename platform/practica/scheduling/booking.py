@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from notifications import reminders
 from practica.claims import encounters
+from practica.eligibility import tasks as eligibility_tasks
 from practica.patients.models import Patient
 from practica.scheduling import policies
 from practica.scheduling.availability import working_time
@@ -204,6 +205,7 @@ def book_appointment(
             with transaction.atomic():
                 appointment.save()
                 reminders.appointment_changed(appointment)
+                eligibility_tasks.after_booking(appointment.id)
         except IntegrityError as error:
             constraint = _violated_constraint(error)
             if constraint not in EXCLUSION_CONSTRAINTS:
