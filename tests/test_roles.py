@@ -124,6 +124,7 @@ AREAS = [
     Area("submitted batch", "get", "/claims/submissions/{batch}/", frozenset({O, M, B})),
     Area("denials queue", "get", "/denials/", frozenset({O, M, B})),
     Area("denial", "get", "/denials/{denial}/", frozenset({O, M, B})),
+    Area("appeal letter template", "get", "/denials/setup/appeal-letter/", frozenset({O, M})),
     Area("billing setup", "get", "/claims/setup/", frozenset({O, M})),
     Area("billing profile", "get", "/claims/setup/profile/", frozenset({O, M})),
     Area("edit payer", "get", "/claims/setup/payers/{payer}/", frozenset({O, M})),

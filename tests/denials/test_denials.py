@@ -169,3 +169,21 @@ def test_the_queue_page_filters_sorts_flags_overdue_and_pins_its_queries(
     item.refresh_from_db()
     assert (item.status, item.resolution) == ("written_off", "Under the small balance limit")
     assert isinstance(biller, Client)
+
+
+def test_owners_and_managers_keep_the_practice_appeal_letter(billing: Billing, practice_a: Practice) -> None:
+    manager = signed_in_client(staff(practice_a, Role.MANAGER), practice_a)
+    assert "{patient}" in manager.get("/denials/setup/appeal-letter/").content.decode()
+    refused = manager.post("/denials/setup/appeal-letter/", {"body": "Dear {payer"})
+    assert "placeholder is written wrongly" in refused.content.decode()
+    manager.post("/denials/setup/appeal-letter/", {"body": "Appeal for {patient} of {practice} re {codes}"})
+    claim = adjudicated(billing)
+    open_denial_items([outcome(claim)])
+    item = DenialItem.objects.get()
+    letter = manager.post(f"/denials/{item.pk}/appeal-letter/")
+    assert letter.content.startswith(b"%PDF")
+    from practica.denials.letters import appeal_pdf
+
+    assert appeal_pdf(item, practice_name="Alpha", today="2026-10-31", meanings="") != appeal_pdf(
+        item, practice_name="Beta", today="2026-10-31", meanings=""
+    )

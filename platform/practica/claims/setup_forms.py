@@ -39,6 +39,7 @@ class PayerForm(forms.ModelForm):
             "name",
             "claim_filing_indicator",
             "timely_filing_days",
+            "appeal_window_days",
             "requires_referring_provider",
             "requires_prior_authorization",
             "requires_taxonomy",
@@ -54,9 +55,13 @@ class PayerForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.clearinghouse = clearinghouse
         self.fields["payer_id"].initial = self.instance.payer_id_for(clearinghouse)
+        # Left empty, the payer keeps its window (60 days for a new one).
+        self.fields["appeal_window_days"].required = False
 
     def payer_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if data["appeal_window_days"] is None:
+            data["appeal_window_days"] = self.instance.appeal_window_days or 60
         ids = dict(self.instance.payer_ids or {})
         ids[self.clearinghouse] = self.cleaned_data["payer_id"].strip()
         data["payer_ids"] = {key: value for key, value in ids.items() if value}

@@ -20,6 +20,26 @@ Sincerely,
 {practice}"""
 
 
+PLACEHOLDERS = (
+    "today", "payer", "claim_number", "payer_claim_number", "patient", "birth_date",
+    "date_of_service", "codes", "meanings", "amount", "practice",
+)  # fmt: skip
+
+
+def check_template(body: str) -> None:
+    """Refuses a template that is empty or whose braces do not read as placeholders."""
+    from practica.denials.errors import DenialError
+
+    if not body.strip():
+        raise DenialError("The letter needs some text.", "empty_template")
+    try:
+        body.format_map(_Fields(dict.fromkeys(PLACEHOLDERS, "x")))
+    except (ValueError, IndexError, AttributeError) as exc:
+        raise DenialError(
+            f"A placeholder is written wrongly ({exc}); use {{name}}, e.g. {{patient}}."
+        ) from exc
+
+
 class _Fields(dict[str, str]):
     def __missing__(self, key: str) -> str:  # an unknown {placeholder} stays as written
         return "{" + key + "}"

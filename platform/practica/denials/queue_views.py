@@ -20,7 +20,7 @@ from practica.audit.services import record_views
 from practica.codesets.models import AdjustmentCategory
 from practica.denials import letters, selectors, services
 from practica.denials.errors import DenialError
-from practica.denials.models import DenialItem
+from practica.denials.models import AppealTemplate, DenialItem
 from practica.insurance.models import Payer
 from practica.scheduling.view_helpers import can, get_or_404
 
@@ -148,3 +148,21 @@ def appeal_letter(request: HttpRequest, item_id: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="appeal-{item.claim.patient_control_number}.pdf"'
     return response
+
+
+@capability_required(Capability.MANAGE_BILLING_SETUP)
+def appeal_template(request: HttpRequest) -> HttpResponse:
+    """The practice's appeal letter template (owners and managers)."""
+    current = AppealTemplate.objects.filter(singleton=True).values_list("body", flat=True).first()
+    body = request.POST.get("body", "") if request.method == "POST" else (current or letters.DEFAULT_TEMPLATE)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.save_appeal_template(body)
+        except DenialError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "Appeal letter saved.")
+            return redirect("denials:appeal_template")
+    context = {"body": body, "error": error, "placeholders": letters.PLACEHOLDERS}
+    return render(request, "denials/appeal_template.html", context)

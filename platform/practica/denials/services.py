@@ -19,7 +19,7 @@ from practica.claims.services import create_corrected_claim
 from practica.codesets.models import AdjustmentCategory, RemittanceCode
 from practica.codesets.selectors import remittance_codes
 from practica.denials.errors import DenialError
-from practica.denials.models import DenialItem
+from practica.denials.models import AppealTemplate, DenialItem
 from practica.insurance.models import Payer
 from practica.patient_billing.ledger import post_entries
 from practica.patient_billing.models import LedgerEntry
@@ -203,3 +203,13 @@ def mark_appealed(item: DenialItem) -> DenialItem:
         locked = _locked_open(item)
         _close(locked, S.APPEALED, "Appeal letter sent")
     return locked
+
+
+def save_appeal_template(body: str) -> AppealTemplate:
+    """The practice's appeal letter; its {placeholders} are checked by filling in sample values."""
+    from practica.denials.letters import check_template
+
+    check_template(body)
+    with transaction.atomic():
+        template, _ = AppealTemplate.objects.update_or_create(singleton=True, defaults={"body": body.strip()})
+    return template
