@@ -14,7 +14,7 @@ from uuid import UUID
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch, Value
+from django.db.models import OuterRef, Prefetch, Subquery, Value
 
 from practica.claims.models import (
     BillingProfile,
@@ -28,6 +28,7 @@ from practica.claims.models import (
     ScrubRuleSetting,
 )
 from practica.codesets.models import Icd10Code, PlaceOfService
+from practica.eligibility.models import EligibilityCheck
 from practica.insurance.models import Coverage, Payer
 from practica.patients.models import Patient, PatientProfile
 from practica.scheduling.models import Location, Provider
@@ -93,6 +94,14 @@ class ClaimContext:
     def date_of_service(self) -> datetime.date:
         return self.encounter.date_of_service
 
+    @property
+    def eligibility(self) -> tuple[str, datetime.datetime] | None:
+        """(status, when) of the payer's latest eligibility answer for this coverage on the date of
+        service, when one was asked."""
+        status = getattr(self.claim, "eligibility_status", None)
+        when = getattr(self.claim, "eligibility_checked_at", None)
+        return (status, when) if status and when else None
+
     def visit_key(self) -> VisitKey:
         return (self.claim.patient_id, self.claim.payer_id, self.date_of_service)
 
@@ -115,8 +124,19 @@ def load_contexts_by_id(
     ids: Sequence[UUID], *, today: datetime.date, lock: bool = False
 ) -> list[ClaimContext]:
     claims_query = Claim.objects.select_for_update(of=("self",)) if lock else Claim.objects.all()
+    # The payer's latest eligibility answer for the coverage on the date of service, read in the
+    # same query (no query more per batch).
+    latest_check = EligibilityCheck.objects.filter(
+        coverage_id=OuterRef("coverage_id"),
+        service_date=OuterRef("encounter__date_of_service"),
+        completed_at__isnull=False,
+    ).order_by("-completed_at")
     rows = list(
         claims_query.filter(pk__in=ids)
+        .annotate(
+            eligibility_status=Subquery(latest_check.values("status")[:1]),
+            eligibility_checked_at=Subquery(latest_check.values("completed_at")[:1]),
+        )
         .select_related("encounter", "patient__profile", "coverage")
         # Into a plain list: a related manager per claim costs more than the rules.
         .prefetch_related(

@@ -16,13 +16,26 @@ E, W = Severity.ERROR, Severity.WARNING
 PATIENT_RELATIONSHIPS = frozenset({"01", "19", "20", "21", "39", "40", "53", "G8"})
 
 
-@rule("CLM-COV-001", E, "The coverage is in force on the date of service")
+@rule(
+    "CLM-COV-001",
+    E,
+    "The coverage is in force on the date of service (dates, and the payer's latest eligibility answer)",
+)
 def coverage_in_force(c: ClaimContext) -> Iterator[Problem]:
     if not c.coverage.covers(c.date_of_service):
         yield Problem(
             "coverage.effective_from",
             f"The {c.payer.name} coverage was not in force on {c.date_of_service:%m/%d/%Y}; "
             "bill the coverage of that day or the patient.",
+        )
+        return
+    answer = c.eligibility
+    if answer is not None and answer[0] in ("inactive", "not_found"):
+        said = "inactive" if answer[0] == "inactive" else "not found"
+        yield Problem(
+            "coverage.member_id",
+            f"{c.payer.name} answered on {answer[1]:%m/%d/%Y} that this coverage was {said} on "
+            f"{c.date_of_service:%m/%d/%Y}; update the patient's insurance or bill the patient.",
         )
 
 
