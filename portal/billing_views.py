@@ -15,6 +15,7 @@ from portal.forms import PortalForm
 from portal.sessions import patient_required
 from practica.core.links import practice_url
 from practica.patient_billing import payments
+from practica.patient_billing.desk import takes_cards
 from practica.patient_billing.errors import BillingError
 from practica.patient_billing.forms import MoneyField
 from practica.patient_billing.models import Payment
@@ -46,8 +47,8 @@ def balance(request: HttpRequest) -> HttpResponse:
     owed = balance_cents(patient)
     initial = {"amount": f"{owed / 100:.2f}"} if owed > 0 else {}
     form = BalancePaymentForm(request.POST or None, balance=owed, initial=initial)
+    practice = request.practice  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
-        practice = request.practice  # type: ignore[attr-defined]
         here = practice_url(practice.slug, reverse("portal:balance"))
         try:
             _, url = payments.start_payment_checkout(
@@ -70,6 +71,7 @@ def balance(request: HttpRequest) -> HttpResponse:
         "lines": lines,
         "form": form,
         "paid": "paid" in request.GET,
+        "takes_cards": takes_cards(practice),
     }
     return render(request, "portal/balance.html", context, status=400 if form.errors else 200)
 

@@ -31,6 +31,7 @@ from practica.intake.services import add_question, packet_for_type
 from practica.messaging.crypto import encrypt
 from practica.messaging.models import Attachment
 from practica.messaging.services import start_thread
+from practica.patient_billing.desk import take_payment
 from practica.patient_billing.models import LedgerEntry, Payment
 from practica.patients.models import Patient
 from practica.scheduling.booking import book_appointment
@@ -133,6 +134,8 @@ OBJECT_URLS = [
     ObjectUrl("/schedule/appointments/{appointment}/reschedule/", "post"),
     ObjectUrl("/schedule/appointments/{appointment}/cancel/", "post"),
     ObjectUrl("/schedule/appointments/{appointment}/status/", "post"),
+    ObjectUrl("/schedule/appointments/{appointment}/check-in/"),
+    ObjectUrl("/schedule/appointments/{appointment}/check-in/", "post"),
     ObjectUrl("/messages/{thread}/"),
     ObjectUrl("/messages/{thread}/since/"),
     ObjectUrl("/messages/{thread}/close/", "post"),
@@ -145,6 +148,9 @@ OBJECT_URLS = [
     ObjectUrl("/billing/patients/{patient}/card/", "post"),
     ObjectUrl("/billing/patients/{patient}/fee/", "post"),
     ObjectUrl("/billing/payments/{payment}/refund/", "post"),
+    ObjectUrl("/billing/receipts/{receipt}/"),
+    ObjectUrl("/billing/receipts/{receipt}/pdf/"),
+    ObjectUrl("/billing/receipts/{receipt}/email/", "post"),
     ObjectUrl("/portal/staff/invite/{patient}/", "post"),
     ObjectUrl("/portal/staff/registrations/{account}/confirm/", "post"),
     ObjectUrl("/portal/staff/registrations/{account}/merge/", "post"),
@@ -228,14 +234,19 @@ def plant_rows(practice: Practice, *, above: Practice | None = None) -> dict[str
     Audit events have per-schema integer ids, so the planted event's id is pushed past every
     id in `above` (the other practice): otherwise "guessing" it would hit that practice's own row.
     """
-    ceiling = 0
+    ceiling = receipts = 0
     if above is not None:
         use_schema_of(above)
         ceiling = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        receipts = LedgerEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     use_schema_of(practice)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('audit_auditevent', 'id'), %s)", [ceiling + 1000]
+        )
+        # Ledger entries (receipts) have per-schema integer ids too.
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('billing_ledgerentry', 'id'), %s)", [receipts + 1000]
         )
     patient = PatientFactory.create(first_name="Ada", last_name=B_MARKERS["patient"])
     location = LocationFactory.create(name=B_MARKERS["location"])
@@ -297,6 +308,7 @@ def _plant_scheduling_and_portal_rows(
     item = add_question(packet_for_type(visit), label="Allergies", field_type=IntakeItem.FieldType.SHORT_TEXT)
     response = IntakeResponse.objects.create(submission=submission, item=item, answer="None")
     payment = Payment.objects.create(patient=patient, purpose=Payment.Purpose.BALANCE, amount_cents=100)
+    receipt = take_payment(patient, 100, method=LedgerEntry.Method.CASH, by=None, location=location)
     proxied = PatientFactory.create(first_name="Kid", last_name="Bee")
     proxy = ProxyLink.objects.create(account=account, patient=proxied)
     return {
@@ -309,6 +321,7 @@ def _plant_scheduling_and_portal_rows(
         "submission": str(submission.pk),
         "response": str(response.pk),
         "payment": str(payment.pk),
+        "receipt": str(receipt.pk),
         "account": str(account.pk),
         "proxy": str(proxy.pk),
         "proxied": str(proxied.pk),

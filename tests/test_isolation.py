@@ -295,7 +295,7 @@ def routes_with_ids(urlconf: str) -> list[str]:
 
 def swept_routes(urlconf: str) -> set[str]:
     """The routes the sweep's paths resolve to (ids filled in with well-formed stand-ins)."""
-    stand_ins = {"audit": "1", "staff": "1"}
+    stand_ins = {"audit": "1", "staff": "1", "receipt": "1"}
     swept = set()
     for url in [*OBJECT_URLS, *PORTAL_OBJECT_URLS, *SIGNED_LINK_URLS]:
         path = re.sub(r"\{(\w+)\}", lambda m: stand_ins.get(m[1], str(uuid.UUID(int=1))), url.path)

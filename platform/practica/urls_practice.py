@@ -8,6 +8,7 @@ from practica.audit import views as audit
 from practica.core import views as core
 from practica.dashboard import views as dashboard
 from practica.messaging import views as messaging
+from practica.patient_billing import desk_views
 from practica.patient_billing import views as billing
 from practica.patients import duplicate_views
 from practica.patients import views as patients
@@ -88,6 +89,9 @@ urlpatterns = [
         booking_views.appointment_status,
         name="appointment_status",
     ),
+    path(
+        "schedule/appointments/<str:appointment_id>/check-in/", desk_views.check_in, name="billing_check_in"
+    ),
     path("audit/", audit.audit_log, name="audit_log"),
     path("messages/", messaging.inbox, name="messaging_inbox"),
     path("messages/<uuid:thread_id>/", messaging.thread_detail, name="messaging_thread"),
@@ -124,6 +128,10 @@ urlpatterns = [
     path("billing/reports/daily/", billing.daily_report, name="billing_daily_report"),
     path("billing/payouts/", billing.payouts, name="billing_payouts"),
     path("billing/export/", billing.practice_export, name="billing_practice_export"),
+    path("billing/receipts/<int:entry_id>/", desk_views.receipt, name="billing_receipt"),
+    path("billing/receipts/<int:entry_id>/pdf/", desk_views.receipt_download, name="billing_receipt_pdf"),
+    path("billing/receipts/<int:entry_id>/email/", desk_views.receipt_email, name="billing_receipt_email"),
+    path("pay/thanks/", desk_views.card_thanks, name="billing_card_thanks"),
     path("pay/<str:token>/", billing.pay_link, name="pay_link"),
     path("notifications/", include("notifications.urls")),
 ]

@@ -518,7 +518,7 @@ def test_reports_payouts_and_tenant_isolation(
     assert other.get(f"/billing/patients/{patient.pk}/").status_code == 404
     assert other.post(f"/billing/payments/{payment.pk}/refund/", {"amount": "1.00"}).status_code == 404
     assert (
-        signed_in_client(staff(connected, Role.FRONT_DESK), connected)
+        signed_in_client(staff(connected, Role.CLINICIAN), connected)
         .get(f"/billing/patients/{patient.pk}/")
         .status_code
         == 403

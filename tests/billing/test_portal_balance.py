@@ -94,8 +94,11 @@ def test_bad_amounts_get_clear_errors_and_reach_no_stripe(
 
 def test_practice_without_card_payments_says_so(fake_stripe: FakeStripe, practice_b: Practice) -> None:
     account = _account_owing(practice_b, "nocards@example.com", 5_000)
-    response = portal_client(account, practice_b).post("/portal/balance/", {"amount": "10.00"})
-    assert response.status_code == 400 and b"does not take card payments yet" in response.content
+    client = portal_client(account, practice_b)
+    page = client.get("/portal/balance/")
+    assert b"does not take card payments online yet" in page.content and b"Pay by card" not in page.content
+    response = client.post("/portal/balance/", {"amount": "10.00"})  # a form from before: refused
+    assert response.status_code == 400 and b"does not take card payments online yet" in response.content
     assert not fake_stripe.calls("POST", "/v1/checkout/sessions")
 
 

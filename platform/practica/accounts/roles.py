@@ -30,6 +30,7 @@ class Capability(StrEnum):
     MANAGE_BILLING_SETUP = "manage_billing_setup"  # billing profile, payers, procedures, fee schedules
     MERGE_PATIENTS = "merge_patients"  # merge a duplicate record into another (owners, managers)
     WRITE_OFF_DENIALS = "write_off_denials"  # give up on a denied amount (owners, managers)
+    TAKE_PAYMENTS = "take_payments"  # cash, check and card payments at the desk; not refunds or write-offs
 
 
 _ALL = frozenset(Capability)
@@ -43,6 +44,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_PATIENTS,
             Capability.VIEW_SCHEDULE,
             Capability.BOOK_APPOINTMENTS,
+            Capability.TAKE_PAYMENTS,
         }
     ),
     Role.CLINICIAN: frozenset(
@@ -63,6 +65,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_BILLING,
             Capability.CODE_CHARGES,
             Capability.SUBMIT_CLAIMS,
+            Capability.TAKE_PAYMENTS,
         }
     ),
 }

@@ -163,6 +163,9 @@ class Coverage(models.Model):
     effective_from = models.DateField(null=True, blank=True)
     effective_to = models.DateField(null=True, blank=True, help_text="Last day covered; empty: no end.")
     prior_authorization_number = models.CharField(max_length=50, blank=True)
+    # What the patient pays at a visit under this plan, in cents, as the card or the payer says;
+    # empty: not known. The front desk collects it at check-in.
+    copay_cents = models.PositiveIntegerField(null=True, blank=True)
     card_front = models.FileField(upload_to=_card_path, blank=True)
     card_front_content_type = models.CharField(max_length=40, blank=True)
     card_back = models.FileField(upload_to=_card_path, blank=True)

@@ -31,10 +31,11 @@ COVERAGE_FIELDS = [
     "effective_from",
     "effective_to",
     "prior_authorization_number",
+    "copay_cents",
 ]
 # A change of these on a coverage a claim was sent with is a new policy: the old one is kept.
 _POLICY_IDENTITY = ("payer_id", "unmapped_payer_name", "member_id")
-_NULLABLE = {"subscriber_date_of_birth", "effective_from", "effective_to"}
+_NULLABLE = {"subscriber_date_of_birth", "effective_from", "effective_to", "copay_cents"}
 
 
 def match_payer(name: str) -> Payer | None:

@@ -7,7 +7,7 @@ from practica.patient_billing.errors import BillingError
 from practica.patient_billing.models import LedgerEntry, Payment
 from practica.patient_billing.selectors import balance_cents
 from practica.patients.models import Patient
-from practica.scheduling.models import Location
+from practica.scheduling.models import Appointment, Location
 
 PRACTICE_CURRENCY = "usd"
 
@@ -40,6 +40,9 @@ def post_entry(
     payment: Payment | None = None,
     source_key: str | None = None,
     created_by: User | None = None,
+    method: str = "",
+    check_number: str = "",
+    appointment: Appointment | None = None,
 ) -> LedgerEntry | None:
     """Post one entry. `amount_cents` is positive for every kind but adjustments, which carry their sign.
 
@@ -67,6 +70,9 @@ def post_entry(
                 payment=payment,
                 source_key=source_key,
                 created_by=created_by,
+                method=method if kind == LedgerEntry.Kind.PAYMENT else "",
+                check_number=check_number,
+                appointment=appointment,
             )
     except IntegrityError:
         if source_key and LedgerEntry.objects.filter(source_key=source_key).exists():

@@ -21,8 +21,21 @@ class LedgerEntry(models.Model):
         REFUND = "refund", _("Refund")
         WRITE_OFF = "write_off", _("Write-off")
 
+    class Method(models.TextChoices):
+        CASH = "cash", _("Cash")
+        CHECK = "check", _("Check")
+        CARD = "card", _("Card")
+
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="ledger_entries")
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    # How a payment was made; empty for other kinds (card payments from before it was recorded have
+    # a `payment`, see selectors.payment_method).
+    method = models.CharField(max_length=5, choices=Method.choices, blank=True)
+    check_number = models.CharField(max_length=30, blank=True)
+    # The visit a payment taken at check-in was for (a copay), if any.
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Signed effect on what the patient owes: charges and refunds add, payments and write-offs subtract.
     amount_cents = models.BigIntegerField()
     currency = models.CharField(max_length=3, default="usd")
@@ -43,7 +56,11 @@ class LedgerEntry(models.Model):
     class Meta:
         ordering = ["posted_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=~models.Q(amount_cents=0), name="ledger_amount_not_zero")
+            models.CheckConstraint(condition=~models.Q(amount_cents=0), name="ledger_amount_not_zero"),
+            models.CheckConstraint(
+                condition=models.Q(method="") | models.Q(kind="payment"),
+                name="ledger_method_only_on_payments",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,6 +84,7 @@ class Payment(models.Model):
         PAY_LINK = "pay_link", "Pay-by-link"
         NO_SHOW_FEE = "no_show_fee", "No-show fee"
         LATE_CANCEL_FEE = "late_cancel_fee", "Late-cancel fee"
+        COPAY = "copay", "Payment at check-in"
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -84,6 +102,10 @@ class Payment(models.Model):
         "scheduling.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     pay_link = models.ForeignKey("billing.PayLink", null=True, blank=True, on_delete=models.PROTECT)
+    # The visit a payment started at check-in is for (its ledger entry names it too).
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     stripe_checkout_session = models.CharField(max_length=255, blank=True)
     stripe_payment_intent = models.CharField(max_length=255, null=True, blank=True, unique=True)
     stripe_charge = models.CharField(max_length=255, blank=True, db_index=True)

@@ -18,7 +18,7 @@ from practica.patient_billing.ledger import PRACTICE_CURRENCY, check_amount, pos
 from practica.patient_billing.models import LedgerEntry, PayLink, Payment, StripeCustomer
 from practica.patient_billing.selectors import balance_cents, refunded_cents
 from practica.patients.models import Patient
-from practica.scheduling.models import Location
+from practica.scheduling.models import Appointment, Location
 from tenants.models import Practice
 from tenants.stripe_gateway import stripe_client
 
@@ -97,13 +97,15 @@ def start_payment_checkout(
     currency: str = PRACTICE_CURRENCY,
     location: Location | None = None,
     pay_link: PayLink | None = None,
+    appointment: Appointment | None = None,
 ) -> tuple[Payment, str]:
     """A payment-mode Checkout Session on the practice's account; returns the payment and the page URL.
 
     The ledger is posted from the payment_intent.succeeded webhook, never from the browser's return."""
     check_amount(amount_cents, currency)
-    # A deposit is paid ahead of the visit's charge; every other payment settles what is owed.
-    if purpose != Payment.Purpose.DEPOSIT and amount_cents > balance_cents(patient):
+    # A deposit or a copay is paid ahead of the visit's charge; every other payment settles what is owed.
+    paid_ahead = purpose in (Payment.Purpose.DEPOSIT, Payment.Purpose.COPAY)
+    if not paid_ahead and amount_cents > balance_cents(patient):
         raise BillingError("The amount is more than the balance owed.")
     account = _connected(practice)
     fee = application_fee_cents(practice, amount_cents)
@@ -114,6 +116,7 @@ def start_payment_checkout(
         application_fee_cents=fee,
         location=location,
         pay_link=pay_link,
+        appointment=appointment,
     )
     session = stripe_client().v1.checkout.sessions.create(
         params={
@@ -178,6 +181,8 @@ def record_payment_succeeded(payment_intent: dict[str, Any]) -> LedgerEntry | No
         location=payment.location,
         payment=payment,
         source_key=f"pi:{payment_intent['id']}",
+        method=LedgerEntry.Method.CARD,
+        appointment=payment.appointment,
     )
 
 

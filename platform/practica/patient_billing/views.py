@@ -18,17 +18,17 @@ from django.views.decorators.http import require_POST
 
 from practica.accounts.decorators import capability_required
 from practica.accounts.models import User
-from practica.accounts.roles import Capability
+from practica.accounts.roles import Capability, role_can
 from practica.audit.services import record_view
 from practica.core.links import practice_url
 from practica.core.view_access import open_while_suspended, writable_while_read_only
-from practica.patient_billing import export, ledger, paylinks, payments
+from practica.patient_billing import desk, export, ledger, paylinks, payments
 from practica.patient_billing.errors import BillingError
 from practica.patient_billing.forms import AmountForm, CardSetupForm, EntryForm, FeeForm, RefundForm
 from practica.patient_billing.models import Dispute, LedgerEntry, Payment, StripeCustomer
 from practica.patient_billing.selectors import (
     balance_cents,
-    daily_payments_by_location,
+    daily_close,
     ledger_for,
     patients_owing,
 )
@@ -139,28 +139,38 @@ def connect_return(request: HttpRequest) -> HttpResponse:
     return redirect("billing_home")
 
 
-@capability_required(Capability.VIEW_BILLING)
+@capability_required(Capability.VIEW_BILLING, Capability.TAKE_PAYMENTS)
 def patient_ledger(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_object_or_404(Patient, pk=patient_id)
     record_view(patient)
-    entry_form = EntryForm(request.POST or None)
-    if request.method == "POST":
-        if not _can_edit(request):
-            return render(request, "core/forbidden.html", status=403)
-        if entry_form.is_valid():
-            data = entry_form.cleaned_data
-            try:
-                if data["kind"] == LedgerEntry.Kind.WRITE_OFF:
-                    ledger.write_off(patient, data["amount"], memo=data["memo"], created_by=_user(request))
-                else:
-                    ledger.post_entry(
-                        patient, data["kind"], data["amount"], memo=data["memo"], created_by=_user(request)
-                    )
-            except BillingError as error:
-                entry_form.add_error("amount", error.message)
+    can_edit = _can_edit(request)
+    entry_form = EntryForm(request.POST or None, payments_only=not can_edit)
+    if request.method == "POST" and entry_form.is_valid():
+        data = entry_form.cleaned_data
+        try:
+            if data["kind"] == LedgerEntry.Kind.PAYMENT:
+                entry = desk.take_payment(
+                    patient,
+                    data["amount"],
+                    method=data["method"],
+                    check_number=data["check_number"],
+                    memo=data["memo"],
+                    by=_user(request),
+                )
+                messages.success(request, "Payment posted.")
+                return redirect("billing_receipt", entry_id=entry.pk)
+            if data["kind"] == LedgerEntry.Kind.WRITE_OFF:
+                ledger.write_off(patient, data["amount"], memo=data["memo"], created_by=_user(request))
             else:
-                messages.success(request, "Posted.")
-                return redirect("billing_patient_ledger", patient_id=patient.pk)
+                ledger.post_entry(
+                    patient, data["kind"], data["amount"], memo=data["memo"], created_by=_user(request)
+                )
+        except BillingError as error:
+            entry_form.add_error("amount", error.message)
+        else:
+            messages.success(request, "Posted.")
+            return redirect("billing_patient_ledger", patient_id=patient.pk)
+    practice = _practice(request)
     return render(
         request,
         "billing/ledger.html",
@@ -171,6 +181,9 @@ def patient_ledger(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
             "payments": Payment.objects.filter(patient=patient, status=Payment.Status.SUCCEEDED),
             "card": StripeCustomer.objects.filter(patient=patient).first(),
             "entry_form": entry_form,
+            "can_edit": can_edit,
+            "takes_cards": desk.takes_cards(practice),
+            "can_set_up_cards": role_can(request.role, Capability.MANAGE_PRACTICE),  # type: ignore[attr-defined]
             "link_form": AmountForm(),
             "card_form": CardSetupForm(),
             "fee_form": FeeForm(initial={"request_key": uuid.uuid4()}),
@@ -181,8 +194,6 @@ def patient_ledger(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
 
 
 def _can_edit(request: HttpRequest) -> bool:
-    from practica.accounts.roles import role_can
-
     return role_can(request.role, Capability.EDIT_BILLING)  # type: ignore[attr-defined]
 
 
@@ -190,6 +201,8 @@ def _can_edit(request: HttpRequest) -> bool:
 @capability_required(Capability.EDIT_BILLING)
 def create_pay_link(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_object_or_404(Patient, pk=patient_id)
+    if not desk.takes_cards(_practice(request)):
+        return _back_with_error(request, patient, "This practice does not take card payments yet.")
     form = AmountForm(request.POST)
     if not form.is_valid():
         return _back_with_error(request, patient, "Enter an amount.")
@@ -266,16 +279,18 @@ def _back_with_error(request: HttpRequest, patient: Patient, message: str) -> Ht
     return render(request, "billing/error.html", {"patient": patient, "message": message}, status=400)
 
 
-@capability_required(Capability.VIEW_BILLING)
+@capability_required(Capability.VIEW_BILLING, Capability.TAKE_PAYMENTS)
 def daily_report(request: HttpRequest) -> HttpResponse:
+    """The day's close per location: every payment method, refunds, and each staff member's
+    cash and checks for the drawer."""
     tz = ZoneInfo(_practice(request).time_zone)
     try:
         day = datetime.date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else None
     except ValueError:
         return render(request, "billing/error.html", {"message": "Use a date like 2026-11-23."}, status=400)
     day = day or timezone.localdate(timezone=tz)
-    rows = daily_payments_by_location(day, tz)
-    return render(request, "billing/daily_report.html", {"day": day, "rows": rows})
+    rows = daily_close(day, tz)
+    return render(request, "billing/daily_report.html", {"day": day, "rows": rows, "zone": tz})
 
 
 @stripe_failures_shown
@@ -315,7 +330,12 @@ def pay_link(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "billing/pay_link.html",
-        {"amount_cents": link.amount_cents, "practice_name": practice.name, "paid": "paid" in request.GET},
+        {
+            "amount_cents": link.amount_cents,
+            "practice_name": practice.name,
+            "paid": "paid" in request.GET,
+            "takes_cards": desk.takes_cards(practice),
+        },
     )
 
 

@@ -124,3 +124,27 @@ class InsuranceForm(forms.Form):
             "subscriber_last_name": name.last[:60],
             "subscriber_suffix": name.suffix[:10],
         }
+
+
+class StaffInsuranceForm(InsuranceForm):
+    """The back office's form adds what the patient does not give in the portal: the copay."""
+
+    copay = forms.DecimalField(
+        label="Copay per visit (USD)",
+        max_digits=7,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="As on the card or from the payer; empty when not known. Collected at check-in.",
+    )
+
+    @classmethod
+    def initial_for(cls, coverage: Coverage | None) -> dict[str, Any]:
+        initial = super().initial_for(coverage)
+        if coverage is not None and coverage.copay_cents is not None:
+            initial["copay"] = f"{coverage.copay_cents / 100:.2f}"
+        return initial
+
+    def coverage_data(self) -> dict[str, Any]:
+        copay = self.cleaned_data.get("copay")
+        return {**super().coverage_data(), "copay_cents": None if copay is None else int(copay * 100)}

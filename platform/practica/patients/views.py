@@ -15,7 +15,7 @@ from practica.intake.errors import UploadRejected
 from practica.patients import services
 from practica.patients.duplicates import Candidate
 from practica.patients.errors import InvalidPatient, LikelyDuplicate
-from practica.patients.forms import InsuranceForm, PatientForm, ProfileForm, add_errors
+from practica.patients.forms import PatientForm, ProfileForm, StaffInsuranceForm, add_errors
 from practica.patients.models import Patient, PatientProfile
 from practica.patients.selectors import search_patients
 
@@ -73,8 +73,8 @@ def patient_insurance_edit(request: HttpRequest, patient_id: str) -> HttpRespons
     current = primary_coverage(patient.pk)
     if request.method == "GET" and current is not None:
         record_view(current)
-    form = InsuranceForm(
-        request.POST or None, request.FILES or None, initial=InsuranceForm.initial_for(current)
+    form = StaffInsuranceForm(
+        request.POST or None, request.FILES or None, initial=StaffInsuranceForm.initial_for(current)
     )
     if request.method == "POST" and form.is_valid():
         try:
