@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from notifications import consent
 from portal.models import PortalTOTPDevice, ProxyLink
@@ -9,6 +10,8 @@ from portal.profile_views import card_response
 from practica.accounts.decorators import capability_required
 from practica.accounts.roles import Capability, role_can
 from practica.audit.services import record_view, record_views
+from practica.eligibility.selectors import badge as eligibility_badge
+from practica.eligibility.selectors import latest_check
 from practica.insurance import services as insurance_services
 from practica.insurance.selectors import primary_coverage
 from practica.intake.errors import UploadRejected
@@ -34,11 +37,13 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = get_object_or_404(Patient, pk=patient_id)
     record_view(patient)
     can_edit = role_can(request.role, Capability.EDIT_PATIENTS)  # type: ignore[attr-defined]
+    insurance = primary_coverage(patient.pk)
     context = {
         "patient": patient,
         "can_edit": can_edit,
         "profile": PatientProfile.objects.filter(patient=patient).first(),
-        "insurance": primary_coverage(patient.pk),
+        "insurance": insurance,
+        "eligibility": eligibility_badge(latest_check(insurance.pk), timezone.now()) if insurance else None,
         "proxy_links": ProxyLink.objects.filter(patient=patient).select_related("account__patient"),
         "acts_for": ProxyLink.objects.filter(account__patient=patient).select_related("patient"),
         "phone_verified": verified_phone_of(patient) is not None,
