@@ -240,3 +240,14 @@ def test_a_login_of_no_practice_is_deleted_and_a_missing_one_is_named(db: None) 
     assert not User.objects.filter(pk=user.pk).exists()
     with pytest.raises(CommandError, match=r"No login has the email nobody@example\.com"):
         call_command("delete_account", "nobody@example.com")
+
+
+def test_user_delete_goes_through_the_same_erasure(practice_a: Practice) -> None:
+    user = staff(practice_a, Role.MANAGER, email="manager@alpha.example")
+    with tenant_context(practice_a):
+        provider = ProviderFactory.create(user=user)
+    user.delete()
+    assert not User.objects.filter(email="manager@alpha.example").exists()
+    with tenant_context(practice_a):
+        provider.refresh_from_db()
+        assert provider.user_id is None
