@@ -27,6 +27,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/practica")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# Short-lived: a backend keeps the catalog of every practice schema it touched (ARCHITECTURE.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
