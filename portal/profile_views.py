@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,7 @@ from portal import branding, phone_verification, two_factor
 from portal.forms import PortalForm
 from portal.models import ProxyLink
 from portal.sessions import ACTING_FOR_KEY, patient_required
+from practica.eligibility.selectors import badge, latest_check
 from practica.insurance import services as insurance_services
 from practica.insurance.models import Coverage
 from practica.insurance.selectors import primary_coverage
@@ -78,7 +80,15 @@ def insurance(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your insurance details are saved."))
             return redirect("portal:insurance")
-    context = {"form": form, "insurance": current, "patient": patient}
+    check = latest_check(current.pk) if current else None
+    context = {
+        "form": form,
+        "insurance": current,
+        "patient": patient,
+        # Only whether the insurer confirmed it: no plan details in the portal's wording.
+        "verified": check is not None and check.status == "active" and not badge(check, timezone.now()).stale,
+        "update_asked": check is not None and check.status in ("inactive", "not_found"),
+    }
     return render(request, "portal/profile_insurance.html", context, status=400 if form.errors else 200)
 
 
