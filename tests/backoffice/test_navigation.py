@@ -68,3 +68,13 @@ def test_every_area_page_is_named_once() -> None:
         "Reports",
         "Settings",
     ]
+
+
+def test_the_staff_invitation_offers_the_least_privileged_role_first(practice_a: Practice) -> None:
+    from practica.accounts.roles import CAPABILITIES
+
+    html = signed_in_client(staff(practice_a, Role.OWNER), practice_a).get("/staff/").content.decode()
+    invite = html[html.index("Invite someone") :]
+    chosen = re.search(r'<option value="(\w+)" selected>', invite)
+    assert chosen is not None and chosen.group(1) == Role.FRONT_DESK
+    assert len(CAPABILITIES[Role.FRONT_DESK]) == min(len(caps) for caps in CAPABILITIES.values())

@@ -44,7 +44,8 @@ class TokenForm(forms.Form):
 
 class InviteForm(forms.Form):
     email = forms.EmailField()
-    role = forms.ChoiceField(choices=Role.choices)
+    # The least privilege by default: the inviter raises it on purpose, never by overlooking it.
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.FRONT_DESK)
 
 
 class RoleForm(forms.Form):
