@@ -34,6 +34,7 @@ from practica.messaging.services import start_thread
 from practica.patient_billing.desk import take_payment
 from practica.patient_billing.models import LedgerEntry, Payment
 from practica.patients.models import Patient
+from practica.remittance.models import ClaimPayment, Remittance, RemittanceException
 from practica.scheduling.booking import book_appointment
 from practica.scheduling.models import Appointment, Location, Provider, Room
 from practica.scheduling.waitlist import join_waitlist
@@ -114,6 +115,9 @@ OBJECT_URLS = [
     ObjectUrl("/denials/{denial}/"),
     ObjectUrl("/denials/{denial}/", "post"),
     ObjectUrl("/denials/{denial}/appeal-letter/", "post"),
+    ObjectUrl("/remittance/payments/{remittance}/"),
+    ObjectUrl("/remittance/exceptions/{remittance_exception}/"),
+    ObjectUrl("/remittance/exceptions/{remittance_exception}/", "post"),
     ObjectUrl("/claims/setup/payers/{payer}/"),
     ObjectUrl("/claims/setup/payers/{payer}/", "post"),
     ObjectUrl("/claims/setup/procedures/{procedure}/"),
@@ -221,6 +225,8 @@ LIST_URLS = [
     ListUrl("/claims/?status=ready", "patient"),
     ListUrl("/claims/ready/", "patient"),
     ListUrl("/claims/submissions/", "payer"),
+    ListUrl("/remittance/", "payer"),
+    ListUrl("/remittance/exceptions/", "payer"),
     ListUrl("/claims/setup/", "payer"),
     ListUrl("/claims/setup/scrub-rules/", "payer"),
     ListUrl("/denials/", "patient"),
@@ -370,7 +376,20 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
         name=f"{B_MARKERS['payer']} needs a group", field="coverage.group_number", operator="is_empty",
         message="Add the group number.", payer=payer,
     )  # fmt: skip
+    remittance = Remittance.objects.create(
+        payer_name=B_MARKERS["payer"], trace_number="B-TRACE", total_paid_cents=0
+    )
+    held = ClaimPayment.objects.create(
+        remittance=remittance, position=1, patient_control_number="B-UNKNOWN", status_code="1",
+        charge_cents=9900, paid_cents=0, patient_last_name=B_MARKERS["patient"],
+    )  # fmt: skip
+    exception = RemittanceException.objects.create(
+        remittance=remittance, claim_payment=held, kind=RemittanceException.Kind.UNMATCHED_CLAIM,
+        message=f"No claim B-UNKNOWN from {B_MARKERS['payer']}",
+    )  # fmt: skip
     return {
+        "remittance": str(remittance.pk),
+        "remittance_exception": str(exception.pk),
         "encounter": str(unbilled.pk),
         "claim": str(claim.pk),
         "batch": str(batch.pk),

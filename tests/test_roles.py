@@ -135,6 +135,13 @@ AREAS = [
         302,
     ),
     Area("daily close", "get", "/billing/reports/daily/", frozenset({O, M, F, B})),
+    Area("payments received and 835 upload", "get", "/remittance/", frozenset({O, M, B})),
+    Area("remittance exceptions", "get", "/remittance/exceptions/", frozenset({O, M, B})),
+    Area(
+        "remittance exception", "get", "/remittance/exceptions/{remittance_exception}/", frozenset({O, M, B})
+    ),
+    Area("payment received", "get", "/remittance/payments/{remittance}/", frozenset({O, M, B})),
+    Area("post a paper EOB", "get", "/remittance/manual/", frozenset({O, M, B})),
     Area("billing setup", "get", "/claims/setup/", frozenset({O, M})),
     Area("billing profile", "get", "/claims/setup/profile/", frozenset({O, M})),
     Area("edit payer", "get", "/claims/setup/payers/{payer}/", frozenset({O, M})),

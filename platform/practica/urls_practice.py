@@ -107,6 +107,7 @@ urlpatterns = [
     path("intake/", include("practica.intake.urls")),
     path("claims/", include("practica.claims.urls")),
     path("denials/", include("practica.denials.urls")),
+    path("remittance/", include("practica.remittance.urls")),
     path("statements/", include("practica.statements.urls")),
     # The scheduling engine's waitlist emails link here; the claim page lives in the portal.
     path("book/waitlist/<str:token>/", portal_waitlist.waitlist_claim_link, name="waitlist_claim_link"),

@@ -132,6 +132,9 @@ def simple_835(
         f"TRN*1*{trace}*1512345678",
         "DTM*405*20261101",
         "N1*PR*LAKEVIEW HEALTH*XV*LKV01",
+        "N3*1 PLAN WAY",
+        "N4*SPRINGFIELD*IL*627041234",
+        "PER*BL*PROVIDER SERVICES*TE*8005550100",
         "N1*PE*ALPHA CLINIC*XX*1234567893",
         "LX*1",
     ]
@@ -148,3 +151,53 @@ def simple_835(
     for reason, cents in plb or []:
         body.append(f"PLB*1234567893*20261231*{reason}:REF1*{amount(cents)}")
     return envelope(body, control=control)
+
+
+def era_for(claims: list[Claim], *, trace: str = "BENCH1", control: str = "000000907") -> str:
+    """An 835 paying every claim given, line by line (REF*6R of each line): 80% of each line's
+    charge paid, 15% contractual (CO-45), 5% patient coinsurance (PR-2). Three statements,
+    whatever the number of claims."""
+    lines: dict[object, list[ClaimLine]] = {}
+    for line in ClaimLine.objects.filter(claim__in=claims).order_by("claim_id", "line_number"):
+        lines.setdefault(line.claim_id, []).append(line)
+
+    def amount(cents: int) -> str:
+        return f"{cents // 100}.{cents % 100:02d}"
+
+    body: list[str] = []
+    total = 0
+    for n, claim in enumerate(claims, 1):
+        paid_lines = []
+        claim_paid = 0
+        for line in lines[claim.pk]:
+            patient = line.charge_cents * 5 // 100
+            contractual = line.charge_cents * 15 // 100
+            paid = line.charge_cents - patient - contractual
+            claim_paid += paid
+            paid_lines += [
+                f"SVC*HC:{line.procedure_code}*{amount(line.charge_cents)}*{amount(paid)}**{line.units}",
+                f"DTM*472*{line.date_of_service:%Y%m%d}",
+                f"CAS*CO*45*{amount(contractual)}",
+                f"CAS*PR*2*{amount(patient)}",
+                f"REF*6R*{line.line_control_number}",
+            ]
+        total += claim_paid
+        charge = sum(line.charge_cents for line in lines[claim.pk])
+        body += [
+            f"LX*{n}",
+            f"CLP*{claim.patient_control_number}*1*{amount(charge)}*{amount(claim_paid)}*"
+            f"{amount(charge - claim_paid - charge * 15 // 100)}*12*PCN{n:08d}*11*1",
+            "NM1*QC*1*DOE*PAT****MI*M1",
+            *paid_lines,
+        ]
+    header = [
+        f"BPR*I*{amount(total)}*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20261101",
+        f"TRN*1*{trace}*1512345678",
+        "DTM*405*20261101",
+        "N1*PR*HEALTH PLAN*XV*HP000",
+        "N3*1 PLAN WAY",
+        "N4*SPRINGFIELD*IL*627041234",
+        "PER*BL*PROVIDER SERVICES*TE*8005550100",
+        "N1*PE*ALPHA CLINIC*XX*1234567893",
+    ]
+    return envelope(header + body, control=control)

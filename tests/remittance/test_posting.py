@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.utils import DatabaseError
+from django.test.utils import CaptureQueriesContext
 
 from practica.claims import tasks
 from practica.claims.models import Claim, ClaimLine
@@ -35,7 +36,8 @@ from practica.remittance.services import (
     post_manual_payment,
 )
 from tenants.models import Practice
-from tests.remittance.factories import claims_from_835, envelope, simple_835
+from tests.claims.factories import ready_claims
+from tests.remittance.factories import claims_from_835, envelope, era_for, simple_835
 
 Kind = RemittanceException.Kind
 
@@ -324,3 +326,19 @@ def test_a_paper_eob_posts_through_the_same_rules(alpha: Practice) -> None:
         ],
     )
     assert entries(claims["C15"]) == 12000 and balance_cents(claims["C15"].patient) == 1000
+
+
+def _posting_queries(count: int, trace: str) -> int:
+    claims = ready_claims(count, status="submitted", lines=2)
+    text = era_for(claims, trace=trace, control=f"{count:09d}")
+    with CaptureQueriesContext(connection) as captured:
+        result = import_remittance(f"{trace}.835", text.encode(), validate=False)
+    assert (result.posted, result.exceptions) == (count, 0)
+    return len(captured.captured_queries)
+
+
+def test_posting_runs_in_as_many_queries_for_200_claims_as_for_20(alpha: Practice) -> None:
+    small = _posting_queries(20, "Q20")
+    large = _posting_queries(200, "Q200")
+    assert small == large
+    assert large <= 40

@@ -53,6 +53,7 @@ AREAS: list[tuple[str, list[Link]]] = [
             Link("Claims", "claims:claim_list", C.SUBMIT_CLAIMS),
             Link("Ready to send", "claims:ready", C.SUBMIT_CLAIMS),
             Link("Submissions", "claims:submissions", C.SUBMIT_CLAIMS),
+            Link("Remittance", "remittance:home", C.POST_REMITTANCE),
         ],
     ),
     (

@@ -28,6 +28,7 @@ class Capability(StrEnum):
     CODE_CHARGES = "code_charges"  # diagnoses and charge lines of encounters
     SUBMIT_CLAIMS = "submit_claims"  # make claims ready, send batches, read acknowledgements
     MANAGE_BILLING_SETUP = "manage_billing_setup"  # billing profile, payers, procedures, fee schedules
+    POST_REMITTANCE = "post_remittance"  # import 835s, work remittance exceptions, post paper EOBs
     MERGE_PATIENTS = "merge_patients"  # merge a duplicate record into another (owners, managers)
     WRITE_OFF_DENIALS = "write_off_denials"  # give up on a denied amount (owners, managers)
     TAKE_PAYMENTS = "take_payments"  # cash, check and card payments at the desk; not refunds or write-offs
@@ -66,6 +67,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.CODE_CHARGES,
             Capability.SUBMIT_CLAIMS,
             Capability.TAKE_PAYMENTS,
+            Capability.POST_REMITTANCE,
         }
     ),
 }

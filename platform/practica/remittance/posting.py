@@ -317,12 +317,10 @@ def post(bundles: Sequence[Bundle], *, payer_of: dict[uuid.UUID, object] | None 
         posted.append(bundle)
     if not result.posted:
         return result
-    keys = [e.source_key for e in insurance]
-    before = InsuranceLedgerEntry.objects.filter(source_key__in=keys).count() if keys else 0
+    # A source key posted before is skipped (its row's id is in it, so only a second post of the
+    # same held payment could meet one).
     InsuranceLedgerEntry.objects.bulk_create(insurance, ignore_conflicts=True, batch_size=2000)
-    result.insurance_entries = (
-        InsuranceLedgerEntry.objects.filter(source_key__in=keys).count() - before if keys else 0
-    )
+    result.insurance_entries = len(insurance)
     result.patient_entries = post_entries(patient)
     ids = [cp.pk for cp in result.posted]
     ClaimPayment.objects.filter(pk__in=ids).update(state=ClaimPayment.State.POSTED, posted_at=now)

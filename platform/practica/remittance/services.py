@@ -78,17 +78,28 @@ def read_file(file_name: str, content: bytes) -> tuple[str, remit835.Remittance8
         raise RemittanceError(f"{file_name}: {exc}") from None
 
 
+# pyx12 takes about 4 s per MB: a larger file is checked by a worker after it is posted.
+VALIDATE_INLINE_BYTES = 256 * 1024
+
+
 def import_remittance(
-    file_name: str, content: bytes, *, source: str = RemittanceFile.Source.UPLOAD, validate: bool = True
+    file_name: str,
+    content: bytes,
+    *,
+    source: str = RemittanceFile.Source.UPLOAD,
+    validate: bool | None = None,
 ) -> ImportResult:
     """Read one 835 file and post what matches and balances; hold the rest with its exceptions.
-    Raises RemittanceError with nothing changed when the file is not a readable 835."""
+    Raises RemittanceError with nothing changed when the file is not a readable 835. pyx12 checks
+    it first (`validate` None: when it is small; a larger one is checked by a worker once posted,
+    its findings added then), or not at all (False)."""
     digest = hashlib.sha256(content).hexdigest()
     known = RemittanceFile.objects.filter(content_sha256=digest).first()
     if known is not None:
         return ImportResult(file_name, False, known)
     text, parsed = read_file(file_name, content)
-    validation: dict[str, object] = _validate(text) if validate else {"checked": False}
+    inline = validate if validate is not None else len(content) <= VALIDATE_INLINE_BYTES
+    validation: dict[str, object] = _validate(text) if inline else {"checked": False}
     try:
         with transaction.atomic():
             record = RemittanceFile.objects.create(
@@ -102,12 +113,39 @@ def import_remittance(
             )
             result = ImportResult(file_name, True, record, findings=_findings(validation))
             _record_and_post(record, parsed, result)
+            if validate is None and not inline:
+                transaction.on_commit(lambda: _queue_validation(record.pk))
     except IntegrityError:
         known = RemittanceFile.objects.filter(content_sha256=digest).first()
         if known is None:
             raise
         return ImportResult(file_name, False, known)
     return result
+
+
+def _queue_validation(file_id: uuid.UUID) -> None:
+    from practica.remittance.tasks import validate_remittance_file
+
+    validate_remittance_file.delay(str(file_id))
+
+
+def record_validation(file: RemittanceFile) -> list[str]:
+    """pyx12's check of a file already posted (a worker's job for large files): its findings kept
+    with the file and, when there are any, an exception to show them."""
+    validation = _validate(file.content)
+    findings = _findings(validation)
+    with transaction.atomic():
+        RemittanceFile.objects.filter(pk=file.pk).update(validation=validation)
+        if findings:
+            RemittanceException.objects.create(
+                file=file,
+                remittance=file.remittances.order_by("position").first(),
+                kind=Kind.VALIDATION,
+                message=(
+                    f"pyx12 found {len(findings)} problems with {file.file_name}: " + "; ".join(findings[:3])
+                )[:500],
+            )
+    return findings
 
 
 def _findings(validation: dict[str, object]) -> list[str]:
