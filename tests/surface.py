@@ -143,6 +143,7 @@ OBJECT_URLS = [
     ObjectUrl("/messages/{thread}/"),
     ObjectUrl("/messages/{thread}/since/"),
     ObjectUrl("/messages/{thread}/close/", "post"),
+    ObjectUrl("/messages/new/{patient}/", "post"),
     ObjectUrl("/messages/{thread}/attachments/{attachment}/", control=False),
     ObjectUrl("/intake/setup/{visit}/"),
     ObjectUrl("/intake/review/{submission}/"),

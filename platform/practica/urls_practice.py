@@ -94,6 +94,7 @@ urlpatterns = [
     ),
     path("audit/", audit.audit_log, name="audit_log"),
     path("messages/", messaging.inbox, name="messaging_inbox"),
+    path("messages/new/<uuid:patient_id>/", messaging.thread_start, name="messaging_start"),
     path("messages/<uuid:thread_id>/", messaging.thread_detail, name="messaging_thread"),
     path("messages/<uuid:thread_id>/since/", messaging.thread_since, name="messaging_since"),
     path(

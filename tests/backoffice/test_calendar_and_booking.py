@@ -276,7 +276,7 @@ def test_today_list_in_order_with_buttons(as_role: Any, clinic: Clinic, monkeypa
     assert [row[0].pk for row in response.context["rows"]] == [earlier.pk, second.pk]
     html = response.content.decode()
     assert html.index("Amy") < html.index("Zed")
-    assert html.count('value="checked_in"') == 2 and "No-show" in html
+    assert html.count('/check-in/" aria-label="Check in') == 2 and "No-show" in html
 
 
 def test_waitlist_add_and_see_offers(as_role: Any, clinic: Clinic) -> None:

@@ -54,6 +54,7 @@ def back_office_pages(site: Site) -> list[str]:
         "/staff/",
         "/settings/security/",
         "/billing/",
+        "/billing/reports/daily/",
         "/notifications/log/",
         "/claims/",
         "/claims/charges/",

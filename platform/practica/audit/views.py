@@ -14,6 +14,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     object_type = request.GET.get("type", "").strip()
     if object_type:
         events = events.filter(object_type=object_type)
+    object_id = request.GET.get("id", "").strip()[:64]
+    if object_id:
+        events = events.filter(object_id=object_id)
     actor = request.GET.get("actor", "").strip()
     if actor:
         events = events.filter(Q(actor_email__icontains=actor) | Q(actor_name__icontains=actor))

@@ -153,6 +153,19 @@ def start_thread(patient: Patient, body: str, appointment: Appointment | None = 
 
 
 @transaction.atomic
+def start_staff_thread(patient: Patient, user: User, role: str | None, body: str) -> Thread:
+    """The care team writes to a patient first (from the chart). The patient hears of it as of any
+    staff reply: notice rows of this transaction, with no content, sent by the workers."""
+    _require(role, Capability.EDIT_PATIENTS)
+    text = _clean_body(body)
+    now = timezone.now()
+    thread = Thread.objects.create(patient=patient, last_message_at=now, staff_read_at=now)
+    _add_message(thread, Message.Kind.MESSAGE, Message.Author.STAFF, text, user)
+    plan_new_message_notice(thread)
+    return thread
+
+
+@transaction.atomic
 def post_patient_message(
     thread: Thread, patient: Patient, body: str, attachment: UploadedFile | None = None
 ) -> Message:

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from practica.accounts.decorators import capability_required
@@ -16,6 +16,7 @@ from practica.messaging import events, selectors, services
 from practica.messaging.downloads import attachment_response
 from practica.messaging.errors import MessagingError
 from practica.messaging.models import Thread
+from practica.patients.models import Patient
 
 
 def _thread_or_404(thread_id: UUID) -> Thread:
@@ -129,4 +130,20 @@ def thread_action(request: HttpRequest, thread_id: UUID, action: str) -> HttpRes
             raise Http404("No such action.")
     except MessagingError as error:
         messages.error(request, str(error))
+    return redirect("messaging_thread", thread_id=thread.pk)
+
+
+@require_POST
+@capability_required(Capability.EDIT_PATIENTS)
+def thread_start(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    """Staff start a conversation with a patient, from the chart."""
+    patient = get_object_or_404(Patient, pk=patient_id)
+    role: str = request.role  # type: ignore[attr-defined]
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        thread = services.start_staff_thread(patient, user, role, request.POST.get("body", ""))
+    except MessagingError as error:
+        messages.error(request, f"Not sent: {error}")
+        return redirect("patient_detail", patient_id=patient.pk)
+    messages.success(request, "Message sent; the patient is told a message is waiting in the portal.")
     return redirect("messaging_thread", thread_id=thread.pk)

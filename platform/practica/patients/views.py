@@ -16,6 +16,7 @@ from practica.insurance import services as insurance_services
 from practica.insurance.selectors import primary_coverage
 from practica.intake.errors import UploadRejected
 from practica.patients import services
+from practica.patients.chart import patient_chart
 from practica.patients.duplicates import Candidate
 from practica.patients.errors import InvalidPatient, LikelyDuplicate
 from practica.patients.forms import PatientForm, ProfileForm, StaffInsuranceForm, add_errors
@@ -50,6 +51,10 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         "portal_two_factor": PortalTOTPDevice.objects.filter(
             account__patient=patient, confirmed=True
         ).exists(),
+        "chart": patient_chart(patient),
+        "can_see_billing": role_can(request.role, Capability.VIEW_BILLING)  # type: ignore[attr-defined]
+        or role_can(request.role, Capability.TAKE_PAYMENTS),  # type: ignore[attr-defined]
+        "can_see_audit": role_can(request.role, Capability.VIEW_AUDIT),  # type: ignore[attr-defined]
     }
     return render(request, "patients/detail.html", context)
 
