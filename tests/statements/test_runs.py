@@ -145,7 +145,8 @@ def test_the_tick_hands_out_practices_with_work_due_once_per_lease(practice_a: P
 
     with tenant_context(practice_a):
         services.save_settings(services.current_settings(), now=NOW)
-    assert due_practices(now=NOW) == []
+    # Other practices' rows (committed by browser tests) may be in the index too: only A's are checked.
+    assert practice_a.schema_name not in due_practices(now=NOW)
     later = NOW + datetime.timedelta(days=40)
-    assert due_practices(now=later) == [practice_a.schema_name]
-    assert due_practices(now=later) == []
+    assert practice_a.schema_name in due_practices(now=later)
+    assert practice_a.schema_name not in due_practices(now=later)
