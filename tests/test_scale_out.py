@@ -212,6 +212,9 @@ def test_the_work_that_crosses_practices_names_one_practice_per_statement(
         from notifications.tasks import tick
 
         tick()  # beat's scan over every practice's due work
+        from practica.eligibility.tasks import due_practices as eligibility_due
+
+        eligibility_due()  # and over the practices whose nightly eligibility batch is due
         page = signed_in_client(member.user, None).get("/practices/")  # the billing company's clients
         assert page.status_code == 200
         assert Client(HTTP_HOST=PUBLIC_HOST).get("/").status_code == 200

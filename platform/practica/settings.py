@@ -61,6 +61,7 @@ SHARED_APPS = [
     "practica.codesets",
     "notifications.routing",
     "practica.statements.due",
+    "practica.eligibility.due",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -415,6 +416,9 @@ CELERY_BEAT_SCHEDULE = {
     # Statement work come due (monthly runs, dunning steps, installments) is handed to workers.
     "statements-tick": {"task": "statements.tick", "schedule": 300.0},
     "statements-enrol-practices": {"task": "statements.enrol_practices", "schedule": 86400.0},
+    # Practices whose nightly eligibility batch (the next business day's visits) has come due.
+    "eligibility-tick": {"task": "eligibility.tick", "schedule": 300.0},
+    "eligibility-enrol-practices": {"task": "eligibility.enrol_practices", "schedule": 86400.0},
     # Practices whose subscription ended more than PRACTICE_DATA_RETENTION_DAYS ago are purged.
     "practice-data-retention": {"task": "tenants.tasks.purge_expired_practices", "schedule": 3600.0},
 }

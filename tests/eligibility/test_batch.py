@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 
-from practica.eligibility.management.commands.check_eligibility import next_business_day
+from practica.eligibility.batch import next_business_day
 from practica.eligibility.models import EligibilityCheck, EligibilitySettings
 from practica.patients.models import Patient
 from practica.scheduling.models import Appointment

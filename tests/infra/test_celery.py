@@ -45,6 +45,8 @@ def test_every_periodic_job_of_the_product_is_scheduled_and_names_a_registered_t
         "practica.patient_billing.tasks.process_pending_stripe_events",
         "practica.patient_billing.tasks.release_expired_deposit_holds",
         "tenants.tasks.purge_expired_practices",
+        "eligibility.tick",
+        "eligibility.enrol_practices",
     } <= scheduled
     unknown = scheduled - set(app.tasks)
     assert not unknown, f"beat would send tasks no worker knows: {unknown}"

@@ -17,6 +17,15 @@ from practica.eligibility.realtime import CoreClearinghouse, RealtimeClearinghou
 from practica.insurance.models import Coverage, Priority
 from practica.scheduling.models import Appointment, Location
 
+
+def next_business_day(today: dt.date) -> dt.date:
+    """The next weekday after `today` (practices closed on a holiday simply have no visits)."""
+    day = today + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
 CHECKED_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED, Appointment.Status.CHECKED_IN)
 
 

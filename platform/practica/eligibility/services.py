@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.db import transaction
 
-from practica.eligibility import crypto
+from practica.eligibility import crypto, schedule
 from practica.eligibility.errors import EligibilityError
 from practica.eligibility.models import EligibilityCheck, EligibilitySettings, Status, Trigger
 from practica.insurance.models import Coverage
@@ -100,4 +100,32 @@ def set_freshness(hours: int) -> EligibilitySettings:
     return settings
 
 
-__all__ = ["Status", "begin_check", "record_failure", "record_response", "service_types_for", "set_freshness"]
+@transaction.atomic
+def configure_realtime(
+    url: str, *, sender_id: str = "", receiver_id: str = "", now: dt.datetime
+) -> EligibilitySettings:
+    """Where the practice's real-time checks go (empty: none are sent). The nightly batch is
+    planned (or unplanned) in the public due index in the same transaction."""
+    url = url.strip()
+    if url and not url.startswith(("https://", "http://")):
+        raise EligibilityError(f"{url!r} is not an http(s) address.", "realtime_url")
+    if len(sender_id) > 15 or len(receiver_id) > 15:
+        raise EligibilityError("Sender and receiver ids are at most 15 characters.", "bad_ids")
+    settings, _ = EligibilitySettings.objects.select_for_update().get_or_create(singleton=True)
+    settings.realtime_url = url
+    settings.realtime_sender_id = sender_id
+    settings.realtime_receiver_id = receiver_id
+    settings.save(update_fields=["realtime_url", "realtime_sender_id", "realtime_receiver_id"])
+    schedule.plan_next_run(now)
+    return settings
+
+
+__all__ = [
+    "Status",
+    "begin_check",
+    "configure_realtime",
+    "record_failure",
+    "record_response",
+    "service_types_for",
+    "set_freshness",
+]

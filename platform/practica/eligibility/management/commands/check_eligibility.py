@@ -11,16 +11,9 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from practica.audit.context import acting_as, command
-from practica.eligibility.batch import check_day, practice_clearinghouse
+from practica.eligibility.batch import check_day, next_business_day, practice_clearinghouse
 from practica.eligibility.errors import EligibilityError
 from tenants.models import Practice
-
-
-def next_business_day(today: dt.date) -> dt.date:
-    day = today + dt.timedelta(days=1)
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
 
 
 class Command(BaseCommand):
