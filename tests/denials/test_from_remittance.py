@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from practica.claims.models import ClaimStatus
+from practica.denials.errors import DenialError
 from practica.denials.models import DenialItem
 from practica.insurance.models import Coverage, Payer, Priority
 from practica.remittance.next_payer import forward_to_next_payer
@@ -75,3 +76,119 @@ def test_a_posted_denial_opens_one_item_and_the_claim_goes_on_to_the_secondary(a
     assert forwarded.payer_id == second.pk and forwarded.prior_claim_id == claim.pk
     assert forwarded.prior_adjudication["paid_cents"] == 7000
     assert forwarded.prior_adjudication["lines"]["2"]["adjustments"][0]["reason"] == "97"
+
+
+def _denied_claim() -> tuple[Any, str]:
+    """A claim of three lines and the 835 that pays the first, denies the second (CO-50, worked)
+    and closes the third with a contractual adjustment while paying nothing."""
+    (claim,) = claims_from_835(
+        simple_835(
+            [
+                (
+                    "D1",
+                    16012,
+                    0,
+                    [
+                        ("99213", 12000, 0, "", [("CO", "45", 12000)]),
+                        ("36415", 1537, 0, "", [("CO", "45", 1537)]),
+                        ("81002", 2475, 0, "", [("CO", "45", 2475)]),
+                    ],
+                )
+            ],
+            trace="SETUP",
+        )
+    )
+    era = simple_835(
+        [
+            (
+                "D1",
+                16012,
+                7000,
+                [
+                    ("99213", 12000, 7000, "D1-1", [("CO", "45", 3000), ("PR", "2", 2000)]),
+                    ("36415", 1537, 0, "D1-2", [("CO", "50", 1537)]),
+                    ("81002", 2475, 0, "D1-3", [("CO", "45", 2475)]),
+                ],
+            )
+        ]
+    )
+    return claim, era
+
+
+def test_a_write_off_closes_the_denied_line_on_the_insurance_ledger_to_the_cent(alpha: Practice) -> None:
+    from practica.denials import services
+    from practica.remittance.models import InsuranceLedgerEntry
+    from practica.remittance.selectors import insurance_balances
+
+    claim, era = _denied_claim()
+    import_remittance("era.835", era.encode(), validate=False)
+    open_by_line = {
+        b.line.line_control_number: (b.paid, b.adjusted, b.denied_open, b.open)
+        for b in insurance_balances(claim)
+    }
+    assert open_by_line == {
+        "D1-1": (7000, 5000, 0, 0),
+        "D1-2": (0, 0, 1537, 1537),  # the denial stays open on its line
+        "D1-3": (0, 2475, 0, 0),
+    }
+    denied = DenialItem.objects.get(claim_line__line_control_number="D1-2")
+    zero_paid = DenialItem.objects.get(claim_line__line_control_number="D1-3")
+
+    services.write_off(denied, "Under the small balance limit")
+    entry = InsuranceLedgerEntry.objects.get(source_key=f"denial:{denied.pk}:written_off")
+    assert (entry.kind, entry.amount_cents, entry.claim_line_id, entry.payer_id) == (
+        "written_off",
+        1537,
+        denied.claim_line_id,
+        claim.payer_id,
+    )
+    assert [b.open for b in insurance_balances(claim)] == [0, 0, 0]
+    with pytest.raises(DenialError):
+        services.write_off(denied, "again")
+    assert InsuranceLedgerEntry.objects.filter(source_key__startswith=f"denial:{denied.pk}").count() == 1
+    with pytest.raises(ValueError, match="append-only"):
+        entry.save()
+
+    # A zero-paid line the payer closed with ordinary adjustments has nothing open to write off.
+    before = InsuranceLedgerEntry.objects.count()
+    services.write_off(zero_paid, "Contract rate")
+    assert InsuranceLedgerEntry.objects.count() == before
+    assert (
+        sum(InsuranceLedgerEntry.objects.filter(claim=claim).values_list("amount_cents", flat=True))
+        == 16012 + 1537
+    )
+
+
+def test_moving_a_denial_to_the_patient_closes_it_on_the_insurance_ledger_once(alpha: Practice) -> None:
+    from practica.denials import services
+    from practica.remittance.ledger import close_denied
+    from practica.remittance.models import InsuranceLedgerEntry
+    from practica.remittance.selectors import insurance_balances
+
+    claim, era = _denied_claim()
+    import_remittance("era.835", era.encode(), validate=False)
+    denied = DenialItem.objects.get(claim_line__line_control_number="D1-2")
+    services.transfer_to_patient(denied)
+    entry = InsuranceLedgerEntry.objects.get(kind="transferred")
+    assert (entry.amount_cents, entry.source_key) == (1537, f"denial:{denied.pk}:transferred")
+    assert [b.open for b in insurance_balances(claim)] == [0, 0, 0]
+    # The same decision again (a retry) finds its entry; nothing beyond what is open is closed.
+    again = close_denied(
+        claim_id=claim.pk,
+        claim_line_id=denied.claim_line_id,
+        kind="transferred",
+        amount_cents=1537,
+        source_key=f"denial:{denied.pk}:transferred",
+    )
+    assert again is not None and again.pk == entry.pk
+    assert (
+        close_denied(
+            claim_id=claim.pk,
+            claim_line_id=denied.claim_line_id,
+            kind="written_off",
+            amount_cents=1537,
+            source_key="other",
+        )
+        is None
+    )
+    assert InsuranceLedgerEntry.objects.filter(claim_line_id=denied.claim_line_id).count() == 2

@@ -1,7 +1,8 @@
 """Writes of the denials work queue. `open_denial_items` is called by the remittance posting with
-plain values (it imports nothing of practica.remittance); the actions are the biller's: correct and
+plain values; the actions are the biller's: correct and
 resubmit (a frequency-7 replacement claim), appeal (a letter from the practice's template), write
-off (owners and managers), or move the amount to the patient's ledger. Every write is audited by the
+off (owners and managers), or move the amount to the patient's ledger (the last two close the
+denial on the insurance ledger through practica.remittance.ledger). Every write is audited by the
 database's triggers with the actor of the request or task."""
 
 import datetime
@@ -23,6 +24,8 @@ from practica.denials.models import AppealTemplate, DenialItem
 from practica.insurance.models import Payer
 from practica.patient_billing.ledger import post_entries
 from practica.patient_billing.models import LedgerEntry
+from practica.remittance.ledger import close_denied
+from practica.remittance.models import InsuranceLedgerEntry
 
 S = DenialItem.Status
 
@@ -58,13 +61,18 @@ class ClaimOutcome:
     lines: Sequence[AdjudicatedLine] = ()
 
 
-def _worked(adjustment: AdjustmentValue, codes: dict[tuple[str, str], RemittanceCode]) -> bool:
+def needs_work(group: str, reason: str, codes: dict[tuple[str, str], RemittanceCode]) -> bool:
     """An adjustment someone must work: not the patient's share, and not contractual by its code
-    (an unknown code under CO/OA/PI is worked: nobody knows it is routine)."""
-    if adjustment.group == "PR" or adjustment.amount_cents <= 0:
+    (an unknown code under CO/OA/PI is worked: nobody knows it is routine). The remittance posting
+    asks the same to post such an adjustment as a denial that leaves the line open."""
+    if group == "PR":
         return False
-    code = codes.get(("carc", adjustment.reason))
+    code = codes.get(("carc", reason))
     return code is None or code.needs_work
+
+
+def _worked(adjustment: AdjustmentValue, codes: dict[tuple[str, str], RemittanceCode]) -> bool:
+    return adjustment.amount_cents > 0 and needs_work(adjustment.group, adjustment.reason, codes)
 
 
 def _category(
@@ -86,19 +94,29 @@ def _category(
     return AdjustmentCategory.OTHER.value
 
 
-def open_denial_items(outcomes: Sequence[ClaimOutcome]) -> int:
+def codes_of(outcomes: Sequence[ClaimOutcome]) -> dict[tuple[str, str], RemittanceCode]:
+    """The meanings of every reason and remark code of these outcomes, in one query."""
+    lines = [line for outcome in outcomes for line in outcome.lines]
+    return remittance_codes(
+        {a.reason for line in lines for a in line.adjustments},
+        {r for line in lines for r in line.remark_codes},
+    )
+
+
+def open_denial_items(
+    outcomes: Sequence[ClaimOutcome], codes: dict[tuple[str, str], RemittanceCode] | None = None
+) -> int:
     """A work item per line denied, paid nothing while charged, or adjusted for a reason that is
     not an ordinary outcome, with its codes, category and amount, due the payer's appeal window
-    after `denied_on`. Idempotent by the lines' source keys; three queries (payers, code meanings,
-    the insert) whatever the number of claims. Returns how many items it tried to open."""
+    after `denied_on`. Idempotent by the lines' source keys; three queries (payers, code meanings
+    unless the caller read them with `codes_of`, the insert) whatever the number of claims.
+    Returns how many items it tried to open."""
     lines = [line for outcome in outcomes for line in outcome.lines]
     if not lines:
         return 0
     payers = Payer.objects.in_bulk({outcome.payer_id for outcome in outcomes})
-    codes = remittance_codes(
-        {a.reason for line in lines for a in line.adjustments},
-        {r for line in lines for r in line.remark_codes},
-    )
+    if codes is None:
+        codes = codes_of(outcomes)
     items = []
     for outcome in outcomes:
         payer = payers[outcome.payer_id]
@@ -165,12 +183,25 @@ def resubmit_corrected(item: DenialItem, *, today: datetime.date | None = None) 
     return corrected
 
 
+def _close_on_insurance_ledger(item: DenialItem, kind: str) -> None:
+    """What the denial left open on its line is closed on the insurance ledger, once."""
+    close_denied(
+        claim_id=item.claim_id,
+        claim_line_id=item.claim_line_id,
+        kind=kind,
+        amount_cents=item.amount_cents,
+        source_key=f"denial:{item.pk}:{kind}",
+    )
+
+
 def write_off(item: DenialItem, reason: str) -> DenialItem:
-    """Give up on the amount, with the reason why (the caller checks the write-off capability)."""
+    """Give up on the amount, with the reason why (the caller checks the write-off capability):
+    a write-off entry on the insurance ledger closes what the denial left open on the line."""
     if not reason.strip():
         raise DenialError("Say why the amount is written off.", "reason_required")
     with transaction.atomic():
         locked = _locked_open(item)
+        _close_on_insurance_ledger(locked, InsuranceLedgerEntry.Kind.WRITTEN_OFF)
         _close(locked, S.WRITTEN_OFF, reason.strip())
     return locked
 
@@ -194,6 +225,7 @@ def transfer_to_patient(item: DenialItem) -> DenialItem:
                 )
             ]
         )
+        _close_on_insurance_ledger(locked, InsuranceLedgerEntry.Kind.TRANSFERRED)
         _close(locked, S.TRANSFERRED, "Moved to the patient's balance")
     return locked
 

@@ -331,10 +331,11 @@ class RemittanceException(models.Model):
 
 class InsuranceLedgerEntry(models.Model):
     """One posting of insurance money or adjustment to a claim line (or to the claim, for what a
-    payer adjusts at claim level or pays without lines). What the payer still owes on a line is
-    its charge less the sum of its entries. Never edited or deleted (a database trigger refuses
-    it): a reversal posts counter-entries. `source_key` (the payment row and adjustment behind it)
-    makes posting the same thing twice a no-op."""
+    payer adjusts at claim level or pays without lines). What is still open on a line is its
+    charge less the sum of its entries other than denials (`DENIED`: a denial's adjustment stays
+    open until the denials queue writes it off or moves it to the patient). Never edited or
+    deleted (a database trigger refuses it): a reversal posts counter-entries. `source_key` (the
+    payment row and adjustment behind it) makes posting the same thing twice a no-op."""
 
     class Kind(models.TextChoices):
         PAYMENT = "payment", "Insurance payment"
@@ -343,6 +344,10 @@ class InsuranceLedgerEntry(models.Model):
         PATIENT_RESPONSIBILITY = "patient", "Moved to the patient (PR)"
         OTHER = "other", "Other adjustment (OA)"
         CORRECTION = "correction", "Correction (CR)"
+        # A denial's adjustment, which leaves the line open until the denial is worked.
+        DENIED = "denied", "Denied: in the work queue"
+        WRITTEN_OFF = "written_off", "Written off by the practice"
+        TRANSFERRED = "transferred", "Moved to the patient by the practice"
 
     claim = models.ForeignKey("claims.Claim", on_delete=models.PROTECT, related_name="insurance_entries")
     claim_line = models.ForeignKey(

@@ -17,10 +17,12 @@ its lines' payments less its own adjustments. What does not balance is held, nev
 
 Posting. Each line's payment and each adjustment becomes an insurance ledger entry on the claim line
 (claim-level adjustments, and a claim paid without lines, on the claim), with a source key naming the
-row behind it, so posting twice adds nothing. PR adjustments (deductible, coinsurance, copay...)
-become charges on the patient's ledger through practica.patient_billing. The claim moves to
-adjudicated through practica.claims.lifecycle (a reversal reopens a closed claim). A reversal
-(CLP02 22) carries negative amounts: its entries are the counter-entries of the payment it reverses.
+row behind it, so posting twice adds nothing. An adjustment the denials queue works (a denial, not a
+contractual or patient share) posts as DENIED, which leaves the line open until the item is worked.
+PR adjustments (deductible, coinsurance, copay...) become charges on the patient's ledger through
+practica.patient_billing. The claim moves to adjudicated through practica.claims.lifecycle (a
+reversal reopens a closed claim). A reversal (CLP02 22) carries negative amounts: its entries are
+the counter-entries of the payment it reverses.
 
 Every step runs in a fixed number of queries whatever the number of claims (tests pin it).
 """
@@ -39,7 +41,15 @@ from django.utils import timezone
 from practica.audit.context import current_actor
 from practica.claims import lifecycle
 from practica.claims.models import Claim, ClaimLine, ClaimStatus
-from practica.denials.services import AdjudicatedLine, AdjustmentValue, ClaimOutcome, open_denial_items
+from practica.codesets.models import RemittanceCode
+from practica.denials.services import (
+    AdjudicatedLine,
+    AdjustmentValue,
+    ClaimOutcome,
+    codes_of,
+    needs_work,
+    open_denial_items,
+)
 from practica.patient_billing.ledger import post_entries
 from practica.patient_billing.models import LedgerEntry
 from practica.remittance.models import (
@@ -295,28 +305,30 @@ class PostingResult:
 
 def post(bundles: Sequence[Bundle], *, payer_of: dict[uuid.UUID, object] | None = None) -> PostingResult:
     """Post every decided bundle without problems (rows saved already: source keys name them).
-    Three to six queries whatever their number, plus the claims' moves."""
+    Four to seven queries whatever their number, plus the claims' moves."""
     result = PostingResult()
     now = timezone.now()
     actor_id = current_actor.get().user_id
+    posted = [
+        bundle
+        for bundle in bundles
+        if not bundle.problems
+        and bundle.payment.state == ClaimPayment.State.HELD
+        and bundle.payment.claim is not None
+        and not bundle.payment.remittance.is_held
+    ]
+    if not posted:
+        return result
+    outcomes = [(b, _outcome(b, now)) for b in posted]
+    # One read of the codes' meanings serves both the ledger (a denial's adjustment leaves its line
+    # open) and the denials queue.
+    codes = codes_of([o for _, o in outcomes])
     insurance: list[InsuranceLedgerEntry] = []
     patient: list[LedgerEntry] = []
-    posted: list[Bundle] = []
-    for bundle in bundles:
-        cp = bundle.payment
-        if (
-            bundle.problems
-            or cp.state != ClaimPayment.State.HELD
-            or cp.claim is None
-            or cp.remittance.is_held
-        ):
-            continue
-        insurance += _insurance_entries(bundle, now, actor_id)
+    for bundle in posted:
+        insurance += _insurance_entries(bundle, now, actor_id, codes)
         patient += _patient_entries(bundle, now)
-        result.posted.append(cp)
-        posted.append(bundle)
-    if not result.posted:
-        return result
+        result.posted.append(bundle.payment)
     # A source key posted before is skipped (its row's id is in it, so only a second post of the
     # same held payment could meet one).
     InsuranceLedgerEntry.objects.bulk_create(insurance, ignore_conflicts=True, batch_size=2000)
@@ -327,7 +339,7 @@ def post(bundles: Sequence[Bundle], *, payer_of: dict[uuid.UUID, object] | None 
     for cp in result.posted:
         cp.state, cp.posted_at = ClaimPayment.State.POSTED, now
     _move_claims(result.posted)
-    open_denial_items([_outcome(b, now) for b in posted if b.payment.status_code != REVERSAL])
+    open_denial_items([o for b, o in outcomes if b.payment.status_code != REVERSAL], codes)
     return result
 
 
@@ -398,7 +410,17 @@ def _entry(
     )
 
 
-def _insurance_entries(bundle: Bundle, now: dt.datetime, actor: int | None) -> list[InsuranceLedgerEntry]:
+def _adjustment_kind(adj: Adjustment, codes: dict[tuple[str, str], RemittanceCode]) -> str:
+    """A denial's adjustment (one the denials queue works, reversed or not) stays open on the line;
+    the others close it by their group."""
+    if needs_work(adj.group, adj.reason_code, codes):
+        return InsuranceLedgerEntry.Kind.DENIED
+    return ENTRY_KIND[adj.group]
+
+
+def _insurance_entries(
+    bundle: Bundle, now: dt.datetime, actor: int | None, codes: dict[tuple[str, str], RemittanceCode]
+) -> list[InsuranceLedgerEntry]:
     cp = bundle.payment
     entries = []
     for service in bundle.services:
@@ -420,7 +442,7 @@ def _insurance_entries(bundle: Bundle, now: dt.datetime, actor: int | None) -> l
                     _entry(
                         cp,
                         service.claim_line_id,
-                        ENTRY_KIND[adj.group],
+                        _adjustment_kind(adj, codes),
                         adj.amount_cents,
                         f"adj:{adj.pk}",
                         now,
@@ -435,7 +457,7 @@ def _insurance_entries(bundle: Bundle, now: dt.datetime, actor: int | None) -> l
                 _entry(
                     cp,
                     None,
-                    ENTRY_KIND[adj.group],
+                    _adjustment_kind(adj, codes),
                     adj.amount_cents,
                     f"adj:{adj.pk}",
                     now,

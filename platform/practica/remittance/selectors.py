@@ -1,8 +1,10 @@
 """Remittance reads for the back office, each in a fixed number of queries."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Q, QuerySet, Sum
 
-from practica.claims.models import Claim
+from practica.claims.models import Claim, ClaimLine
 from practica.remittance.models import ClaimPayment, Remittance, RemittanceException
 
 
@@ -48,6 +50,50 @@ def claim_for_posting(patient_control_number: str) -> Claim | None:
         .filter(patient_control_number=patient_control_number.strip())
         .first()
     )
+
+
+@dataclass(frozen=True)
+class LineBalance:
+    """What insurance has done with a claim line, in cents: `open` is its charge less everything
+    posted but denials still in the work queue (`denied_open`)."""
+
+    line: ClaimLine
+    paid: int
+    adjusted: int
+    denied_open: int
+    open: int
+
+
+def insurance_balances(claim: Claim) -> list[LineBalance]:
+    """Each line of the claim with what is paid, adjusted and still open, in two queries."""
+    from practica.remittance.models import InsuranceLedgerEntry
+
+    Kind = InsuranceLedgerEntry.Kind
+    sums = {
+        row["claim_line_id"]: row
+        for row in InsuranceLedgerEntry.objects.filter(claim=claim, claim_line__isnull=False)
+        .values("claim_line_id")
+        .annotate(
+            paid=Sum("amount_cents", filter=Q(kind=Kind.PAYMENT), default=0),
+            denied=Sum("amount_cents", filter=Q(kind=Kind.DENIED), default=0),
+            resolved=Sum("amount_cents", filter=Q(kind__in=(Kind.WRITTEN_OFF, Kind.TRANSFERRED)), default=0),
+            settled=Sum("amount_cents", filter=~Q(kind=Kind.DENIED), default=0),
+        )
+        .order_by()
+    }
+    rows = []
+    for line in ClaimLine.objects.filter(claim=claim).order_by("line_number"):
+        s = sums.get(line.pk, {"paid": 0, "denied": 0, "resolved": 0, "settled": 0})
+        rows.append(
+            LineBalance(
+                line=line,
+                paid=s["paid"],
+                adjusted=s["settled"] - s["paid"],
+                denied_open=max(s["denied"] - s["resolved"], 0),
+                open=line.charge_cents - s["settled"],
+            )
+        )
+    return rows
 
 
 def insurance_deposits(start: object, end: object) -> list[dict[str, object]]:
