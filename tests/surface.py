@@ -129,6 +129,8 @@ OBJECT_URLS = [
     ObjectUrl("/claims/setup/scrub-rules/{scrub_rule}/remove/", "post"),
     ObjectUrl("/patients/{patient}/insurance/front/", control=False),
     ObjectUrl("/setup/providers/{provider}/feed/"),
+    ObjectUrl("/setup/providers/{provider}/week/"),
+    ObjectUrl("/setup/providers/{provider}/week/", "post"),
     ObjectUrl("/setup/types/{visit}/"),
     ObjectUrl("/setup/types/{visit}/", "post"),
     ObjectUrl("/setup/rooms/{room}/"),

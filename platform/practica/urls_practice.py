@@ -56,6 +56,7 @@ urlpatterns = [
     path("setup/locations/<uuid:location_id>/", setup_views.location_edit, name="location_edit"),
     path("setup/providers/new/", setup_views.provider_edit, name="provider_new"),
     path("setup/providers/<uuid:provider_id>/", setup_views.provider_edit, name="provider_edit"),
+    path("setup/providers/<uuid:provider_id>/week/", setup_views.provider_week, name="provider_week"),
     path("setup/providers/<uuid:provider_id>/feed/", setup_views.provider_feed, name="provider_feed"),
     path("setup/policy/", setup_views.policy_edit, name="scheduling_policy"),
     path("setup/<slug:kind>/", setup_views.setup_list, name="setup_list"),

@@ -7,6 +7,7 @@ from django import forms
 from practica.patients.fields import PatientChoiceField
 from practica.patients.models import Patient
 from practica.patients.selectors import search_patients
+from practica.scheduling import weekly_hours
 from practica.scheduling.models import (
     AppointmentType,
     ExtraHours,
@@ -169,16 +170,74 @@ class WeeklyHoursForm(ErrorsDescribeFields, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
-        start, end = data.get("start_time"), data.get("end_time")
-        if start and end and end <= start:
-            self.add_error("end_time", "The end must be after the start.")
-        first, last = data.get("effective_from"), data.get("effective_until")
-        if first and last and last < first:
-            self.add_error("effective_until", "The last day cannot be before the first day.")
-        provider, location = data.get("provider"), data.get("location")
-        if provider and location and not provider.locations.filter(pk=location.pk).exists():
-            self.add_error("location", f"{provider.display_name} does not work at {location.name}.")
+        for field, message in weekly_hours.hours_problems(
+            data.get("provider"),
+            data.get("location"),
+            data.get("start_time"),
+            data.get("end_time"),
+            data.get("effective_from"),
+            data.get("effective_until"),
+        ):
+            self.add_error(field, message)
         return data
+
+
+# The parts of each day on the week form, in the order of the table's columns.
+DAY_PARTS = (
+    ("start", "Working from"),
+    ("end", "Working until"),
+    ("break_start", "Break from"),
+    ("break_end", "Break until"),
+)
+
+
+class WeekHoursForm(ErrorsDescribeFields, forms.Form):
+    """A provider's whole week at one location: working hours and a break for each day."""
+
+    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    effective_from = forms.DateField(
+        widget=DATE,
+        label="From",
+        validators=[within_years],
+        help_text="This week replaces the hours from this day on.",
+    )
+
+    def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.provider = provider
+        self.fields["location"].queryset = provider.locations.filter(is_active=True)  # type: ignore[attr-defined]
+        for weekday, day in enumerate(weekly_hours.WEEKDAYS):
+            for part, label in DAY_PARTS:
+                self.fields[f"day{weekday}_{part}"] = forms.TimeField(
+                    required=False, widget=TIME, label=f"{day}: {label.lower()}"
+                )
+
+    def rows(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """One table row per day: its name and its four time fields."""
+        return [
+            (day, [self[f"day{weekday}_{part}"] for part, _ in DAY_PARTS])
+            for weekday, day in enumerate(weekly_hours.WEEKDAYS)
+        ]
+
+    def days(self) -> list[weekly_hours.DayHours]:
+        data = self.cleaned_data
+        return [
+            weekly_hours.DayHours(weekday, *(data.get(f"day{weekday}_{part}") for part, _ in DAY_PARTS))
+            for weekday in range(7)
+        ]
+
+    @staticmethod
+    def initial_for(days: list[weekly_hours.DayHours]) -> dict[str, Any]:
+        return {f"day{day.weekday}_{part}": getattr(day, part) for day in days for part, _ in DAY_PARTS}
+
+    @staticmethod
+    def copy_monday(data: Any, weekdays: range) -> Any:
+        """The submitted values with Monday's hours copied to `weekdays` (nothing saved)."""
+        copied = data.copy()
+        for weekday in weekdays:
+            for part, _ in DAY_PARTS:
+                copied[f"day{weekday}_{part}"] = data.get(f"day0_{part}", "")
+        return copied
 
 
 class LocalPeriodForm(ErrorsDescribeFields, forms.ModelForm):

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 
 from practica.accounts.decorators import capability_required
 from practica.accounts.roles import Capability
-from practica.scheduling import availability, feeds
+from practica.scheduling import availability, feeds, weekly_hours
 from practica.scheduling import forms as setup_forms
+from practica.scheduling.calendar import local_today
 from practica.scheduling.errors import SchedulingError
 from practica.scheduling.models import (
     AppointmentType,
@@ -190,6 +191,8 @@ def setup_list(request: HttpRequest, kind: str) -> HttpResponse:
     setup = _setup_kind(kind)
     rows = [(item, [value(item, request) for _, value in setup.columns]) for item in setup.queryset()]
     context = {"kind": kind, "setup": setup, "headers": [h for h, _ in setup.columns], "rows": rows}
+    if kind == "hours":
+        context["providers"] = Provider.objects.filter(is_active=True)
     return render(request, "scheduling/setup_list.html", context)
 
 
@@ -229,6 +232,51 @@ def setup_delete(request: HttpRequest, kind: str, object_id: str) -> HttpRespons
     else:
         messages.success(request, f"{setup.title} deleted.")
     return redirect("setup_list", kind=kind)
+
+
+@capability_required(Capability.MANAGE_SETUP)
+def provider_week(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """A provider's whole week at one location in one form; "copy Monday" fills other days
+    without saving, so it works without JavaScript."""
+    provider = get_or_404(Provider.objects.all(), provider_id)
+    locations = provider.locations.filter(is_active=True)
+    chosen = request.POST.get("location") or request.GET.get("location")
+    location = get_or_404(locations, chosen) if chosen else locations.first()
+    if location is None:
+        messages.error(request, f"{provider.display_name} works at no active location yet.")
+        return redirect("provider_edit", provider_id=provider.pk)
+    action = request.POST.get("action", "save")
+    status = 200
+    if request.method == "POST" and action in COPY_MONDAY:
+        data = setup_forms.WeekHoursForm.copy_monday(request.POST, COPY_MONDAY[action])
+        form = setup_forms.WeekHoursForm(data, provider=provider)
+    elif request.method == "POST":
+        form = setup_forms.WeekHoursForm(request.POST, provider=provider)
+        if form.is_valid():
+            try:
+                location = form.cleaned_data["location"]
+                weekly_hours.set_week(provider, location, form.days(), form.cleaned_data["effective_from"])
+            except weekly_hours.WeeklyHoursRefused as refused:
+                for field, message in refused.problems:
+                    form.add_error(f"{field}_start" if field.startswith("day") else None, message)
+            else:
+                messages.success(
+                    request, f"Weekly hours saved for {provider.display_name} at {location.name}."
+                )
+                return redirect("setup_list", kind="hours")
+        status = 400
+    else:
+        today = local_today(location)
+        initial = setup_forms.WeekHoursForm.initial_for(weekly_hours.week_in_force(provider, location, today))
+        form = setup_forms.WeekHoursForm(
+            initial={**initial, "location": location.pk, "effective_from": today}, provider=provider
+        )
+    context = {"form": form, "provider": provider, "location": location, "locations": locations}
+    return render(request, "scheduling/provider_week.html", context, status=status)
+
+
+# The "copy Monday" buttons: which days they fill.
+COPY_MONDAY = {"copy_weekdays": range(1, 5), "copy_all": range(1, 7)}
 
 
 def location_edit(request: HttpRequest, location_id: str | None = None) -> HttpResponse:
