@@ -17,8 +17,14 @@ that start from the template's namespace, and written down as one SQL script:
 The script is kept per process and read again when the template's migration records change (a
 deploy). Creating a schema is then one round trip whose cost does not depend on how many
 practices exist. tests/test_provisioning.py proves the result equals a freshly migrated schema.
+
+A copy is never older than this code's migrations: when the template lacks one of the migration
+graph's leaves (new code running before the deploy's `migrate_practices` reached the template),
+the new schema's own pending migrations run before it is handed out, in the same transaction.
 """
 
+import functools
+import logging
 import re
 import threading
 from collections import defaultdict
@@ -27,6 +33,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+
+from tenants import migrating
+
+logger = logging.getLogger(__name__)
 
 # Stands for the new schema's quoted name in the script.
 _TARGET = "\x00schema\x00"
@@ -93,7 +103,12 @@ _SEQUENCE_VALUES = """
     CROSS JOIN LATERAL (SELECT last_value FROM pg_sequence_last_value(seq.oid) AS last_value) s
     WHERE seq.relnamespace = %(s)s::regnamespace AND seq.relkind = 'S' AND s.last_value IS NOT NULL"""
 
-_MIGRATION_RECORDS = "SELECT count(*), coalesce(max(id), 0) FROM {}.django_migrations"
+# The template's migration records (count, last id: its version) and how many of the code's leaves
+# it holds, in one query.
+_MIGRATION_RECORDS = """
+    SELECT count(*), coalesce(max(id), 0),
+           count(*) FILTER (WHERE (app, name) IN (SELECT * FROM unnest(%s::text[], %s::text[])))
+    FROM {}.django_migrations"""
 
 
 @dataclass(frozen=True)
@@ -125,11 +140,25 @@ def _run(sql: str) -> None:
         cursor.execute(sql)
 
 
-def migration_version(template: str) -> tuple[int, int]:
+@functools.cache
+def _leaves() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """This code's latest migration of every app (apps, names): read once, the code does not change
+    under a running process."""
+    leaves = migrating.leaf_migrations()
+    return tuple(app for app, _ in leaves), tuple(name for _, name in leaves)
+
+
+def _migration_state(template: str) -> tuple[tuple[int, int], bool]:
+    """The template's version and whether it holds every migration of this code."""
+    apps, names = _leaves()
     with connection.cursor() as cursor:
-        cursor.execute(_MIGRATION_RECORDS.format(_quote(template)))
-        count, last = cursor.fetchone()
-    return int(count), int(last)
+        cursor.execute(_MIGRATION_RECORDS.format(_quote(template)), [list(apps), list(names)])
+        count, last, leaves_held = cursor.fetchone()
+    return (int(count), int(last)), int(leaves_held) == len(apps)
+
+
+def migration_version(template: str) -> tuple[int, int]:
+    return _migration_state(template)[0]
 
 
 def _unqualify(definition: str, schema: str) -> str:
@@ -253,16 +282,27 @@ def read_template(template: str) -> TemplateScript:
     return TemplateScript(template=template, version=version, sql=";\n".join(statements) + ";\n")
 
 
-def template_script(template: str) -> TemplateScript:
-    """The cached script, read again when the template's migration records changed (a deploy)."""
-    version = migration_version(template)
+def template_script(template: str) -> tuple[TemplateScript, bool]:
+    """The cached script, read again when the template's migration records changed (a deploy),
+    and whether the template holds every migration of this code."""
+    version, current = _migration_state(template)
     with _cache_lock:
         script = _cache.get(template)
         if script is None or script.version != version:
             script = _cache[template] = read_template(template)
-    return script
+    return script, current
 
 
 def copy_template(template: str, schema: str) -> None:
-    """Create `schema` as a copy of `template`: one statement batch, in the caller's transaction."""
-    _run(template_script(template).for_schema(schema))
+    """Create `schema` as a copy of `template`: one statement batch, in the caller's transaction;
+    then, if the template is behind this code, the copy's pending migrations."""
+    script, current = template_script(template)
+    _run(script.for_schema(schema))
+    if not current:
+        logger.warning(
+            "Template schema %s is behind this code's migrations: migrating the new schema %s itself; "
+            "run migrate_practices to bring the template up to date.",
+            template,
+            schema,
+        )
+        migrating.migrate_schema(schema)

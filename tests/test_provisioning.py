@@ -5,10 +5,12 @@ Both schemas are created inside the test's transaction, so the rollback removes 
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import schema_exists
 
 from practica.core.tenancy import use_public_schema
+from tenants import migrating
 from tenants.models import Practice
 from tenants.provisioning import migrate_schema_from_scratch, template_schema
 from tenants.services import provision_practice
@@ -112,6 +114,34 @@ def test_the_live_practices_match_the_template(practice_a: Practice) -> None:
     alpha = describe(practice_a.schema_name)
     for aspect in ("tables", "columns", "constraints", "indexes", "triggers", "migration records"):
         assert alpha[aspect] == template[aspect], aspect
+
+
+def test_a_template_behind_the_code_never_gives_a_practice_an_older_schema(
+    practice_a: Practice, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The template as new code finds it before the deploy's migrate_practices has reached it: its
+    # latest eligibility migration undone (DDL is transactional: the test's rollback redoes it).
+    template = template_schema()
+    call_command(
+        "migrate_schemas",
+        "eligibility",
+        "0001_initial",
+        tenant=True,
+        schema_name=template,
+        interactive=False,
+        verbosity=0,
+    )
+    use_public_schema()
+    assert migrating.schemas_behind([template]) == [template]
+
+    late = provision_practice(name="Late Template", slug="late-template", plan=None)
+
+    assert migrating.schemas_behind([late.schema_name]) == []
+    assert "behind this code's migrations" in caplog.text
+    copied, live = describe(late.schema_name), describe(practice_a.schema_name)
+    for aspect in ("tables", "columns", "constraints", "indexes", "triggers", "migration records"):
+        assert copied[aspect] == live[aspect], aspect
+    assert any(row[:2] == ("eligibility_eligibilitysettings", "realtime_url") for row in copied["columns"])
 
 
 def test_the_template_schema_holds_no_data(db: None) -> None:
