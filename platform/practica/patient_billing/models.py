@@ -85,6 +85,7 @@ class Payment(models.Model):
         NO_SHOW_FEE = "no_show_fee", "No-show fee"
         LATE_CANCEL_FEE = "late_cancel_fee", "Late-cancel fee"
         COPAY = "copay", "Payment at check-in"
+        INSTALLMENT = "installment", "Payment plan installment"
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -418,7 +418,13 @@ def daily_window(day: datetime.date, tz: datetime.tzinfo) -> tuple[datetime.date
 
 
 def charge_card_on_file(
-    practice: Practice, patient: Patient, amount_cents: int, *, payment_id: uuid.UUID, description: str
+    practice: Practice,
+    patient: Patient,
+    amount_cents: int,
+    *,
+    payment_id: uuid.UUID,
+    description: str,
+    purpose: str = Payment.Purpose.BALANCE,
 ) -> Payment:
     """Charge what the patient owes to their saved card (off-session, a direct charge on the
     practice's account), e.g. a payment-plan installment. `payment_id` is the payment's id and the
@@ -436,7 +442,7 @@ def charge_card_on_file(
         pk=payment_id,
         defaults={
             "patient": patient,
-            "purpose": Payment.Purpose.BALANCE,
+            "purpose": purpose,
             "amount_cents": amount_cents,
             "application_fee_cents": fee,
         },

@@ -16,7 +16,7 @@ from practica.accounts.models import User
 from practica.patient_billing.selectors import balance_cents
 from practica.patients.models import Patient
 from practica.statements import schedule
-from practica.statements.models import PatientAccount, Statement, StatementSettings
+from practica.statements.models import PatientAccount, PaymentPlan, Statement, StatementSettings
 from practica.statements.services import current_settings, dunning_days
 
 BATCH = 500
@@ -65,6 +65,10 @@ def run_dunning(now: datetime.datetime | None = None) -> int:
 def _step(settings: StatementSettings, statement: Statement, now: datetime.datetime) -> None:
     if balance_cents(statement.patient) <= 0:
         _close(statement, Statement.Status.PAID)
+        return
+    if PaymentPlan.objects.filter(patient_id=statement.patient_id, status=PaymentPlan.Status.ACTIVE).exists():
+        # Set up since the step was planned: no reminders while the plan lasts.
+        _close(statement, Statement.Status.ON_PLAN)
         return
     kind = step_kind(settings, statement.dunning_step)
     if kind == "collections":

@@ -1,5 +1,6 @@
 from django import forms
 
+from practica.patient_billing.forms import MoneyField
 from practica.scheduling.forms import ErrorsDescribeFields
 from practica.statements.models import StatementSettings
 
@@ -21,3 +22,11 @@ class StatementSettingsForm(ErrorsDescribeFields, forms.ModelForm):
             "plan_min_installment_cents",
         ]
         widgets = {"remit_to": forms.Textarea(attrs={"rows": 4})}
+
+
+class PaymentPlanForm(ErrorsDescribeFields, forms.Form):
+    """Staff set up a plan; the limits are the practice's, checked by plans.create_plan."""
+
+    amount = MoneyField(label="Amount to pay in installments (USD)")
+    installments = forms.IntegerField(label="Monthly installments", min_value=2, max_value=36)
+    start_date = forms.DateField(label="First installment on", widget=forms.DateInput(attrs={"type": "date"}))

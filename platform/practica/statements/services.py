@@ -14,7 +14,13 @@ from practica.patient_billing.models import LedgerEntry
 from practica.statements import schedule
 from practica.statements.aging import age
 from practica.statements.errors import StatementError
-from practica.statements.models import PatientAccount, Statement, StatementRun, StatementSettings
+from practica.statements.models import (
+    PatientAccount,
+    PaymentPlan,
+    Statement,
+    StatementRun,
+    StatementSettings,
+)
 
 # PDFs rendered per Celery task: big enough to pay a task's overhead once per many statements,
 # small enough that a worker lost mid-task leaves little to redo.
@@ -103,6 +109,12 @@ def _make_statements(run: StatementRun, now: datetime.datetime) -> None:
     )
     for patient_id, posted_at, cents in entries.iterator(chunk_size=5000):
         history[patient_id].append((posted_at, cents))
+    # A patient on a payment plan gets the statement but no reminders while the plan lasts.
+    on_plan = set(
+        PaymentPlan.objects.filter(patient_id__in=owing, status=PaymentPlan.Status.ACTIVE).values_list(
+            "patient_id", flat=True
+        )
+    )
     zone = schedule.practice_zone()
     first_step = _first_dunning_at(settings, statement_date)
     statements = []
@@ -126,15 +138,16 @@ def _make_statements(run: StatementRun, now: datetime.datetime) -> None:
                 aging_31_60_cents=aging.days_31_60,
                 aging_61_90_cents=aging.days_61_90,
                 aging_over_90_cents=aging.over_90,
-                next_dunning_at=first_step,
+                status=Statement.Status.ON_PLAN if patient_id in on_plan else Statement.Status.OPEN,
+                next_dunning_at=None if patient_id in on_plan else first_step,
             )
         )
     # The unique (patient, period) constraint has the last word: a concurrent run's rows win.
     Statement.objects.bulk_create(statements, batch_size=2000, ignore_conflicts=True)
     # Dunning follows the newest statement only.
-    Statement.objects.filter(patient_id__in=owing, status=Statement.Status.OPEN).exclude(
-        period=run.period
-    ).update(status=Statement.Status.SUPERSEDED, next_dunning_at=None)
+    Statement.objects.filter(
+        patient_id__in=owing, status__in=[Statement.Status.OPEN, Statement.Status.ON_PLAN]
+    ).exclude(period=run.period).update(status=Statement.Status.SUPERSEDED, next_dunning_at=None)
     _count(run)
     if first_step is not None:
         schedule.note_due(first_step)
