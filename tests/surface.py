@@ -111,6 +111,7 @@ OBJECT_URLS = [
     ObjectUrl("/claims/encounters/{encounter}/", "post"),
     ObjectUrl("/claims/{claim}/"),
     ObjectUrl("/claims/{claim}/status/", "post"),
+    ObjectUrl("/claims/{claim}/next-payer/", "post"),
     ObjectUrl("/claims/submissions/{batch}/"),
     ObjectUrl("/denials/{denial}/"),
     ObjectUrl("/denials/{denial}/", "post"),

@@ -119,6 +119,7 @@ AREAS = [
     Area(
         "claim back to draft", "post", "/claims/{claim}/status/", frozenset({O, M, B}), {"to": "draft"}, 302
     ),
+    Area("claim to the next payer", "post", "/claims/{claim}/next-payer/", frozenset({O, M, B}), {}, 302),
     Area("ready to submit", "get", "/claims/ready/", frozenset({O, M, B})),
     Area("submission history", "get", "/claims/submissions/", frozenset({O, M, B})),
     Area("submitted batch", "get", "/claims/submissions/{batch}/", frozenset({O, M, B})),

@@ -192,3 +192,40 @@ def test_moving_a_denial_to_the_patient_closes_it_on_the_insurance_ledger_once(a
         is None
     )
     assert InsuranceLedgerEntry.objects.filter(claim_line_id=denied.claim_line_id).count() == 2
+
+
+def test_billers_send_an_adjudicated_claim_on_to_the_secondary_from_its_page(alpha: Practice) -> None:
+    from practica.accounts.roles import Role
+    from tests.conftest import signed_in_client, staff
+
+    claim, era = _denied_claim()
+    biller = signed_in_client(staff(alpha, Role.BILLER), alpha)
+    url = f"/claims/{claim.pk}/next-payer/"
+
+    # Submitted, not adjudicated: no button, and a post says why.
+    assert "Send on to" not in biller.get(f"/claims/{claim.pk}/").content.decode()
+    refused = biller.post(url, follow=True)
+    assert "No remittance has been posted to this claim yet." in refused.content.decode()
+
+    import_remittance("era.835", era.encode(), validate=False)
+    page = biller.get(f"/claims/{claim.pk}/").content.decode()
+    assert "Send on to" not in page and "What insurance did" in page
+    assert "no coverage after" in biller.post(url, follow=True).content.decode()
+
+    second = Payer.objects.create(name="Second Plan", payer_ids={"folder": "SP1"})
+    Coverage.objects.create(
+        patient_id=claim.patient_id, payer=second, priority=Priority.SECONDARY, member_id="S77"
+    )
+    page = biller.get(f"/claims/{claim.pk}/").content.decode()
+    assert "Send on to Second Plan" in page and "member S77" in page
+    sent = biller.post(url)
+    forwarded = claim.next_payer_claims.get()
+    assert sent.status_code == 302 and sent["Location"] == f"/claims/{forwarded.pk}/"
+    assert (forwarded.payer_id, forwarded.prior_adjudication["paid_cents"]) == (second.pk, 7000)
+    shown = biller.get(f"/claims/{forwarded.pk}/").content.decode()
+    assert f'Sent after claim <a href="/claims/{claim.pk}/">{claim.patient_control_number}</a>' in shown
+    page = biller.get(f"/claims/{claim.pk}/").content.decode()
+    assert "Send on to" not in page and f'href="/claims/{forwarded.pk}/"' in page
+    again = biller.post(url, follow=True).content.decode()
+    assert "already went on to the next payer" in again
+    assert claim.next_payer_claims.count() == 1

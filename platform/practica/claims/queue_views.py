@@ -17,8 +17,12 @@ from practica.claims import selectors
 from practica.claims.errors import ClaimsError
 from practica.claims.lifecycle import TRANSITIONS, transition_claim
 from practica.claims.models import Claim, ClaimStatus, SubmissionBatch
+from practica.claims.secondary import next_payer_offer
+from practica.claims.services import practice_today
 from practica.claims.submission import submit_ready_claims
 from practica.insurance.models import Payer
+from practica.remittance.next_payer import forward_to_next_payer
+from practica.remittance.selectors import insurance_balances
 from practica.scheduling.view_helpers import can, get_or_404
 
 PAGE_SIZE = 50
@@ -83,8 +87,30 @@ def claim_detail(request: HttpRequest, claim_id: str) -> HttpResponse:
         "encounter": claim.encounter,
         "findings": selectors.claim_findings(claim),
         "actions": [(status, label) for status, label in CLAIM_ACTIONS.items() if status in allowed],
+        "balances": insurance_balances(claim),
+        "next_coverage": next_payer_offer(claim),
+        "next_claims": list(claim.next_payer_claims.select_related("payer").order_by("created_at")),
     }
     return render(request, "claims/claim.html", context)
+
+
+@require_POST
+@capability_required(Capability.SUBMIT_CLAIMS)
+def claim_to_next_payer(request: HttpRequest, claim_id: str) -> HttpResponse:
+    """Send an adjudicated claim on to the patient's next coverage with its posted remittance (a
+    draft claim, scrubbed, that goes with the next batch), or say why it cannot go."""
+    claim = get_or_404(Claim.objects.select_related("coverage", "encounter__location"), claim_id)
+    try:
+        forwarded = forward_to_next_payer(claim, today=practice_today(claim.encounter))
+    except ClaimsError as refused:
+        messages.error(request, refused.message)
+        return redirect("claims:claim", claim_id=claim.pk)
+    messages.success(
+        request,
+        f"Claim {forwarded.patient_control_number} to {forwarded.payer.name} made with the primary's "
+        "payment and adjustments: check it and make it ready to submit.",
+    )
+    return redirect("claims:claim", claim_id=forwarded.pk)
 
 
 @require_POST

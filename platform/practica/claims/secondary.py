@@ -130,6 +130,20 @@ def next_coverage(primary: Claim) -> Coverage:
     return coverage
 
 
+def next_payer_offer(claim: Claim) -> Coverage | None:
+    """The coverage the claim may go on to from its page: the payer has adjudicated it, it has not
+    gone on already, and the patient has a next coverage matched to a payer; None otherwise (the
+    page then shows no button). Two queries at most."""
+    if claim.status not in (ClaimStatus.ADJUDICATED, ClaimStatus.CLOSED):
+        return None
+    if claim.next_payer_claims.exclude(status__in=(ClaimStatus.VOIDED, ClaimStatus.REPLACED)).exists():
+        return None
+    try:
+        return next_coverage(claim)
+    except ClaimsError:
+        return None
+
+
 def create_next_payer_claim(
     primary: Claim, outcome: PayerOutcome, *, today: datetime.date | None = None
 ) -> Claim:

@@ -196,7 +196,7 @@ def batch_claims(batch: SubmissionBatch) -> list[Claim]:
 def claims_in_detail() -> QuerySet[Claim]:
     lines = ClaimLine.objects.order_by("line_number")
     return Claim.objects.select_related(
-        "patient", "payer", "coverage", "encounter__appointment", "encounter__provider"
+        "patient", "payer", "coverage", "prior_claim", "encounter__appointment", "encounter__provider"
     ).prefetch_related(
         Prefetch("lines", queryset=lines),
         "transitions",

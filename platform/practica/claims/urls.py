@@ -34,4 +34,5 @@ urlpatterns = [
     path("encounters/<str:encounter_id>/", coding_views.encounter_coding, name="encounter"),
     path("<str:claim_id>/", queue_views.claim_detail, name="claim"),
     path("<str:claim_id>/status/", queue_views.claim_transition, name="claim_transition"),
+    path("<str:claim_id>/next-payer/", queue_views.claim_to_next_payer, name="claim_to_next_payer"),
 ]
