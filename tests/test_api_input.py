@@ -156,6 +156,8 @@ GARBAGE_POSTS = [
     ("/setup/providers/new/", {"display_name": "Dr", "npi": "123", "locations": ["not-a-uuid"]}),
     ("/login/", {"email": "\x00", "password": ""}),
     ("/login/verify/", {"token": "abcdef"}),
+    ("/login/forgot/", {"email": "\x00" * 300}),
+    ("/login/reset/99999999999999999999/x/", {"password": "\x00", "password_again": ""}),
     ("/account/two-factor/", {"token": "x"}),
     ("/staff/join/garbage/", {"full_name": "", "password": ""}),
     ("/logout/", {}),
@@ -198,6 +200,8 @@ def test_garbage_queries_never_cause_a_server_error(practice_a: Practice, path: 
         ("/signup/", {"plan": "abc", "subdomain": "\x00", "email": "a@b"}),
         ("/login/", {"email": "", "password": "x" * 5000}),
         ("/login/verify/", {"token": "123456"}),
+        ("/login/forgot/", {"email": "not an address"}),
+        ("/login/reset/1/garbage/", {"password": "x", "password_again": "y"}),
     ],
 )
 def test_garbage_on_the_public_site_never_causes_a_server_error(

@@ -35,6 +35,8 @@ def test_the_views_open_while_suspended_or_writable_while_read_only_are_these() 
     assert _marked(OPEN_WHILE_SUSPENDED) == {
         "login",
         "login_verify",
+        "password_forgotten",
+        "password_reset_confirm",
         "logout",
         "handoff",
         "health",
@@ -43,6 +45,8 @@ def test_the_views_open_while_suspended_or_writable_while_read_only_are_these() 
     assert _marked(WRITABLE_WHILE_READ_ONLY) == {
         "login",
         "login_verify",
+        "password_forgotten",
+        "password_reset_confirm",
         "logout",
         "handoff",
         "billing_subscription_portal",

@@ -24,6 +24,12 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("login/", accounts.login_view, name="login"),
     path("login/verify/", accounts.login_verify, name="login_verify"),
+    path("login/forgot/", accounts.password_forgotten, name="password_forgotten"),
+    path(
+        "login/reset/<int:user_id>/<str:token>/",
+        accounts.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
     path("logout/", accounts.logout_view, name="logout"),
     path("handoff/", accounts.handoff, name="handoff"),
     path("account/two-factor/", accounts.two_factor_setup, name="two_factor_setup"),

@@ -14,6 +14,12 @@ urlpatterns = [
     path("signup/", tenants.signup, name="signup"),
     path("login/", accounts.login_view, name="login"),
     path("login/verify/", accounts.login_verify, name="login_verify"),
+    path("login/forgot/", accounts.password_forgotten, name="password_forgotten"),
+    path(
+        "login/reset/<int:user_id>/<str:token>/",
+        accounts.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
     path("logout/", accounts.logout_view, name="logout"),
     path("account/two-factor/", accounts.two_factor_setup, name="two_factor_setup"),
     path("account/password/", accounts.password_change, name="password_change"),

@@ -31,6 +31,29 @@ class LoginForm(forms.Form):
         return data
 
 
+class ResetRequestForm(forms.Form):
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}))
+
+
+class ResetForm(forms.Form):
+    """The new password twice; the password rules are the service's to apply."""
+
+    password = forms.CharField(
+        label="New password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password_again = forms.CharField(
+        label="New password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", "The two passwords do not match.")
+        return data
+
+
 class TokenForm(forms.Form):
     token = forms.RegexField(
         regex=r"^\d{6}$",

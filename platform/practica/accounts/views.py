@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 
-from practica.accounts import services, two_factor
+from practica.accounts import password_reset, services, two_factor
 from practica.accounts.decorators import capability_required, staff_required
 from practica.accounts.errors import AccessError
 from practica.accounts.forms import (
@@ -24,6 +24,8 @@ from practica.accounts.forms import (
     InviteForm,
     JoinForm,
     LoginForm,
+    ResetForm,
+    ResetRequestForm,
     RevokeAccessForm,
     RoleForm,
     SecurityForm,
@@ -46,6 +48,7 @@ from practica.accounts.tokens import (
     use_handoff_token,
 )
 from practica.core.links import practice_url, public_url
+from practica.core.net import client_ip
 from practica.core.tenancy import current_schema
 from practica.core.view_access import open_while_suspended, writable_while_read_only
 
@@ -114,6 +117,51 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     end_session(request)
     return redirect("login")
+
+
+@open_while_suspended
+@writable_while_read_only
+def password_forgotten(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link; the answer is the same whether or not the address has a login."""
+    form = ResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_reset.request_password_reset(form.cleaned_data["email"], client_ip(request))
+        except AccessError as refused:
+            form.add_error(None, str(refused))
+        else:
+            context = {
+                "email": form.cleaned_data["email"],
+                "minutes": password_reset.RESET_LINK_SECONDS // 60,
+            }
+            return render(request, "accounts/password_reset_sent.html", context)
+    return render(
+        request, "accounts/password_forgotten.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@open_while_suspended
+@writable_while_read_only
+def password_reset_confirm(request: HttpRequest, user_id: int, token: str) -> HttpResponse:
+    user = password_reset.user_for_reset(user_id, token)
+    if user is None:
+        return render(request, "accounts/password_reset_invalid.html", status=400)
+    form = ResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_reset.reset_password(user, token, form.cleaned_data["password"])
+        except AccessError as refused:
+            form.add_error("password", str(refused))
+        else:
+            if request.user.is_authenticated:
+                end_session(request)  # whoever was signed in here signs in again with the new password
+            messages.success(
+                request, "Your password is changed and you are signed out everywhere. Please sign in."
+            )
+            return redirect("login")
+    return render(
+        request, "accounts/password_reset_confirm.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 def password_change(request: HttpRequest) -> HttpResponse:
