@@ -25,7 +25,7 @@ from practica.claims.models import (
 )
 from practica.claims.services import ChargeInput, create_claim_from_encounter, save_charge_line, set_diagnoses
 from practica.core.tenancy import use_public_schema, use_schema_of
-from practica.denials.models import DenialItem
+from practica.denials.models import AppealLetter, DenialItem
 from practica.intake.models import IntakeItem, IntakeResponse, IntakeSubmission
 from practica.intake.services import add_question, packet_for_type
 from practica.messaging.crypto import encrypt
@@ -116,6 +116,7 @@ OBJECT_URLS = [
     ObjectUrl("/denials/{denial}/"),
     ObjectUrl("/denials/{denial}/", "post"),
     ObjectUrl("/denials/{denial}/appeal-letter/", "post"),
+    ObjectUrl("/denials/{denial}/letters/{appeal_letter}/", control=False),
     ObjectUrl("/remittance/payments/{remittance}/"),
     ObjectUrl("/remittance/exceptions/{remittance_exception}/"),
     ObjectUrl("/remittance/exceptions/{remittance_exception}/", "post"),
@@ -367,6 +368,8 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
         claim=claim, payer=payer, patient=patient, source_key="b:1", reason_codes=["CO-50"],
         category="medical_necessity", amount_cents=9900, denied_on=day, due_on=day,
     )  # fmt: skip
+    # A letter's row only: the file itself is not planted.
+    letter = AppealLetter.objects.create(item=denial, pdf="denials/appeals/planted.pdf")
     long_ago = timezone.now() - datetime.timedelta(days=100)
     LedgerEntry.objects.create(patient=patient, kind="charge", amount_cents=9900, posted_at=long_ago)
     run = StatementRun.objects.create(period=day.replace(day=1), trigger=StatementRun.Trigger.ON_DEMAND)
@@ -398,6 +401,7 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
         "claim": str(claim.pk),
         "batch": str(batch.pk),
         "denial": str(denial.pk),
+        "appeal_letter": str(letter.pk),
         "payer": str(payer.pk),
         "procedure": str(procedure.pk),
         "fee_schedule": str(schedule.pk),

@@ -162,7 +162,7 @@ def test_the_queue_page_filters_sorts_flags_overdue_and_pins_its_queries(
 
     # Write-offs are for owners and managers; the biller gets the letter.
     assert biller.post(f"/denials/{item.pk}/", {"action": "write_off", "reason": "small"}).status_code == 403
-    letter = biller.post(f"/denials/{item.pk}/appeal-letter/")
+    letter = biller.post(f"/denials/{item.pk}/appeal-letter/", follow=True)
     assert letter["Content-Type"] == "application/pdf" and letter.content.startswith(b"%PDF")
     manager = signed_in_client(staff(practice_a, Role.MANAGER), practice_a)
     manager.post(f"/denials/{item.pk}/", {"action": "write_off", "reason": "Under the small balance limit"})
@@ -180,10 +180,55 @@ def test_owners_and_managers_keep_the_practice_appeal_letter(billing: Billing, p
     claim = adjudicated(billing)
     open_denial_items([outcome(claim)])
     item = DenialItem.objects.get()
-    letter = manager.post(f"/denials/{item.pk}/appeal-letter/")
+    letter = manager.post(f"/denials/{item.pk}/appeal-letter/", follow=True)
     assert letter.content.startswith(b"%PDF")
     from practica.denials.letters import appeal_pdf
 
     assert appeal_pdf(item, practice_name="Alpha", today="2026-10-31", meanings="") != appeal_pdf(
         item, practice_name="Beta", today="2026-10-31", meanings=""
     )
+
+
+def test_an_appeal_letter_is_kept_as_the_practice_file_listed_and_audited(
+    billing: Billing, practice_a: Practice
+) -> None:
+    from practica.audit.models import AuditEvent
+    from practica.denials.models import AppealLetter
+
+    user = staff(practice_a, Role.BILLER, full_name="Bea Biller")
+    biller = signed_in_client(user, practice_a)
+    claim = adjudicated(billing)
+    open_denial_items([outcome(claim)])
+    item = DenialItem.objects.get()
+    assert "None generated yet." in biller.get(f"/denials/{item.pk}/").content.decode()
+
+    made = biller.post(f"/denials/{item.pk}/appeal-letter/")
+    letter = AppealLetter.objects.get(item=item)
+    assert made.status_code == 302 and made["Location"] == f"/denials/{item.pk}/letters/{letter.pk}/"
+    # A file of the practice: under its schema's folder, read back as generated.
+    assert letter.pdf.name == f"denials/appeals/{letter.pk}.pdf"
+    assert f"/{practice_a.schema_name}/denials/appeals/" in letter.pdf.path
+    with letter.pdf.open("rb") as handle:
+        kept = handle.read()
+    assert kept.startswith(b"%PDF")
+    created = AuditEvent.objects.get(
+        object_type="denials.appealletter", object_id=str(letter.pk), action="create"
+    )
+    assert created.actor_id == user.pk
+
+    # The template changes later; the kept letter does not.
+    services.save_appeal_template("A new letter for {patient}")
+    page = biller.get(f"/denials/{item.pk}/").content.decode()
+    assert f'href="/denials/{item.pk}/letters/{letter.pk}/"' in page and "by Bea Biller" in page
+    downloaded = biller.get(f"/denials/{item.pk}/letters/{letter.pk}/")
+    assert downloaded["Content-Type"] == "application/pdf" and downloaded.content == kept
+    assert "attachment" in downloaded["Content-Disposition"]
+    views = AuditEvent.objects.filter(
+        object_type="denials.appealletter", object_id=str(letter.pk), action="view"
+    )
+    assert [v.actor_id for v in views] == [user.pk]
+    # Another item's id with this letter's is not found.
+    other = adjudicated(billing, "Other Mutual")
+    open_denial_items([outcome(other)])
+    stranger = DenialItem.objects.exclude(pk=item.pk).get()
+    assert biller.get(f"/denials/{stranger.pk}/letters/{letter.pk}/").status_code == 404

@@ -69,3 +69,26 @@ class AppealTemplate(models.Model):
 
     def __str__(self) -> str:
         return "Appeal letter template"
+
+
+def _letter_path(instance: models.Model, filename: str) -> str:
+    # Under the practice's own folder (the storage prefixes the schema); served only by the view
+    # that found the letter in the practice's schema.
+    return f"denials/appeals/{instance.pk}.pdf"
+
+
+class AppealLetter(models.Model):
+    """An appeal letter as it was generated for a denial, kept as the practice's file: what was
+    sent to the payer can be read again whatever the template says later."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    item = models.ForeignKey(DenialItem, on_delete=models.PROTECT, related_name="letters")
+    pdf = models.FileField(upload_to=_letter_path)
+    generated_by_id = models.BigIntegerField(null=True, blank=True, help_text="Staff user id.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Appeal letter {self.created_at:%Y-%m-%d %H:%M}" if self.created_at else "Appeal letter"

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 from practica.accounts.decorators import capability_required
 from practica.accounts.roles import Capability
 from practica.accounts.selectors import staff_of
-from practica.audit.services import record_views
+from practica.audit.services import record_view, record_views
 from practica.codesets.models import AdjustmentCategory
 from practica.denials import letters, selectors, services
 from practica.denials.errors import DenialError
-from practica.denials.models import AppealTemplate, DenialItem
+from practica.denials.models import AppealLetter, AppealTemplate, DenialItem
 from practica.insurance.models import Payer
 from practica.scheduling.view_helpers import can, get_or_404
 
@@ -93,7 +93,7 @@ def denial_item(request: HttpRequest, item_id: str) -> HttpResponse:
         item_id,
     )
     record_views([item.patient])
-    staff = staff_of(request.practice)  # type: ignore[attr-defined]
+    staff = list(staff_of(request.practice))  # type: ignore[attr-defined]
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -124,6 +124,10 @@ def denial_item(request: HttpRequest, item_id: str) -> HttpResponse:
         return redirect("denials:item", item_id=item.pk)
     context = {
         "item": item,
+        "letters": [
+            (letter, _name(next((m.user for m in staff if m.user_id == letter.generated_by_id), None)))
+            for letter in item.letters.all()
+        ],
         "codes": selectors.explain(item, selectors.meanings([item])),
         "staff": staff,
         "today": _today(request),
@@ -135,18 +139,34 @@ def denial_item(request: HttpRequest, item_id: str) -> HttpResponse:
 @capability_required(Capability.SUBMIT_CLAIMS)
 @require_POST
 def appeal_letter(request: HttpRequest, item_id: str) -> HttpResponse:
-    """The appeal letter as a PDF, from the practice's template (POST: it reads patient data)."""
+    """A new appeal letter from the practice's template, kept beside the item, then downloaded
+    (POST: it writes a file and reads patient data)."""
     item = get_or_404(DenialItem.objects.select_related("claim__encounter", "payer", "patient"), item_id)
     record_views([item.patient])
     words = "; ".join(m.rstrip(".") for _, m in selectors.explain(item, selectors.meanings([item])) if m)
-    pdf = letters.appeal_pdf(
+    letter = services.generate_appeal_letter(
         item,
         practice_name=request.practice.name,  # type: ignore[attr-defined]
         today=_today(request).isoformat(),
         meanings=words,
     )
+    return redirect("denials:appeal_letter_file", item_id=item.pk, letter_id=letter.pk)
+
+
+@capability_required(Capability.SUBMIT_CLAIMS)
+def appeal_letter_file(request: HttpRequest, item_id: str, letter_id: str) -> HttpResponse:
+    """A kept appeal letter, as generated; each download is recorded."""
+    item = get_or_404(DenialItem.objects.select_related("claim", "patient"), item_id)
+    letter = get_or_404(AppealLetter.objects.filter(item=item), letter_id)
+    record_view(letter)
+    record_views([item.patient])
+    with letter.pdf.open("rb") as handle:
+        pdf = handle.read()
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="appeal-{item.claim.patient_control_number}.pdf"'
+    stamp = timezone.localtime(letter.created_at, ZoneInfo(request.practice.time_zone))  # type: ignore[attr-defined]
+    response["Content-Disposition"] = (
+        f'attachment; filename="appeal-{item.claim.patient_control_number}-{stamp:%Y%m%d-%H%M}.pdf"'
+    )
     return response
 
 

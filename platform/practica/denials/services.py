@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from practica.claims.services import create_corrected_claim
 from practica.codesets.models import AdjustmentCategory, RemittanceCode
 from practica.codesets.selectors import remittance_codes
 from practica.denials.errors import DenialError
-from practica.denials.models import AppealTemplate, DenialItem
+from practica.denials.models import AppealLetter, AppealTemplate, DenialItem
 from practica.insurance.models import Payer
 from practica.patient_billing.ledger import post_entries
 from practica.patient_billing.models import LedgerEntry
@@ -228,6 +229,21 @@ def transfer_to_patient(item: DenialItem) -> DenialItem:
         _close_on_insurance_ledger(locked, InsuranceLedgerEntry.Kind.TRANSFERRED)
         _close(locked, S.TRANSFERRED, "Moved to the patient's balance")
     return locked
+
+
+def generate_appeal_letter(
+    item: DenialItem, *, practice_name: str, today: str, meanings: str
+) -> AppealLetter:
+    """The appeal letter from the practice's template, kept as the practice's file beside the item
+    (its creation is audited by the database's triggers with who generated it)."""
+    from practica.denials.letters import appeal_pdf
+
+    pdf = appeal_pdf(item, practice_name=practice_name, today=today, meanings=meanings)
+    with transaction.atomic():
+        letter = AppealLetter(item=item, generated_by_id=current_actor.get().user_id)
+        letter.pdf.save(f"{letter.pk}.pdf", ContentFile(pdf), save=False)
+        letter.save()
+    return letter
 
 
 def mark_appealed(item: DenialItem) -> DenialItem:

@@ -11,4 +11,9 @@ urlpatterns = [
     path("setup/appeal-letter/", queue_views.appeal_template, name="appeal_template"),
     path("<str:item_id>/", queue_views.denial_item, name="item"),
     path("<str:item_id>/appeal-letter/", queue_views.appeal_letter, name="appeal_letter"),
+    path(
+        "<str:item_id>/letters/<str:letter_id>/",
+        queue_views.appeal_letter_file,
+        name="appeal_letter_file",
+    ),
 ]
