@@ -27,7 +27,8 @@ def _areas(html: str) -> list[str]:
     ("role", "areas"),
     [
         (Role.OWNER, ["Schedule", "Patients", "Messages", "Billing", "Reports", "Settings"]),
-        (Role.FRONT_DESK, ["Schedule", "Patients", "Messages", "Settings"]),
+        # The front desk takes payments, so it has the day's close under Reports.
+        (Role.FRONT_DESK, ["Schedule", "Patients", "Messages", "Reports", "Settings"]),
         (Role.CLINICIAN, ["Schedule", "Patients", "Messages", "Billing", "Settings"]),
         (Role.BILLER, ["Schedule", "Patients", "Messages", "Billing", "Reports", "Settings"]),
     ],
@@ -50,6 +51,7 @@ def test_the_current_area_and_page_are_marked(practice_a: Practice) -> None:
         ("/claims/setup/", "Settings", "Billing setup"),
         ("/claims/charges/", "Billing", "Charges to review"),
         ("/billing/reports/daily/", "Reports", "Daily payments"),
+        ("/denials/", "Billing", "Denials"),
     ]:
         html = owner.get(path).content.decode()
         assert re.search(rf'class="current" aria-current="true">{area}</a>', html), path

@@ -11,8 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "platform" / "practica" / "settings.py"
 ENV_EXAMPLE = ROOT / "infra" / "env.example"
-# Read by the processes themselves (Python, Django's start-up), not by settings.py.
-PROCESS_VARIABLES = {"PYTHONPATH", "DJANGO_SETTINGS_MODULE"}
+# Read by the processes themselves (Python, Django's start-up, a command), not by settings.py.
+PROCESS_VARIABLES = {"PYTHONPATH", "DJANGO_SETTINGS_MODULE", "MIGRATION_PROCESSES"}
 
 
 def _is_os_environ(node: ast.expr) -> bool:

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -36,7 +37,10 @@ def _side(practice: Practice, tag: str) -> Side:
         bob = make_account(f"bob-{tag}@example.com", first_name="Bob")
         ann_thread = services.start_thread(ann.patient, "Can I get a refill?")
         bob_thread = services.start_thread(bob.patient, "Question about my bill")
-    run_commit_hooks()  # as if committed before the test: nobody is listening yet
+    # As if committed before the test. Nobody is listening yet, so the live pushes are dropped
+    # rather than sent: a late one could reach a socket the test opens next and be taken for its own.
+    with mock.patch("practica.messaging.events._send"):
+        run_commit_hooks()
     return Side(practice, nurse, ann, bob, ann_thread, bob_thread)
 
 

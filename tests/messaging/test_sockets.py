@@ -46,9 +46,8 @@ async def _refused(path: str, headers: Headers) -> Any:
 
 
 async def _settled(*sockets: WebsocketCommunicator) -> None:
-    """Drop what reached the sockets before the test acts: the fixture's own thread was pushed
-    before anyone listened, but under load the layer's shared subscription can hand that push to a
-    socket that joined its group just after."""
+    """Drop anything that reached the sockets before the test acts (the fixture sends no pushes,
+    see tests/messaging/conftest.py; this keeps a test's first read its own)."""
     for socket in sockets:
         while not await socket.receive_nothing(timeout=0.05):
             await socket.receive_json_from(timeout=1)

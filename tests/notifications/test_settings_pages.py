@@ -161,10 +161,17 @@ def test_removing_a_reminder_and_a_bad_rule_id(alpha: Clinic) -> None:
 
 
 def test_the_menu_links_follow_the_capabilities(alpha: Clinic) -> None:
-    url = f"http://{host_of(alpha.practice)}/notifications/log/"
-    manager_page = keeping_schema(lambda: as_role(alpha, Role.MANAGER).get(url)).content.decode()
-    assert 'href="/notifications/settings/">Reminders</a>' in manager_page
-    assert 'href="/notifications/log/">Delivery log</a>' in manager_page
-    desk_page = keeping_schema(lambda: as_role(alpha, Role.FRONT_DESK).get(url)).content.decode()
-    assert 'href="/notifications/log/">Delivery log</a>' in desk_page
-    assert "Reminders</a>" not in desk_page
+    # The menu shows the current area's pages: Reminders under Settings, the log under Messages.
+    settings_url = f"http://{host_of(alpha.practice)}/setup/"
+    log_url = f"http://{host_of(alpha.practice)}/notifications/log/"
+
+    def page(client: Client, url: str) -> str:
+        return str(keeping_schema(lambda: client.get(url)).content.decode())
+
+    manager = as_role(alpha, Role.MANAGER)
+    assert 'href="/notifications/settings/">Reminders</a>' in page(manager, settings_url)
+    assert 'aria-current="page">Delivery log</a>' in page(manager, log_url)
+    desk = as_role(alpha, Role.FRONT_DESK)
+    assert 'aria-current="page">Delivery log</a>' in page(desk, log_url)
+    desk_settings = page(desk, settings_url)
+    assert 'href="/setup/"' in desk_settings and "Reminders</a>" not in desk_settings

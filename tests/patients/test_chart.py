@@ -55,7 +55,7 @@ def test_the_chart_shows_the_whole_record_and_costs_the_same_whatever_its_size(
     assert "Olive Owner" in text  # who viewed it
     with CaptureQueriesContext(connection) as small:
         client.get(url)
-    assert len(small.captured_queries) == 28
+    assert len(small.captured_queries) == 29  # with the primary coverage's eligibility status
     with tenant_context(practice_a):
         _history(clinic, 12, first=1)
     with django_assert_num_queries(len(small.captured_queries)):

@@ -16,6 +16,13 @@ class Link:
     label: str
     url_name: str
     capability: Capability
+    # A second capability that also opens the page (the view's own `capability_required` takes either).
+    or_capability: Capability | None = None
+
+    def usable_by(self, role: str | None) -> bool:
+        return role_can(role, self.capability) or (
+            self.or_capability is not None and role_can(role, self.or_capability)
+        )
 
 
 # (area, its pages); an area's first page the role may use is where the area's name leads.
@@ -54,12 +61,13 @@ AREAS: list[tuple[str, list[Link]]] = [
             Link("Ready to send", "claims:ready", C.SUBMIT_CLAIMS),
             Link("Submissions", "claims:submissions", C.SUBMIT_CLAIMS),
             Link("Remittance", "remittance:home", C.POST_REMITTANCE),
+            Link("Denials", "denials:queue", C.SUBMIT_CLAIMS),
         ],
     ),
     (
         "Reports",
         [
-            Link("Daily payments", "billing_daily_report", C.VIEW_BILLING),
+            Link("Daily payments", "billing_daily_report", C.VIEW_BILLING, C.TAKE_PAYMENTS),
             Link("Receivables by age", "statements:aging", C.VIEW_BILLING),
             Link("Audit trail", "audit_log", C.VIEW_AUDIT),
         ],
@@ -110,7 +118,7 @@ def menu_for(role: str | None, path: str) -> list[ShownArea]:
         usable = [
             (link.label, url)
             for link in links
-            if role_can(role, link.capability) and (url := _url(link.url_name)) is not None
+            if link.usable_by(role) and (url := _url(link.url_name)) is not None
         ]
         if usable:
             found.append((area, usable))
