@@ -144,6 +144,7 @@ OBJECT_URLS = [
     ObjectUrl("/schedule/appointments/{appointment}/status/", "post"),
     ObjectUrl("/schedule/appointments/{appointment}/check-in/"),
     ObjectUrl("/schedule/appointments/{appointment}/check-in/", "post"),
+    ObjectUrl("/schedule/appointments/{appointment}/eligibility/", "post"),
     ObjectUrl("/messages/{thread}/"),
     ObjectUrl("/messages/{thread}/since/"),
     ObjectUrl("/messages/{thread}/close/", "post"),

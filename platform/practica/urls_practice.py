@@ -7,6 +7,7 @@ from practica.accounts import views as accounts
 from practica.audit import views as audit
 from practica.core import views as core
 from practica.dashboard import views as dashboard
+from practica.eligibility import views as eligibility
 from practica.messaging import views as messaging
 from practica.patient_billing import desk_views
 from practica.patient_billing import views as billing
@@ -98,6 +99,11 @@ urlpatterns = [
     ),
     path(
         "schedule/appointments/<str:appointment_id>/check-in/", desk_views.check_in, name="billing_check_in"
+    ),
+    path(
+        "schedule/appointments/<str:appointment_id>/eligibility/",
+        eligibility.check_visit,
+        name="appointment_eligibility",
     ),
     path("audit/", audit.audit_log, name="audit_log"),
     path("messages/", messaging.inbox, name="messaging_inbox"),

@@ -140,3 +140,17 @@ class FakeClearinghouse:
         handler.send_header("Content-Length", str(len(content)))
         handler.end_headers()
         handler.wfile.write(content)
+
+
+class InProcessClearinghouse:
+    """The same answers without a server, for tests about what is shown rather than how it is sent."""
+
+    name = "in-process"
+
+    def __init__(self, members: dict[str, Answer] | None = None) -> None:
+        self.members = members or {}
+
+    def exchange(self, x12_270: str, *, payer_id: str) -> str:
+        inquiry = read_270(x12_270)
+        answer = self.members.get(inquiry.subscriber.member_id)
+        return "ISA*garbage" if answer and answer.status == "garbage" else build_271(inquiry, answer)

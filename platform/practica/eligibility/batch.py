@@ -26,6 +26,9 @@ def next_business_day(today: dt.date) -> dt.date:
     return day
 
 
+# At the desk, a person waits: the payer gets this long, once, and then the badge says why not.
+CHECK_IN_TIMEOUT = 8.0
+
 CHECKED_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED, Appointment.Status.CHECKED_IN)
 
 
@@ -44,8 +47,9 @@ def appointments_on(day: dt.date) -> list[Appointment]:
     return found
 
 
-def practice_clearinghouse() -> tuple[RealtimeClearinghouse, Requester]:
-    """The practice's configured real-time adapter and who asks (from its billing profile)."""
+def practice_clearinghouse(timeout: float | None = None) -> tuple[RealtimeClearinghouse, Requester]:
+    """The practice's configured real-time adapter and who asks (from its billing profile).
+    `timeout`: a short wait and no retry, for a person waiting on the answer."""
     settings = EligibilitySettings.objects.filter(singleton=True).first()
     profile = BillingProfile.objects.filter(singleton=True).first()
     if settings is None or not settings.realtime_url:
@@ -57,6 +61,8 @@ def practice_clearinghouse() -> tuple[RealtimeClearinghouse, Requester]:
         sender_id=settings.realtime_sender_id or profile.isa_sender_id,
         receiver_id=settings.realtime_receiver_id or profile.isa_receiver_id,
     )
+    if timeout:
+        adapter.timeout, adapter.retries = timeout, 0
     requester = Requester(
         npi=profile.group_npi,
         name=profile.legal_name,
@@ -132,9 +138,12 @@ def check_day(
     return summary
 
 
-def check_appointment(appointment_id: UUID | str, *, now: dt.datetime, trigger: str) -> str:
+def check_appointment(
+    appointment_id: UUID | str, *, now: dt.datetime, trigger: str, timeout: float | None = None
+) -> str:
     """Checks the coverage of one booked visit (at booking, at check-in) unless a fresh result for
-    that day is already there; returns what happened, in a word (a task's result)."""
+    that day is already there; returns what happened, in a word (a task's result). `timeout`: give
+    up after that many seconds, with no retry (someone is waiting at the desk)."""
     appointment = (
         Appointment.objects.filter(pk=appointment_id, status__in=CHECKED_STATUSES)
         .select_related("location")
@@ -155,7 +164,7 @@ def check_appointment(appointment_id: UUID | str, *, now: dt.datetime, trigger: 
     if trigger != Trigger.CHECK_IN and fresh:
         return "fresh"
     try:
-        clearinghouse, requester = practice_clearinghouse()
+        clearinghouse, requester = practice_clearinghouse(timeout=timeout)
     except EligibilityError:
         return "not_configured"
     check = check_coverage(

@@ -2,12 +2,14 @@
 (an audited read: it is PHI)."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
 from practica.audit.services import record_view
 from practica.eligibility import crypto
 from practica.eligibility.models import EligibilityCheck, EligibilitySettings, Status
+from practica.insurance.models import Coverage, Priority
 
 DEFAULT_FRESHNESS_HOURS = 72
 
@@ -21,6 +23,15 @@ def latest_check(coverage_id: UUID | str) -> EligibilityCheck | None:
     """The coverage's latest completed check (a pending one does not replace a result)."""
     return (
         EligibilityCheck.objects.filter(coverage_id=coverage_id, completed_at__isnull=False)
+        .order_by("-completed_at")
+        .first()
+    )
+
+
+def latest_for_visit(appointment_id: UUID | str) -> EligibilityCheck | None:
+    """The latest completed check made for this visit (at booking, overnight, at the desk)."""
+    return (
+        EligibilityCheck.objects.filter(appointment_id=appointment_id, completed_at__isnull=False)
         .order_by("-completed_at")
         .first()
     )
@@ -62,6 +73,30 @@ def badge(check: EligibilityCheck | None, now: dt.datetime, hours: int | None = 
         Status.UNVERIFIED: "Could not verify",
     }.get(Status(check.status), check.get_status_display())
     return Badge(check.status, label, stale, check.completed_at)
+
+
+NO_COVERAGE = Badge("no_coverage", "No insurance on file", False, None)
+
+
+def visit_badges(patient_ids: Iterable[UUID], now: dt.datetime) -> dict[UUID, Badge]:
+    """Each patient's badge (their live primary coverage's latest result), for lists of visits: three
+    queries whatever the number of patients (coverages, latest checks, the freshness window)."""
+    wanted = set(patient_ids)
+    if not wanted:
+        return {}
+    coverages = dict(  # one live primary coverage per patient (a constraint)
+        Coverage.objects.filter(patient_id__in=wanted, is_active=True, priority=Priority.PRIMARY)
+        .order_by()
+        .values_list("patient_id", "id")
+    )
+    latest = latest_checks(list(coverages.values()))
+    hours = freshness_hours()
+    return {
+        patient_id: badge(latest.get(coverages[patient_id]), now, hours)
+        if patient_id in coverages
+        else NO_COVERAGE
+        for patient_id in wanted
+    }
 
 
 def raw_271(check: EligibilityCheck) -> str:

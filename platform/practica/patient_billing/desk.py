@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from notifications.services import notify_patient
 from practica.accounts.models import User
+from practica.eligibility.models import Status as EligibilityStatus
+from practica.eligibility.selectors import latest_check
 from practica.insurance.selectors import coverage_on
 from practica.patient_billing.errors import BillingError
 from practica.patient_billing.ledger import check_amount, post_entry
@@ -38,6 +40,8 @@ class DueAtCheckIn:
     copay_cents: int | None  # None: the primary coverage names no copay (or there is no coverage)
     past_balance_cents: int  # the ledger's balance (negative: a credit)
     paid_for_visit_cents: int  # already taken for this appointment
+    # When the copay is the payer's own (its latest eligibility answer was active and named one).
+    copay_checked_at: datetime.datetime | None = None
 
     @property
     def copay_left_cents(self) -> int:
@@ -50,9 +54,16 @@ class DueAtCheckIn:
 
 
 def due_at_check_in(appointment: Appointment) -> DueAtCheckIn:
-    """Copay from the primary coverage in force on the visit's day, and the balance from the ledger."""
+    """Copay from the payer's latest eligibility answer for the primary coverage in force on the
+    visit's day (if it was active and named one), else the copay kept on the coverage; and the
+    balance from the ledger."""
     day = timezone.localtime(appointment.start).date()
     coverage = coverage_on(appointment.patient_id, day)
+    copay = coverage.copay_cents if coverage is not None else None
+    checked_at = None
+    answer = latest_check(coverage.pk) if coverage is not None else None
+    if answer is not None and answer.status == EligibilityStatus.ACTIVE and answer.copay_cents is not None:
+        copay, checked_at = answer.copay_cents, answer.completed_at
     paid = sum(
         -amount
         for amount in LedgerEntry.objects.filter(
@@ -60,9 +71,10 @@ def due_at_check_in(appointment: Appointment) -> DueAtCheckIn:
         ).values_list("amount_cents", flat=True)
     )
     return DueAtCheckIn(
-        copay_cents=coverage.copay_cents if coverage is not None else None,
+        copay_cents=copay,
         past_balance_cents=balance_cents(appointment.patient),
         paid_for_visit_cents=paid,
+        copay_checked_at=checked_at,
     )
 
 

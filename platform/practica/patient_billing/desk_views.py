@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from practica.accounts.decorators import capability_required
@@ -17,6 +18,8 @@ from practica.accounts.models import User
 from practica.accounts.roles import Capability, role_can
 from practica.audit.services import record_view
 from practica.core.links import practice_url
+from practica.eligibility.batch import CHECKED_STATUSES
+from practica.eligibility.selectors import visit_badges
 from practica.patient_billing import desk
 from practica.patient_billing.errors import BillingError
 from practica.patient_billing.forms import DeskPaymentForm
@@ -95,6 +98,8 @@ def check_in(request: HttpRequest, appointment_id: str) -> HttpResponse:
         "cards": cards,
         "can_set_up_cards": _can(request, Capability.MANAGE_PRACTICE),
         "checked_in": appointment.status == Appointment.Status.CHECKED_IN,
+        "eligibility": visit_badges([appointment.patient_id], timezone.now())[appointment.patient_id],
+        "can_check_eligibility": appointment.status in CHECKED_STATUSES,
     }
     return render(request, "billing/check_in.html", context, status=400 if form.errors else 200)
 

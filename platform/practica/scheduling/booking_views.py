@@ -14,12 +14,15 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from practica.accounts.decorators import capability_required
 from practica.accounts.roles import Capability
 from practica.audit.services import record_view
+from practica.eligibility.batch import CHECKED_STATUSES
+from practica.eligibility.selectors import visit_badges
 from practica.scheduling import calendar
 from practica.scheduling import forms as setup_forms
 from practica.scheduling.booking import (
@@ -133,6 +136,9 @@ def _detail(
         "errors_elsewhere": [] if changeable else [f for f in (reschedule_form, cancel_form) if f],
         "history": Appointment.objects.filter(rescheduled_to=appointment).first(),
         "intake": intake_labels([appointment]).get(appointment.pk, ""),
+        "eligibility": visit_badges([appointment.patient_id], timezone.now())[appointment.patient_id],
+        "can_check_eligibility": can(request, Capability.BOOK_APPOINTMENTS)
+        and appointment.status in CHECKED_STATUSES,
     }
     return render(request, "scheduling/appointment.html", context, status=status)
 

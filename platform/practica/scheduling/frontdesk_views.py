@@ -5,10 +5,12 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from practica.accounts.decorators import capability_required
 from practica.accounts.roles import Capability
 from practica.audit.services import record_views
+from practica.eligibility.selectors import visit_badges
 from practica.scheduling import calendar
 from practica.scheduling.models import Appointment, Location
 from practica.scheduling.view_helpers import can, intake_labels, status_buttons
@@ -28,7 +30,11 @@ def today(request: HttpRequest) -> HttpResponse:
     record_views({a.patient_id: a.patient for a in appointments}.values())
     zone = ZoneInfo(location.time_zone)
     intake = intake_labels(appointments)
-    rows = [(a, a.start.astimezone(zone), status_buttons(a), intake.get(a.pk, "")) for a in appointments]
+    badges = visit_badges([a.patient_id for a in appointments], timezone.now())
+    rows = [
+        (a, a.start.astimezone(zone), status_buttons(a), intake.get(a.pk, ""), badges[a.patient_id])
+        for a in appointments
+    ]
     context = {
         "location": location,
         "locations": locations,
