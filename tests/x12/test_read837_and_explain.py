@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,105 @@ def test_explain_x12_reads_an_835(badx12_edi: Path, capsys: pytest.CaptureFixtur
     remittance = printed["content"]["remittances"][0]
     assert remittance["trace_number"] == "0012524965" and remittance["total_paid_cents"] == 122200
     assert [c["status"] for c in remittance["claims"]] == ["processed as secondary"] * 2
+
+
+def _as_read(claim: build.Claim) -> build.Claim:
+    """What the 837P keeps of a secondary claim's other payer: its subscriber (2330A) has no birth
+    date or sex, its payer (2330B) no secondary id."""
+    others = []
+    for other in claim.other_payers:
+        cov = other.coverage
+        subscriber = dataclasses.replace(cov.subscriber, birth_date=None, sex=None)
+        payer = dataclasses.replace(cov.payer, billing_provider_secondary_id="")
+        others.append(
+            dataclasses.replace(other, coverage=dataclasses.replace(cov, subscriber=subscriber, payer=payer))
+        )
+    diagnoses = tuple(d.replace(".", "") for d in claim.diagnoses)
+    return dataclasses.replace(claim, other_payers=tuple(others), diagnoses=diagnoses)
+
+
+@pytest.mark.parametrize("dependent", [False, True])
+def test_a_secondary_claims_2320_2330_and_2430_read_back_equal(dependent: bool) -> None:
+    from practica.x12.claim837 import Adjustment, LineAdjudication
+    from tests.x12.test_write837_secondary import PAID_ON, secondary
+
+    claim = secondary(dependent=dependent, claim_level=True)
+    other = claim.other_payers[0]
+    # A claim-level adjustment, a line paid under another code and fewer units, and two reasons in
+    # one group: each reads back as written.
+    first = claim.lines[0]
+    repriced = dataclasses.replace(
+        first,
+        adjudications=(
+            LineAdjudication(
+                payer_id=other.coverage.payer.payer_id,
+                paid=Decimal("0"),
+                adjudication_date=PAID_ON,
+                adjustments=(
+                    Adjustment("CO", "45", first.charge - Decimal("1.00")),
+                    Adjustment("CO", "97", Decimal("1.00"), Decimal(1)),
+                ),
+                procedure_code="99212",
+                modifiers=("25",),
+                units=Decimal("0.5"),
+                remaining_patient_liability=Decimal("0"),
+            ),
+        ),
+    )
+    assert other.paid is not None
+    paid = other.paid - first.adjudications[0].paid
+    claim = dataclasses.replace(
+        claim,
+        lines=(repriced, *claim.lines[1:]),
+        other_payers=(
+            dataclasses.replace(
+                other, paid=paid - Decimal("2.50"), adjustments=(Adjustment("OA", "23", Decimal("2.50")),)
+            ),
+        ),
+    )
+    claim = dataclasses.replace(
+        claim,
+        other_payers=(dataclasses.replace(claim.other_payers[0], remaining_patient_liability=Decimal("0")),),
+    )
+    interchange = build.interchange(build.transaction(1, (claim,)))
+    text = write_837p(interchange)
+
+    result = read_837p(text)
+
+    (read,) = result.interchanges[0].transactions[0].claims
+    assert result.skipped == ()
+    assert read.other_payers == _as_read(claim).other_payers
+    assert read.lines == claim.lines
+    assert read == _as_read(claim)
+
+
+def test_explain_x12_describes_the_other_payer_loops(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.x12.test_write837_secondary import secondary
+
+    claim = secondary()
+    path = tmp_path / "secondary.x12"
+    path.write_text(write_837p(build.interchange(build.transaction(1, (claim,)))))
+    call_command("explain_x12", str(path))
+    printed = json.loads(capsys.readouterr().out)
+    read = printed["content"]["interchanges"][0]["transactions"][0]["claims"][0]
+    (other,) = read["other_payers"]
+    sent = claim.other_payers[0]
+    assert sent.paid is not None
+    assert other["coverage"]["payer"]["payer_id"] == sent.coverage.payer.payer_id
+    assert other["payer_claim_number"] == "PRIMARY-ICN-1" and other["paid"] == str(sent.paid.normalize())
+    line = read["lines"][0]["adjudications"][0]
+    assert [(a["group"], a["reason"]) for a in line["adjustments"]] == [("CO", "45"), ("PR", "2")]
+    assert line["adjudication_date"] == "2026-03-20"
+    assert printed["content"]["skipped"] == []
+
+
+def test_an_other_payer_loop_without_its_payer_names_the_segment() -> None:
+    from tests.x12.test_write837_secondary import secondary
+
+    text = write_837p(build.interchange(build.transaction(1, (secondary(),))))
+    broken = text.replace("~NM1*PR*2*HEALTH PLAN 01*****PI*PAYER001~", "~NTE*ADD*GONE~", 1)
+    assert broken != text
+    with pytest.raises(X12ParseError, match=r"SBR.*lacks its subscriber \(NM1\*IL\) or payer \(NM1\*PR\)"):
+        read_837p(broken)

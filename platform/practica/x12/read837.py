@@ -1,11 +1,13 @@
 """Reads an 837P (005010X222A1) back into the `claim837` dataclasses: what Practica understands of a
 claim file, its own or anyone's.
 
-What the dataclasses have no field for (other-payer loops 2320/2330, ambulance and chiropractic
-segments, paperwork, line adjudication...) is skipped and listed in `Read837.skipped` with its
-line, so nothing is dropped silently. A structure that makes no sense (a claim outside a subscriber
-or patient, a service line before LX, an HL whose parent is not there, an amount or date that is not
-one) raises `X12ParseError` naming the segment and line.
+Other payers' adjudication on a claim to the next payer is read: loops 2320 (SBR, CAS, AMT*D/EAF,
+OI), 2330A (NM1*IL) and 2330B (NM1*PR, DTP*573, REF*F8) into `Claim.other_payers`, and 2430 (SVD,
+CAS, DTP*573, AMT*EAF) into `ServiceLine.adjudications`. What the dataclasses have no field for
+(ambulance and chiropractic segments, paperwork, other payers' secondary identifiers...) is skipped
+and listed in `Read837.skipped` with its line, so nothing is dropped silently. A structure that
+makes no sense (a claim outside a subscriber or patient, a service line before LX, an HL whose parent
+is not there, an amount or date that is not one) raises `X12ParseError` naming the segment and line.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Literal
 
 from practica.x12.claim837 import (
     Address,
+    Adjustment,
     BillingProvider,
     Claim,
     ClaimTransaction,
@@ -26,7 +29,9 @@ from practica.x12.claim837 import (
     Drug,
     Interchange,
     InterchangeParty,
+    LineAdjudication,
     Name,
+    OtherPayer,
     Patient,
     Payer,
     Provider,
@@ -139,6 +144,25 @@ def _decimal(segment: Segment, number: int, what: str) -> Decimal:
     return amount
 
 
+ADJUSTMENT_GROUPS = ("CO", "PR", "OA", "PI", "CR")
+
+
+def _adjustments(cas: Segment) -> list[Adjustment]:
+    """A CAS segment's adjustments: its group, then up to six reason, amount, quantity triplets."""
+    group = cas.element(1)
+    if group not in ADJUSTMENT_GROUPS:
+        raise cas.error(f"CAS01 {group!r} is not an adjustment group (CO, PR, OA, PI, CR)")
+    found = []
+    for n in range(2, 20, 3):
+        if not cas.element(n):
+            continue
+        quantity = _decimal(cas, n + 2, "adjustment quantity") if cas.element(n + 2) else None
+        found.append(
+            Adjustment(group, cas.element(n), _decimal(cas, n + 1, "adjustment amount"), quantity)  # type: ignore[arg-type]
+        )
+    return found
+
+
 def _name(nm1: Segment) -> Name:
     if nm1.element(2) == "2":
         return Name.of_organization(nm1.element(3))
@@ -217,6 +241,8 @@ class _TransactionReader:
         self.claim_parties: dict[str, _Party] = {}
         self.claim_mode_patient = False
         self.claim_total = Decimal(0)
+        # Loops 2320/2330 of the claim being read: each SBR with what follows it.
+        self.others: list[dict[str, Any]] = []
         self.mode = "header"  # header, provider, subscriber, patient, claim, other, line, line-other
 
     def skip(self, segment: Segment, reason: str) -> None:
@@ -293,8 +319,11 @@ class _TransactionReader:
             self.mode = "line"
             self.party = None
             return
-        if self.mode in ("other", "line-other"):
-            self.skip(s, "other payer or line adjudication loop: not read")
+        if self.mode == "other":
+            self.other_segment(s)
+            return
+        if self.mode == "line-other":
+            self.line_adjudication_segment(s)
             return
         if self.mode == "claim":
             self.claim_segment_(s)
@@ -417,6 +446,7 @@ class _TransactionReader:
         self.claim_total = _decimal(s, 2, "total charge")
         self.lines = []
         self.claim_parties = {}
+        self.others = []
         self.party = None
         self.mode = "claim"
 
@@ -448,9 +478,85 @@ class _TransactionReader:
             setattr(self.party, sid.lower(), s)
         elif sid == "SBR":
             self.mode = "other"
-            self.skip(s, "other payer loop (2320): not read")
+            self.other_segment(s)
         else:
             self.skip(s, "not read in the claim loop")
+
+    def other_segment(self, s: Segment) -> None:
+        """Loops 2320 (SBR, CAS, AMT, OI), 2330A (NM1*IL) and 2330B (NM1*PR, DTP*573, REF*F8)."""
+        sid, q = s.id, s.element(1)
+        if sid == "SBR":
+            self.others.append({"sbr": s, "cas": [], "parties": {}})
+            self.party = None
+            return
+        other = self.others[-1]
+        if sid == "CAS" and self.party is None:
+            other["cas"] += _adjustments(s)
+        elif sid == "AMT" and q in ("D", "EAF") and self.party is None:
+            other[q] = _decimal(s, 2, "other payer amount")
+        elif sid == "OI" and self.party is None:
+            other["oi"] = s
+        elif sid == "NM1" and q in ("IL", "PR"):
+            self.party = other["parties"][q] = _Party(s)
+        elif sid in ("N3", "N4") and self.party is not None:
+            setattr(self.party, sid.lower(), s)
+        elif sid == "REF" and self.party is not None:
+            self.party.refs[q] = s.element(2)
+        elif sid == "DTP" and q == "573" and self.party is not None and self.party.nm1.element(1) == "PR":
+            other["paid_on"] = _date(s, s.element(3))
+        else:
+            self.skip(s, "not read in the other payer loop")
+
+    def other_payer(self, other: dict[str, Any]) -> OtherPayer:
+        sbr: Segment = other["sbr"]
+        subscriber, payer = other["parties"].get("IL"), other["parties"].get("PR")
+        if subscriber is None or payer is None:
+            raise sbr.error("the other payer loop (2320) lacks its subscriber (NM1*IL) or payer (NM1*PR)")
+        oi: Segment | None = other.get("oi")
+        return OtherPayer(
+            coverage=Coverage(
+                payer=Payer(
+                    name=payer.nm1.element(3), payer_id=payer.nm1.element(9), address=payer.address()
+                ),
+                subscriber=Subscriber(
+                    name=_name(subscriber.nm1),
+                    member_id=subscriber.nm1.element(9),
+                    address=subscriber.address(),
+                ),
+                claim_filing_indicator=sbr.element(9),
+                payer_responsibility=sbr.element(1) or "P",  # type: ignore[arg-type]
+                group_number=sbr.element(3),
+                group_name=sbr.element(4),
+                insurance_type=sbr.element(5),
+            ),
+            relationship=sbr.element(2) or "18",
+            adjustments=tuple(other["cas"]),
+            paid=other.get("D"),
+            remaining_patient_liability=other.get("EAF"),
+            adjudication_date=other.get("paid_on"),
+            payer_claim_number=payer.refs.get("F8", ""),
+            benefits_assigned=(oi.element(3) if oi else "") or "Y",  # type: ignore[arg-type]
+            release_of_information=(oi.element(6) if oi else "") or "Y",  # type: ignore[arg-type]
+        )
+
+    def line_adjudication_segment(self, s: Segment) -> None:
+        """Loop 2430: SVD, CAS, DTP*573, AMT*EAF (2440's forms are skipped)."""
+        line = self.lines[-1]
+        sid, q = s.id, s.element(1)
+        if sid == "SVD":
+            line.setdefault("adjudications", []).append({"svd": s, "cas": []})
+            return
+        current = line.get("adjudications", [None])[-1]
+        if current is None:
+            self.skip(s, "line form loop (2440): not read")
+        elif sid == "CAS":
+            current["cas"] += _adjustments(s)
+        elif sid == "DTP" and q == "573":
+            current["dtp"] = s
+        elif sid == "AMT" and q == "EAF":
+            current["EAF"] = _decimal(s, 2, "remaining patient liability")
+        else:
+            self.skip(s, "not read in the line adjudication loop")
 
     def line_segment(self, s: Segment) -> None:
         line = self.lines[-1]
@@ -471,7 +577,7 @@ class _TransactionReader:
             self.party.prv = s
         elif sid in ("SVD", "CAS", "LQ"):
             self.mode = "line-other"
-            self.skip(s, "line adjudication or form loop: not read")
+            self.line_adjudication_segment(s)
         else:
             self.skip(s, "not read in the service line loop")
 
@@ -491,6 +597,8 @@ class _TransactionReader:
             c["referring_provider"] = Provider(_name(parties["DN"].nm1), parties["DN"].nm1.element(9))
         if "82" in parties:
             c["rendering_provider"] = self.provider_of(parties["82"])
+        if self.others:
+            c["other_payers"] = tuple(self.other_payer(other) for other in self.others)
         lines = tuple(self.service_line(line) for line in self.lines)
         if not lines:
             raise clm.error(f"claim {c['patient_control_number']!r} has no service line")
@@ -557,6 +665,31 @@ class _TransactionReader:
             control_number=line.get("control_number", ""),
             drug=drug,
             rendering_provider=self.provider_of(line["rendering"]) if "rendering" in line else None,
+            adjudications=tuple(
+                self.line_adjudication(a, procedure, sv1) for a in line.get("adjudications", ())
+            ),
+        )
+
+    @staticmethod
+    def line_adjudication(a: dict[str, Any], procedure: tuple[str, ...], sv1: Segment) -> LineAdjudication:
+        """A 2430; its procedure and units are left empty when they are the line's own."""
+        svd: Segment = a["svd"]
+        dtp: Segment | None = a.get("dtp")
+        if dtp is None:
+            raise svd.error("the line adjudication (2430) has no adjudication date (DTP*573)")
+        paid_as = svd.components(3)
+        same = [p for p in paid_as[1:6] if p] == [p for p in procedure[1:6] if p]
+        units = _decimal(svd, 5, "adjudicated units") if svd.element(5) else None
+        line_units = _decimal(sv1, 4, "units") if sv1.element(4) else Decimal(1)
+        return LineAdjudication(
+            payer_id=svd.element(1),
+            paid=_decimal(svd, 2, "paid"),
+            adjudication_date=_date(dtp, dtp.element(3)),
+            adjustments=tuple(a["cas"]),
+            procedure_code="" if same else (paid_as[1] if len(paid_as) > 1 else ""),
+            modifiers=() if same else tuple(m for m in paid_as[2:6] if m),
+            units=None if units == line_units else units,
+            remaining_patient_liability=a.get("EAF"),
         )
 
 
