@@ -148,8 +148,8 @@ def _leaves() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(app for app, _ in leaves), tuple(name for _, name in leaves)
 
 
-def _migration_state(template: str) -> tuple[tuple[int, int], bool]:
-    """The template's version and whether it holds every migration of this code."""
+def migration_state(template: str) -> tuple[tuple[int, int], bool]:
+    """A schema's migration version and whether it holds every migration of this code."""
     apps, names = _leaves()
     with connection.cursor() as cursor:
         cursor.execute(_MIGRATION_RECORDS.format(_quote(template)), [list(apps), list(names)])
@@ -158,7 +158,7 @@ def _migration_state(template: str) -> tuple[tuple[int, int], bool]:
 
 
 def migration_version(template: str) -> tuple[int, int]:
-    return _migration_state(template)[0]
+    return migration_state(template)[0]
 
 
 def _unqualify(definition: str, schema: str) -> str:
@@ -285,7 +285,7 @@ def read_template(template: str) -> TemplateScript:
 def template_script(template: str) -> tuple[TemplateScript, bool]:
     """The cached script, read again when the template's migration records changed (a deploy),
     and whether the template holds every migration of this code."""
-    version, current = _migration_state(template)
+    version, current = migration_state(template)
     with _cache_lock:
         script = _cache.get(template)
         if script is None or script.version != version:

@@ -87,17 +87,34 @@ class Practice(TenantMixin):
     def create_schema(
         self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1
     ) -> bool:
-        """A copy of the template schema (see tenants.cloning); every migration when it is missing."""
+        """A ready schema renamed (tenants.pool), else a copy of the template schema (tenants.cloning);
+        every migration when the template is missing."""
         if check_if_exists and schema_exists(self.schema_name):
             return False
         template = settings.TENANT_BASE_SCHEMA
         if sync_schema and template != self.schema_name and schema_exists(template):
             from tenants.cloning import copy_template
+            from tenants.pool import take_ready_schema
 
-            copy_template(template, self.schema_name)
+            if not take_ready_schema(self.schema_name):
+                copy_template(template, self.schema_name)
             return True
         super().create_schema(check_if_exists=False, sync_schema=sync_schema, verbosity=verbosity)
         return True
+
+
+class ReadySchema(models.Model):
+    """A copy of the template made ahead of any signup, renamed to the next new practice's schema
+    (tenants.pool). Holds no data; the deploy migrates it like a practice."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.schema_name
 
 
 class Domain(DomainMixin):

@@ -12,6 +12,7 @@ from practica.accounts.roles import Role
 from practica.core import access
 from tenants.models import Domain, Plan, Practice
 from tenants.slugs import schema_name_for
+from tenants.tasks import refill_ready_schemas
 
 PUBLIC_SCHEMA = "public"
 
@@ -69,6 +70,9 @@ def sign_up_practice(
         owner = User.objects.create_user(email, password, full_name=owner_name.strip())
         practice = provision_practice(name=practice_name.strip(), slug=slug, plan=plan)
         Membership.objects.create(user=owner, practice=practice, role=Role.OWNER)
+        if settings.PRACTICE_READY_SCHEMAS:
+            # The next signup's schema is made in the background, not in this one's time.
+            transaction.on_commit(refill_ready_schemas.delay)
     return SignupResult(practice=practice, owner=owner)
 
 

@@ -6,12 +6,18 @@ from django.core.mail import send_mail
 from practica.accounts.models import Membership
 from practica.accounts.roles import Role
 from tenants.models import Practice
+from tenants.pool import refill_ready_schemas as refill
 from tenants.retention import purge_expired_practices as purge
 
 
 @shared_task(name="tenants.tasks.purge_expired_practices", ignore_result=True)
 def purge_expired_practices() -> list[str]:
     return purge()
+
+
+@shared_task(name="tenants.tasks.refill_ready_schemas", ignore_result=True)
+def refill_ready_schemas() -> int:
+    return refill()
 
 
 def owner_emails(practice: Practice) -> list[str]:

@@ -11,6 +11,8 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_practica")
 os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_platform_test")
 os.environ.setdefault("STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_connect_test")
+# Signups copy the template unless a test fills the pool of ready schemas itself (tests/test_pool.py).
+os.environ.setdefault("PRACTICE_READY_SCHEMAS", "0")
 # Tests roll back what they change, which no save signal reports: route without memory.
 os.environ.setdefault("TENANT_ROUTING_CACHE_SECONDS", "0")
 # Under pytest-xdist each worker has a test database of its own (pytest-django's `_gwN` suffix) and

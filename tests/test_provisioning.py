@@ -1,4 +1,5 @@
-"""A practice cloned from the template schema is the same database as one migrated from scratch.
+"""A practice cloned from the template schema, at signup or ahead of it, is the same database as
+one migrated from scratch.
 
 Both schemas are created inside the test's transaction, so the rollback removes them."""
 
@@ -12,6 +13,7 @@ from django_tenants.utils import schema_exists
 from practica.core.tenancy import use_public_schema
 from tenants import migrating
 from tenants.models import Practice
+from tenants.pool import ready_schema_names, refill_ready_schemas
 from tenants.provisioning import migrate_schema_from_scratch, template_schema
 from tenants.services import provision_practice
 
@@ -73,11 +75,15 @@ def describe(schema: str) -> dict[str, list[tuple[Any, ...]]]:
     return found
 
 
-@pytest.fixture
-def cloned_and_migrated(db: None) -> tuple[dict[str, Any], dict[str, Any]]:
+@pytest.fixture(params=["copied at signup", "ready schema"])
+def cloned_and_migrated(request: pytest.FixtureRequest, db: None) -> tuple[dict[str, Any], dict[str, Any]]:
     use_public_schema()
-    # The signup path: a Practice row whose schema is cloned from the template.
+    # The signup paths: a Practice row whose schema is copied from the template then, or was
+    # copied ahead of time and is renamed (tenants.pool).
+    if request.param == "ready schema":
+        assert refill_ready_schemas(1) == 1
     provision_practice(name="Clone probe", slug=CLONED_SLUG, plan=None)
+    assert ready_schema_names() == []
     migrate_schema_from_scratch(MIGRATED)
     assert schema_exists(CLONED) and schema_exists(MIGRATED)
     return describe(CLONED), describe(MIGRATED)

@@ -387,6 +387,9 @@ STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default
 SUBSCRIPTION_GRACE_DAYS = env.int("SUBSCRIPTION_GRACE_DAYS", default=7)
 PAY_LINK_MAX_AGE_DAYS = 30
 PAY_LINK_MAX_USES = 3
+# Practice schemas copied from the template ahead of signups, so a signup only renames one
+# (tenants.pool); 0 turns the pool off and every signup copies the template.
+PRACTICE_READY_SCHEMAS = env.int("PRACTICE_READY_SCHEMAS", default=5)
 # A cancelled practice's data is kept this long (the owner can export it), then purged.
 PRACTICE_DATA_RETENTION_DAYS = env.int("PRACTICE_DATA_RETENTION_DAYS", default=90)
 # A booking that asks for a deposit keeps its slot this long while the patient pays.
@@ -419,6 +422,8 @@ CELERY_BEAT_SCHEDULE = {
     # Practices whose nightly eligibility batch (the next business day's visits) has come due.
     "eligibility-tick": {"task": "eligibility.tick", "schedule": 300.0},
     "eligibility-enrol-practices": {"task": "eligibility.enrol_practices", "schedule": 86400.0},
+    # Ready schemas for signups topped up (also queued after each signup).
+    "practice-ready-schemas": {"task": "tenants.tasks.refill_ready_schemas", "schedule": 60.0},
     # Practices whose subscription ended more than PRACTICE_DATA_RETENTION_DAYS ago are purged.
     "practice-data-retention": {"task": "tenants.tasks.purge_expired_practices", "schedule": 3600.0},
 }

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tenants.migrating import migrate_schemas
 from tenants.models import Practice
+from tenants.pool import ready_schema_names
 from tenants.provisioning import ensure_template_schema, recreate_missing_schemas, template_schema
 from tenants.services import PUBLIC_SCHEMA, ensure_public_site
 
@@ -39,6 +40,8 @@ class Command(BaseCommand):
             .order_by("schema_name")
             .values_list("schema_name", flat=True)
         )
+        # The schemas ready for the next signups stay ready through the deploy.
+        schemas += ready_schema_names()
 
         def progress(schema: str, error: str | None) -> None:
             if error is not None:
