@@ -4,8 +4,10 @@ it audited, and staff starting a conversation from it."""
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from practica.accounts.roles import Role
@@ -16,6 +18,8 @@ from practica.messaging.models import Message, Thread
 from practica.messaging.services import start_thread
 from practica.patient_billing import ledger
 from practica.patient_billing.desk import take_payment
+from practica.statements import services as statement_services
+from practica.statements.models import Statement
 from tenants.models import Practice
 from tests.conftest import signed_in_client, staff
 from tests.factories import Clinic, make_clinic
@@ -33,6 +37,12 @@ def _history(clinic: Clinic, visits: int, first: int = 0) -> None:
         start_thread(patient, f"Question {n}")
 
 
+def _statements(months: int, first: int = 0) -> None:
+    """A statement run a month apart for each month: one statement each for the patient owing."""
+    for n in range(first, first + months):
+        statement_services.start_run(now=timezone.now() + relativedelta(months=n))
+
+
 def test_the_chart_shows_the_whole_record_and_costs_the_same_whatever_its_size(
     practice_a: Practice, django_assert_num_queries: Any
 ) -> None:
@@ -43,6 +53,7 @@ def test_the_chart_shows_the_whole_record_and_costs_the_same_whatever_its_size(
             {"payer_name": "Acme Health", "member_id": "ACM123", "relationship": "18", "copay_cents": 2_000},
         )
         _history(clinic, 1)
+        _statements(1)
     owner = staff(practice_a, full_name="Olive Owner")
     client = signed_in_client(owner, practice_a)
     url = f"/patients/{clinic.patient.pk}/"
@@ -50,7 +61,15 @@ def test_the_chart_shows_the_whole_record_and_costs_the_same_whatever_its_size(
     page = client.get(url)
     text = page.content.decode()
     assert page.status_code == 200
-    for shown in ("ACM123", "$20.00", "$6.00", "Conversation of", "Forms for", "/schedule/appointments/"):
+    for shown in (
+        "ACM123",
+        "$20.00",
+        "$6.00",
+        "Conversation of",
+        "Forms for",
+        "/schedule/appointments/",
+        "Statement history",
+    ):
         assert shown in text, shown
     assert "Olive Owner" in text  # who viewed it
     with CaptureQueriesContext(connection) as small:
@@ -58,9 +77,14 @@ def test_the_chart_shows_the_whole_record_and_costs_the_same_whatever_its_size(
     assert len(small.captured_queries) == 29  # with the primary coverage's eligibility status
     with tenant_context(practice_a):
         _history(clinic, 12, first=1)
+        _statements(12, first=1)
+        assert Statement.objects.filter(patient=clinic.patient).count() == 13
+        Statement.objects.filter(patient=clinic.patient).update(pdf="statements/made.pdf")
     with django_assert_num_queries(len(small.captured_queries)):
         big = client.get(url)
     assert big.content.decode().count("Conversation of") == 10  # the most recent ten
+    assert big.content.decode().count('aria-label="PDF of statement') == 10  # the latest ten statements
+    assert "Every statement, payment plans and collections" in big.content.decode()
     with tenant_context(practice_a):
         views = AuditEvent.objects.filter(object_id=str(clinic.patient.pk), action="view").count()
         assert views == 4  # every view of the chart is recorded
