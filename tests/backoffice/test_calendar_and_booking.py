@@ -352,7 +352,7 @@ def test_calendar_page_works_under_the_csp_and_offers_drag_to_move(as_role: Any,
     )
     html = response.content.decode()
     assert "style=" not in html and "<script>" not in html
-    assert '<script src="/static/js/calendar.js" defer></script>' in html
+    assert '<script type="module" src="/static/js/calendar.js"></script>' in html
     assert "script-src 'self'" in response["Content-Security-Policy"]
     # The script submits this form to the same reschedule endpoint the appointment page uses.
     assert f'data-move-url="/schedule/appointments/{appointment.pk}/reschedule/"' in html
@@ -440,3 +440,65 @@ def test_duplicate_npi_is_a_field_error(as_role: Any, clinic: Clinic) -> None:
     response = as_role(Role.OWNER).post("/setup/providers/new/", data)
     assert response.status_code == 400
     assert "npi" in response.context["form"].errors or response.context["form"].non_field_errors()
+
+
+def test_the_calendar_opens_on_today_with_the_current_time_marked(
+    as_role: Any, clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Now" is a weekday at 10:07 at the location, whatever the clock the suite runs on.
+    moment = clinic.next_weekday_at(10) + datetime.timedelta(minutes=7)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: moment.astimezone(datetime.UTC))
+    client = as_role(Role.FRONT_DESK)  # its session opened at that moment too
+    response = client.get("/schedule/")
+    grid = response.context["grid"]
+    assert grid.first == moment.date()
+    assert [column.date for column in grid.columns] == [
+        moment.date() + datetime.timedelta(days=n) for n in range(7)
+    ]
+    [row] = [row for row in grid.rows if row.now]
+    assert row.label == "10:00"
+    assert [cell.column.date for cell in row.cells if cell.now] == [moment.date()]
+    html = response.content.decode()
+    assert html.count('id="now"') == 1
+    assert '<tr id="now" class="now"><th scope="row">10:00 <span class="now-mark">now</span></th>' in html
+    assert f'date={moment.date():%Y-%m-%d}#now">Today</a>' in html
+    # A day that is not today has no "now".
+    other = client.get(f"/schedule/?view=day&date={moment.date() + datetime.timedelta(days=1)}")
+    assert 'id="now"' not in other.content.decode()
+
+
+def test_free_cells_show_a_book_link_named_for_the_time_and_provider(as_role: Any, clinic: Clinic) -> None:
+    start = clinic.next_weekday_at(11)
+    clinic.book(clinic.next_weekday_at(10))
+    html = as_role(Role.FRONT_DESK).get(f"/schedule/?view=day&date={start.date()}").content.decode()
+    # Visible "Book" text, and the accessible name says which cell: keyboard users tab onto it.
+    name = f"{start:%a} {start.day} {start:%b %H:%M} with Dr Ada Lane"
+    assert f'<span aria-hidden="true">+</span> Book<span class="visually-hidden"> {name}</span></a>' in html
+    taken = clinic.next_weekday_at(10)
+    assert f"start={taken:%Y-%m-%dT%H:%M}" not in html  # no booking link on a booked cell
+
+
+def test_a_move_dragged_on_the_calendar_returns_to_the_calendar(as_role: Any, clinic: Clinic) -> None:
+    appointment = clinic.book(clinic.next_weekday_at(10))
+    new_start = clinic.next_weekday_at(15)
+    back = f"/schedule/?scope=provider&id={clinic.provider.pk}&date={new_start.date()}"
+    data = {
+        "provider": clinic.provider.pk,
+        "location": clinic.location.pk,
+        "date": new_start.date(),
+        "time": "15:00",
+        "next": back,
+    }
+    client = as_role(Role.FRONT_DESK)
+    response = client.post(f"/schedule/appointments/{appointment.pk}/reschedule/", data)
+    assert response.status_code == 302 and response["Location"] == back
+    moved = Appointment.objects.get(rescheduled_from=appointment)
+    assert moved.start == new_start
+    # Only ever back to a calendar page of this site.
+    again = client.post(
+        f"/schedule/appointments/{moved.pk}/reschedule/",
+        {**data, "time": "16:00", "next": "https://evil.example/schedule/?"},
+    )
+    assert (
+        again["Location"] == f"/schedule/appointments/{Appointment.objects.get(rescheduled_from=moved).pk}/"
+    )

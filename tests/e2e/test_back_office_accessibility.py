@@ -43,6 +43,7 @@ def back_office_pages(site: Site) -> list[str]:
         "/setup/",
         f"/setup/locations/{location.pk}/",
         f"/setup/providers/{provider.pk}/",
+        f"/setup/providers/{provider.pk}/week/",
         "/setup/policy/",
         f"/schedule/?scope=location&id={location.pk}",
         f"/schedule/?scope=provider&id={provider.pk}&view=day",

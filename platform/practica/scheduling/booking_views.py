@@ -174,6 +174,10 @@ def appointment_reschedule(request: HttpRequest, appointment_id: str) -> HttpRes
         for text in booking.warnings:
             messages.warning(request, f"Moved outside the rules: {text}")
         messages.success(request, "Appointment moved.")
+        back = request.POST.get("next", "")
+        # Moved by dragging on the calendar: back to the calendar as it was (only ever a local page).
+        if back.startswith("/schedule/?") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+            return redirect(back)
         return redirect("appointment_detail", appointment_id=booking.appointment.pk)
     return _detail(request, appointment, reschedule_form=form, status=400)
 

@@ -41,12 +41,14 @@ class Cell:
     busy: bool = False
     working: bool = False
     past: bool = False
+    now: bool = False  # the current time falls in this cell
 
 
 @dataclass
 class Row:
     label: str
     cells: list[Cell]
+    now: bool = False  # the current time falls in this row, on a day the grid shows
 
 
 @dataclass
@@ -145,7 +147,9 @@ def build_grid(
         for index, column in enumerate(columns):
             cell_start = datetime.datetime.combine(column.date, time, tzinfo=zone)
             cell_end = cell_start + step
-            cell = Cell(start=cell_start, column=column, past=cell_start < now)
+            cell = Cell(
+                start=cell_start, column=column, past=cell_start < now, now=cell_start <= now < cell_end
+            )
             for appointment in by_column[index]:
                 if cell_start <= appointment.start < cell_end:
                     cell.appointments.append(appointment)
@@ -156,7 +160,7 @@ def build_grid(
                 s <= cell_start and cell_end <= e for s, e in column.working
             )
             cells.append(cell)
-        rows.append(Row(time.strftime("%H:%M"), cells))
+        rows.append(Row(time.strftime("%H:%M"), cells, now=any(cell.now for cell in cells)))
     return Grid(scope, location, zone, first, days, columns, rows, appointments, provider, room)
 
 
@@ -198,10 +202,6 @@ def today_at(location: Location, status: str = "") -> list[Appointment]:
 
 def local_today(location: Location) -> datetime.date:
     return timezone.now().astimezone(ZoneInfo(location.time_zone)).date()
-
-
-def week_start(date: datetime.date) -> datetime.date:
-    return date - datetime.timedelta(days=date.weekday())
 
 
 def parse_uuid(value: str | None) -> UUID | None:

@@ -57,8 +57,9 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     assert location is not None
 
     view = "day" if request.GET.get("view") == "day" else "week"
-    date = _date_param(request.GET.get("date"), calendar.local_today(location))
-    first = date if view == "day" else calendar.week_start(date)
+    # Both views start on the date asked for, today unless told: a week is today and the six days
+    # after it, never a week that is mostly past.
+    first = _date_param(request.GET.get("date"), calendar.local_today(location))
     days = 1 if view == "day" else 7
     grid = calendar.build_grid(
         scope=scope,
