@@ -3,6 +3,7 @@ date when the payer changed modifiers, ambiguity held), balance at line, claim a
 patient responsibility on the patient ledger, reversals as counter-entries, duplicates by trace
 number, malformed files refused with nothing changed, the command and the inbox task."""
 
+import datetime
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.utils import DatabaseError
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from practica.claims import tasks
 from practica.claims.models import Claim, ClaimLine
@@ -342,3 +344,44 @@ def test_posting_runs_in_as_many_queries_for_200_claims_as_for_20(alpha: Practic
     large = _posting_queries(200, "Q200")
     assert small == large
     assert large <= 40
+
+
+def test_insurance_deposits_show_in_the_daily_close_beside_patient_payments(alpha: Practice) -> None:
+    from zoneinfo import ZoneInfo
+
+    from practica.accounts.roles import Role
+    from practica.remittance.selectors import insurance_deposits
+    from tests.conftest import signed_in_client, staff
+
+    claims = submitted(("C21", [("99213", 12000)]), ("C22", [("99213", 8050)]))
+    text = simple_835(
+        [
+            ("C21", 12000, 9001, [("99213", 12000, 9001, "C21-1", [("CO", "45", 2999)])]),
+        ],
+        trace="EFT777",
+        plb=[("L6", -125)],  # interest paid beside the claims
+    )
+    import_remittance("era.835", text.encode(), validate=False)
+    line = ClaimLine.objects.get(claim=claims["C22"])
+    post_manual_payment(
+        claims["C22"],
+        check_number="5002",
+        check_date=line.date_of_service,
+        lines=[ManualLine(line, 6040, (ManualAdjustment("CO", "45", 2010),))],
+    )
+    zone = ZoneInfo(alpha.time_zone)
+    today = timezone.localdate(timezone=zone)
+    rows = insurance_deposits(today, zone)
+    assert sorted(
+        (r["method"], r["trace_number"], r["manual"], r["posted_cents"], r["payment_cents"]) for r in rows
+    ) == [
+        ("ACH (EFT)", "EFT777", False, 9001, 9126),
+        ("Check", "5002", True, 6040, 6040),
+    ]
+    assert insurance_deposits(today + datetime.timedelta(days=1), zone) == []
+
+    page = signed_in_client(staff(alpha, Role.BILLER), alpha).get("/billing/reports/daily/")
+    body = page.content.decode()
+    assert page.status_code == 200 and "Insurance deposits" in body
+    assert "EFT777" in body and "$91.26" in body and "5002" in body and "(posted by hand)" in body
+    assert "Insurance, posted: $150.41" in body

@@ -33,6 +33,7 @@ from practica.patient_billing.selectors import (
     patients_owing,
 )
 from practica.patients.models import Patient
+from practica.remittance.selectors import insurance_deposits
 from tenants.models import Practice
 from tenants.stripe_gateway import StripeNotConfigured
 from tenants.subscriptions.checkout import SubscriptionError, customer_portal_url, start_subscription_checkout
@@ -282,7 +283,7 @@ def _back_with_error(request: HttpRequest, patient: Patient, message: str) -> Ht
 @capability_required(Capability.VIEW_BILLING, Capability.TAKE_PAYMENTS)
 def daily_report(request: HttpRequest) -> HttpResponse:
     """The day's close per location: every payment method, refunds, and each staff member's
-    cash and checks for the drawer."""
+    cash and checks for the drawer; beside them, the insurance checks and EFTs posted that day."""
     tz = ZoneInfo(_practice(request).time_zone)
     try:
         day = datetime.date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else None
@@ -290,7 +291,16 @@ def daily_report(request: HttpRequest) -> HttpResponse:
         return render(request, "billing/error.html", {"message": "Use a date like 2026-11-23."}, status=400)
     day = day or timezone.localdate(timezone=tz)
     rows = daily_close(day, tz)
-    return render(request, "billing/daily_report.html", {"day": day, "rows": rows, "zone": tz})
+    deposits = insurance_deposits(day, tz)
+    context = {
+        "day": day,
+        "rows": rows,
+        "zone": tz,
+        "deposits": deposits,
+        "deposits_cents": sum(d["posted_cents"] for d in deposits),
+        "patients_cents": sum(r["net_cents"] for r in rows),
+    }
+    return render(request, "billing/daily_report.html", context)
 
 
 @stripe_failures_shown

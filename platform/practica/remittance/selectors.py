@@ -1,6 +1,8 @@
 """Remittance reads for the back office, each in a fixed number of queries."""
 
+import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -96,22 +98,43 @@ def insurance_balances(claim: Claim) -> list[LineBalance]:
     return rows
 
 
-def insurance_deposits(start: object, end: object) -> list[dict[str, object]]:
-    """Insurance money received in [start, end): per payer, posted payments (what the daily close
-    shows beside patients' payments)."""
+def insurance_deposits(day: datetime.date, tz: datetime.tzinfo) -> list[dict[str, Any]]:
+    """Insurance money posted on the day (midnight to midnight in `tz`), one row per check or EFT
+    (835 or posted by hand): payer, method, trace or check number, what its claim payments posted
+    that day, and the payment's own total (less the payer's provider-level adjustments). What the
+    daily close shows beside patients' payments; one query."""
     from practica.remittance.models import InsuranceLedgerEntry
 
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    prefix = "claim_payment__remittance__"
     rows = (
-        InsuranceLedgerEntry.objects.filter(posted_at__gte=start, posted_at__lt=end, kind="payment")
-        .values("claim_payment__remittance__payer_name", "claim_payment__remittance__trace_number")
+        InsuranceLedgerEntry.objects.filter(
+            posted_at__gte=start,
+            posted_at__lt=end,
+            kind=InsuranceLedgerEntry.Kind.PAYMENT,
+        )
+        .values(
+            f"{prefix}id",
+            f"{prefix}payer_name",
+            f"{prefix}payer__name",
+            f"{prefix}trace_number",
+            f"{prefix}payment_method",
+            f"{prefix}total_paid_cents",
+            f"{prefix}is_manual",
+        )
         .annotate(total=Sum("amount_cents"))
-        .order_by("claim_payment__remittance__payer_name", "claim_payment__remittance__trace_number")
+        .order_by(f"{prefix}payer_name", f"{prefix}trace_number", f"{prefix}id")
     )
+    methods = dict(Remittance.Method.choices)
     return [
         {
-            "payer": r["claim_payment__remittance__payer_name"] or "Payer",
-            "trace_number": r["claim_payment__remittance__trace_number"],
-            "amount_cents": r["total"] or 0,
+            "payer": r[f"{prefix}payer_name"] or r[f"{prefix}payer__name"] or "Payer",
+            "method": methods.get(r[f"{prefix}payment_method"], "Payment"),
+            "trace_number": r[f"{prefix}trace_number"],
+            "manual": r[f"{prefix}is_manual"],
+            "posted_cents": r["total"] or 0,
+            "payment_cents": r[f"{prefix}total_paid_cents"],
         }
         for r in rows
     ]
