@@ -117,6 +117,27 @@ class ReadySchema(models.Model):
         return self.schema_name
 
 
+class PracticePurge(models.Model):
+    """That a practice was purged, when and by what: the one public row that outlives it, so an
+    operator can answer "what happened to practice X". It holds no practice data: no name, no
+    people, nothing from its schema; only the identifiers its host and logs knew it by."""
+
+    practice_id = models.BigIntegerField()  # the former tenants_practice row's id
+    slug = models.SlugField(max_length=40)  # indexed: the question names the practice's host
+    schema_name = models.CharField(max_length=63)
+    subscription_ended_at = models.DateTimeField(null=True, blank=True)
+    retention_days = models.PositiveIntegerField()
+    purged_at = models.DateTimeField()
+    # The actor's label: the task or command that ran the purge (e.g. `task:tenants.purge_expired_practices`).
+    purged_by = models.CharField(max_length=254)
+
+    class Meta:
+        ordering = ["-purged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.slug} purged {self.purged_at:%Y-%m-%d}"
+
+
 class Domain(DomainMixin):
     """A host name that routes to a practice: `<slug>.<BASE_DOMAIN>` or a custom domain."""
 

@@ -8,7 +8,8 @@ emails sent on its behalf, its Connect events, and every session opened on its h
 keys (cache entries and access stamps), and closes its open sockets. People's logins stay: they
 may belong to other practices (see practica.accounts.erasure to delete one).
 
-The practice's own audit trail goes with its schema; the purge itself is logged with its actor."""
+The practice's own audit trail goes with its schema; the purge itself is logged with its actor and
+recorded in the public `PracticePurge` row (when, by what, no practice data), which stays."""
 
 import datetime
 import logging
@@ -16,14 +17,14 @@ import shutil
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 from psycopg import sql
 
 from practica.audit.context import current_actor
 from practica.core import access
-from tenants.models import Practice, StripeEvent
+from tenants.models import Practice, PracticePurge, StripeEvent
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +57,20 @@ def purge_practice(practice: Practice, now: datetime.datetime | None = None) -> 
     schema = practice.schema_name
     if schema in ("public", settings.TENANT_BASE_SCHEMA):
         raise PurgeRefused(f"{schema} is not a practice schema.")
+    actor = current_actor.get().label
     with schema_context("public"), transaction.atomic():
         # Rows first: deleting memberships is audited into the practice's schema, so it must
         # still exist; then the schema goes, in the same transaction.
         _delete_public_rows(practice)
+        PracticePurge.objects.create(
+            practice_id=practice.pk,
+            slug=practice.slug,
+            schema_name=schema,
+            subscription_ended_at=practice.suspended_at,
+            retention_days=settings.PRACTICE_DATA_RETENTION_DAYS,
+            purged_at=timezone.now(),
+            purged_by=actor,
+        )
         practice.delete()
         if schema_exists(schema):
             with connection.cursor() as cursor:
@@ -73,7 +84,7 @@ def purge_practice(practice: Practice, now: datetime.datetime | None = None) -> 
     log.info(
         "Purged practice %s after its retention period",
         schema,
-        extra={"purged_schema": schema, "actor": current_actor.get().label},
+        extra={"purged_schema": schema, "actor": actor},
     )
 
 
@@ -132,6 +143,12 @@ def _remove_redis_keys(schema: str) -> None:
         keys = list(client.scan_iter(match=pattern, count=1000))
         if keys:
             client.delete(*keys)
+
+
+def purges_of(name: str) -> list[PracticePurge]:
+    """The purge records of a practice named by its slug, host (`<slug>.<BASE_DOMAIN>`) or schema."""
+    slug = name.strip().lower().removesuffix(f".{settings.BASE_DOMAIN}".lower())
+    return list(PracticePurge.objects.filter(models.Q(slug=slug) | models.Q(schema_name=slug)))
 
 
 def purge_expired_practices(now: datetime.datetime | None = None) -> list[str]:

@@ -5,6 +5,7 @@ from django.core.mail import send_mail
 
 from practica.accounts.models import Membership
 from practica.accounts.roles import Role
+from practica.audit.context import acting_as, task
 from tenants.models import Practice
 from tenants.pool import refill_ready_schemas as refill
 from tenants.retention import purge_expired_practices as purge
@@ -12,7 +13,8 @@ from tenants.retention import purge_expired_practices as purge
 
 @shared_task(name="tenants.tasks.purge_expired_practices", ignore_result=True)
 def purge_expired_practices() -> list[str]:
-    return purge()
+    with acting_as(task("tenants.purge_expired_practices")):
+        return purge()
 
 
 @shared_task(name="tenants.tasks.refill_ready_schemas", ignore_result=True)

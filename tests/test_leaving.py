@@ -31,7 +31,7 @@ from practica.audit.context import acting_as, person
 from practica.audit.models import AuditEvent
 from practica.core import access
 from practica.scheduling.models import Provider
-from tenants.models import Practice, StripeEvent
+from tenants.models import Practice, PracticePurge, StripeEvent
 from tenants.retention import purge_expired_practices
 from tenants.services import provision_practice, suspend_practice
 from tests.conftest import signed_in_client, staff
@@ -42,11 +42,12 @@ DAYS = settings.PRACTICE_DATA_RETENTION_DAYS
 
 
 def public_rows_naming(practice_pk: int, schema: str) -> dict[str, int]:
-    """Rows of every public model that point at the practice or carry its schema name."""
+    """Rows of every public model that point at the practice or carry its schema name (but the
+    record of its purge, which is meant to stay)."""
     public = {app for app in settings.SHARED_APPS if app not in settings.TENANT_APPS}
     found = {}
     for model in apps.get_models():
-        if model._meta.app_config.name not in public:
+        if model._meta.app_config.name not in public or model is PracticePurge:
             continue
         query = models.Q(pk__in=[])
         for field in model._meta.concrete_fields:
@@ -120,6 +121,7 @@ def test_a_purged_practice_leaves_nothing_behind(
 
     assert not schema_exists(schema)
     assert public_rows_naming(practice.pk, schema) == {}
+    assert list(PracticePurge.objects.values_list("schema_name", flat=True)) == [schema]
     assert not StripeEvent.objects.filter(id="evt_leaving").exists()
     assert (
         not (Path(settings.MEDIA_ROOT) / schema).exists() and not (Path(settings.EDI_ROOT) / schema).exists()

@@ -20,7 +20,8 @@ from django_tenants.utils import schema_exists, tenant_context
 from practica.accounts.models import BillingCompanyAccess, Membership
 from practica.accounts.roles import Role
 from practica.patients.models import Patient
-from tenants.models import Domain, Practice
+from tenants import tasks
+from tenants.models import Domain, Practice, PracticePurge
 from tenants.retention import PurgeRefused, purge_date, purge_expired_practices, purge_practice
 from tenants.services import activate_practice, provision_practice, suspend_practice
 from tests.conftest import host_of
@@ -82,6 +83,7 @@ def test_a_practice_inside_its_retention_period_is_not_purged(leaving: Practice)
         purge_practice(leaving)
     assert purge_expired_practices() == []
     assert schema_exists(leaving.schema_name)
+    assert not PracticePurge.objects.exists()
 
 
 def test_an_active_practice_is_never_purged(leaving: Practice) -> None:
@@ -120,7 +122,7 @@ def test_purging_removes_the_schema_rows_and_files_of_that_practice_only(
     assert connection.schema_name == "public"  # type: ignore[attr-defined]
 
 
-def test_the_command_lists_then_purges(leaving: Practice) -> None:
+def test_the_command_lists_then_purges_and_shows_the_record(leaving: Practice) -> None:
     suspended_days_ago(leaving, DAYS + 3)
     out = StringIO()
     call_command("purge_expired_practices", "--dry-run", stdout=out)
@@ -128,3 +130,42 @@ def test_the_command_lists_then_purges(leaving: Practice) -> None:
     out = StringIO()
     call_command("purge_expired_practices", stdout=out)
     assert "purged leaving" in out.getvalue() and not schema_exists(leaving.schema_name)
+
+    (record,) = PracticePurge.objects.all()
+    assert record.purged_by == "command:purge_expired_practices"
+    out = StringIO()
+    call_command("purge_expired_practices", "--record", f"Leaving.{settings.BASE_DOMAIN}", stdout=out)
+    shown = out.getvalue()
+    assert f"leaving (practice id {leaving.pk}, schema {leaving.schema_name})" in shown
+    assert f"after {DAYS} days' retention, by command:purge_expired_practices." in shown
+    out = StringIO()
+    call_command("purge_expired_practices", "--record", "never-here", stdout=out)
+    assert out.getvalue().strip() == "No purge recorded for never-here."
+
+
+def test_the_purge_leaves_a_public_record_of_when_and_by_what_without_practice_data(
+    leaving: Practice,
+) -> None:
+    suspended_days_ago(leaving, DAYS + 1)
+    ended, practice_id = leaving.suspended_at, leaving.pk
+    before = timezone.now()
+
+    assert tasks.purge_expired_practices() == ["leaving"]
+
+    (record,) = PracticePurge.objects.all()
+    assert (record.practice_id, record.slug, record.schema_name) == (practice_id, "leaving", "p_leaving")
+    assert record.subscription_ended_at == ended and record.retention_days == DAYS
+    assert before <= record.purged_at <= timezone.now()
+    assert record.purged_by == "task:tenants.purge_expired_practices"
+    # Identifiers and bookkeeping only: a field added here must not carry the practice's data.
+    assert {field.name for field in PracticePurge._meta.get_fields()} == {
+        "id",
+        "practice_id",
+        "slug",
+        "schema_name",
+        "subscription_ended_at",
+        "retention_days",
+        "purged_at",
+        "purged_by",
+    }
+    assert "Leaving Clinic" not in str(PracticePurge.objects.values().get())
