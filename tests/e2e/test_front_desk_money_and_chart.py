@@ -1,0 +1,178 @@
+"""The front desk's money and the patient chart in a real browser (CSP on, axe-core checking each
+page): a patient checked in from today's list with their copay taken in cash and a receipt emailed
+and printed; and a manager reading a chart (coverage and copay, upcoming and past visits, balance),
+writing to the patient from it, and coming back to it from the pages that name the patient."""
+
+import datetime
+import re
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+from playwright.sync_api import expect
+from psycopg.types.range import Range
+
+from practica.accounts.models import Membership, User
+from practica.accounts.roles import Role
+from practica.insurance.services import save_coverage
+from practica.patient_billing import ledger
+from practica.patient_billing.models import LedgerEntry
+from practica.patients.models import Patient
+from practica.scheduling.models import Appointment, AppointmentType, Location, Provider
+from tests.e2e.conftest import ZONE, Server, Site, assert_accessible, sign_in_staff
+from tests.factories import PatientFactory, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
+
+CHART_MANAGER = "chart-manager@e2e.example"
+TABLET = {"width": 768, "height": 1024}
+FETCH_START = """
+async (url) => {
+  const response = await fetch(url);
+  const body = await response.text();
+  return [response.status, response.headers.get('content-type'), body.slice(0, 4)];
+}
+"""
+
+
+def _appointment(site: Site, patient: Patient, start: datetime.datetime, status: str) -> Appointment:
+    end = start + datetime.timedelta(minutes=30)
+    return Appointment.objects.create(
+        patient=patient,
+        location=Location.objects.get(name="Main clinic"),
+        provider=Provider.objects.get(display_name=site.provider_name),
+        appointment_type=AppointmentType.objects.get(name=site.visit_type),
+        start=start,
+        end=end,
+        occupancy=Range(start, end),
+        status=status,
+    )
+
+
+@pytest.fixture(scope="module")
+def copay_visit(e2e_site: Site, django_db_blocker: Any) -> Iterator[Appointment]:
+    """A patient with a $20 copay on their coverage, booked a few minutes ago today."""
+    with django_db_blocker.unblock(), tenant_context(e2e_site.practice):
+        patient = PatientFactory.create(first_name="Zoe", last_name="Copay", email="zoe.copay@example.org")
+        save_coverage(
+            patient,
+            {"payer_name": "Acme Health", "member_id": "ZC1", "relationship": "18", "copay_cents": 2_000},
+        )
+        local = timezone.now().astimezone(ZoneInfo(ZONE)).replace(second=0, microsecond=0)
+        start = local - datetime.timedelta(minutes=10) if local.hour or local.minute >= 10 else local
+        appointment = _appointment(e2e_site, patient, start, Appointment.Status.BOOKED)
+    yield appointment
+    with django_db_blocker.unblock(), tenant_context(e2e_site.practice):
+        # Its payment stays (the ledger is append-only); the visit leaves "waiting" for later journeys.
+        Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.COMPLETED)
+
+
+def test_check_in_takes_the_copay_in_cash_with_a_receipt(
+    server: Server, e2e_site: Site, copay_visit: Appointment, new_context: Any, django_db_blocker: Any
+) -> None:
+    page = new_context(viewport=TABLET).new_page()
+    sign_in_staff(page, server, e2e_site.staff_email)
+    page.goto(f"{server.base_url}/schedule/today/")
+    page.get_by_role("link", name="Check in: Copay, Zoe").click()
+
+    expect(page.locator("#copay")).to_have_text("$20.00")
+    expect(page.locator("#suggested")).to_have_text("$20.00")
+    expect(page.locator("#cards-hint")).to_be_visible()  # no card payments set up: none offered
+    assert_accessible(page)
+    page.get_by_label("Amount to take (USD)").fill("20.00")
+    page.get_by_label("Cash").check()
+    page.get_by_label("Email a receipt to the patient").check()
+    page.get_by_role("button", name="Check in").click()
+
+    expect(page.locator("#receipt-amount")).to_have_text("$20.00")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Receipt R-")
+    assert_accessible(page)
+    # The printable receipt, fetched by the page itself (same origin, its cookies, under the CSP).
+    href = page.get_by_role("link", name="Print receipt (PDF)").get_attribute("href")
+    status, kind, start = page.evaluate(FETCH_START, href)
+    assert (status, kind, start) == (200, "application/pdf", "%PDF")
+
+    [email] = server.emails_to("zoe.copay@example.org")
+    assert "$20.00" in email and "Cash" in email
+    with django_db_blocker.unblock(), tenant_context(e2e_site.practice):
+        copay_visit.refresh_from_db()
+        assert copay_visit.status == Appointment.Status.CHECKED_IN
+        payment = LedgerEntry.objects.get(appointment=copay_visit, kind=LedgerEntry.Kind.PAYMENT)
+        assert (payment.method, payment.amount_cents, payment.created_by.email) == (  # type: ignore[union-attr]
+            "cash",
+            -2_000,
+            e2e_site.staff_email,
+        )
+
+
+@pytest.fixture(scope="module")
+def chart_manager(e2e_site: Site, django_db_blocker: Any) -> Iterator[User]:
+    with django_db_blocker.unblock():
+        user = UserFactory.create(email=CHART_MANAGER, full_name="Cass Manager")
+        Membership.objects.create(user=user, practice=e2e_site.practice, role=Role.MANAGER)
+    yield user
+    with django_db_blocker.unblock():
+        Membership.objects.filter(user=user).delete()
+
+
+@pytest.fixture(scope="module")
+def nora(e2e_site: Site, django_db_blocker: Any) -> Iterator[Patient]:
+    """A patient with a coverage, a visit last week, one in three days and $45 owed."""
+    with django_db_blocker.unblock(), tenant_context(e2e_site.practice):
+        patient = PatientFactory.create(first_name="Nora", last_name="Chartwell", email="nora@example.org")
+        save_coverage(
+            patient,
+            {"payer_name": "Bluebird Mutual", "member_id": "NC9", "relationship": "18", "copay_cents": 1_500},
+        )
+        zone = ZoneInfo(ZONE)
+        today = timezone.now().astimezone(zone).date()
+        at_ten = datetime.time(10)
+        past = datetime.datetime.combine(today - datetime.timedelta(days=7), at_ten, tzinfo=zone)
+        upcoming = datetime.datetime.combine(today + datetime.timedelta(days=3), at_ten, tzinfo=zone)
+        _appointment(e2e_site, patient, past, Appointment.Status.COMPLETED)
+        _appointment(e2e_site, patient, upcoming, Appointment.Status.BOOKED)
+        ledger.post_entry(patient, LedgerEntry.Kind.CHARGE, 4_500, memo="Visit")
+    yield patient
+
+
+def test_the_chart_shows_the_patient_and_every_page_naming_them_leads_back(
+    server: Server, chart_manager: User, nora: Patient, new_context: Any
+) -> None:
+    page = new_context(viewport=TABLET).new_page()
+    sign_in_staff(page, server, CHART_MANAGER)
+    page.goto(f"{server.base_url}/patients/?q=Chartwell")
+    page.get_by_role("link", name="Chartwell, Nora").click()
+
+    chart_url = f"{server.base_url}/patients/{nora.pk}/"
+    expect(page).to_have_url(chart_url)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nora Chartwell")
+    coverages = page.locator("section[aria-labelledby=coverages-h]")
+    expect(coverages).to_contain_text("Bluebird Mutual")
+    expect(coverages).to_contain_text("$15.00")
+    expect(page.locator("#upcoming li")).to_have_count(1)
+    expect(page.locator("#past li")).to_have_count(1)
+    expect(page.locator("#upcoming")).to_contain_text("Booked")
+    expect(page.locator("#chart-balance")).to_have_text("$45.00")
+    assert_accessible(page)
+
+    # Writing to the patient from the chart opens the conversation, which names them with a link.
+    page.get_by_label(re.compile("Write to the patient")).fill("Please bring your new insurance card.")
+    page.get_by_role("button", name="Send message").click()
+    expect(page.get_by_text("Please bring your new insurance card.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Nora Chartwell").click()
+    expect(page).to_have_url(chart_url)
+    expect(page.locator("section[aria-labelledby=messages-h] li")).to_have_count(1)
+
+    # The upcoming visit's page names the patient too, and leads back.
+    page.locator("#upcoming a").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Nora Chartwell")
+    page.get_by_role("link", name="Nora Chartwell").click()
+    expect(page).to_have_url(chart_url)
+    # Each view of the chart is in its trail, and the chart shows who looked.
+    viewers = page.locator("section[aria-labelledby=viewers-h]")
+    expect(viewers).to_contain_text(CHART_MANAGER)
+    expect(viewers).to_contain_text("manager")
