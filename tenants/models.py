@@ -128,7 +128,7 @@ class PracticePurge(models.Model):
     subscription_ended_at = models.DateTimeField(null=True, blank=True)
     retention_days = models.PositiveIntegerField()
     purged_at = models.DateTimeField()
-    # The actor's label: the task or command that ran the purge (e.g. `task:tenants.purge_expired_practices`).
+    # The label of the task or command that ran it, e.g. `command:purge_expired_practices`.
     purged_by = models.CharField(max_length=254)
 
     class Meta:

@@ -13,7 +13,7 @@ from tenants.retention import purge_expired_practices as purge
 
 @shared_task(name="tenants.tasks.purge_expired_practices", ignore_result=True)
 def purge_expired_practices() -> list[str]:
-    with acting_as(task("tenants.purge_expired_practices")):
+    with acting_as(task("tenants.tasks.purge_expired_practices")):  # also when called directly
         return purge()
 
 

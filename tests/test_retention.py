@@ -156,7 +156,7 @@ def test_the_purge_leaves_a_public_record_of_when_and_by_what_without_practice_d
     assert (record.practice_id, record.slug, record.schema_name) == (practice_id, "leaving", "p_leaving")
     assert record.subscription_ended_at == ended and record.retention_days == DAYS
     assert before <= record.purged_at <= timezone.now()
-    assert record.purged_by == "task:tenants.purge_expired_practices"
+    assert record.purged_by == "task:tenants.tasks.purge_expired_practices"
     # Identifiers and bookkeeping only: a field added here must not carry the practice's data.
     assert {field.name for field in PracticePurge._meta.get_fields()} == {
         "id",
