@@ -4,6 +4,7 @@
 import datetime
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -111,6 +112,39 @@ def test_the_numbers_are_todays_and_each_role_sees_its_own(practice_a: Practice)
     assert "/intake/review/" in biller and "/messages/?view=unread" in biller  # billers view patients
 
 
+def test_billers_see_denials_overdue_and_due_soon_linked_to_the_filtered_queue(practice_a: Practice) -> None:
+    from practica.denials.models import DenialItem
+
+    with tenant_context(practice_a):
+        _day(practice_a)  # its planted denial was due long ago
+        planted = DenialItem.objects.get()
+        today = timezone.localdate(timezone=ZoneInfo(practice_a.time_zone))
+        fields = {
+            f: getattr(planted, f) for f in ("claim_id", "payer_id", "patient_id", "category", "denied_on")
+        }
+        for key, days, status in [
+            ("yesterday", -1, "open"),
+            ("today", 0, "open"),
+            ("in-7", 7, "open"),
+            ("in-8", 8, "open"),
+            ("closed", -3, "written_off"),
+        ]:
+            DenialItem.objects.create(
+                **fields, source_key=key, amount_cents=100, status=status,
+                due_on=today + datetime.timedelta(days=days),
+            )  # fmt: skip
+    biller = signed_in_client(staff(practice_a, Role.BILLER), practice_a)
+    numbers = dict(_numbers(biller))
+    assert numbers["/denials/?due=overdue"] == 2  # the planted one and yesterday's; not the closed one
+    assert numbers["/denials/?due=soon"] == 2  # today and in 7 days
+    body = biller.get("/").content.decode()
+    assert "Denials overdue" in body and "Denials due in 7 days" in body
+    soon = biller.get("/denials/?due=soon")
+    assert sorted(row[0].source_key for row in soon.context["rows"]) == ["in-7", "today"]
+    desk = dict(_numbers(signed_in_client(staff(practice_a, Role.FRONT_DESK), practice_a)))
+    assert not any(url.startswith("/denials/") for url in desk)
+
+
 def test_the_home_page_query_count_does_not_grow_with_the_day(practice_a: Practice) -> None:
     owner = signed_in_client(staff(practice_a, Role.OWNER), practice_a)
     with tenant_context(practice_a):
@@ -123,6 +157,6 @@ def test_the_home_page_query_count_does_not_grow_with_the_day(practice_a: Practi
             _appointment(clinic, Status.CONFIRMED, hour, days=0)
     with CaptureQueriesContext(connection) as second:
         owner.get("/")
-    assert len(first.captured_queries) == len(second.captured_queries) == 22, [
+    assert len(first.captured_queries) == len(second.captured_queries) == 24, [
         q["sql"][:120] for q in second.captured_queries
     ]

@@ -14,6 +14,7 @@ from practica.accounts.models import User
 from practica.accounts.roles import Capability, role_can
 from practica.claims.models import ClaimStatus
 from practica.claims.selectors import charges_to_review, claims_queue
+from practica.denials.selectors import DUE_SOON_DAYS, QueueFilter, denial_queue
 from practica.intake.selectors import review_queue
 from practica.messaging.selectors import staff_inbox
 from practica.patient_billing.selectors import daily_payments_by_location
@@ -117,6 +118,11 @@ def today_numbers(practice: Practice, role: str | None, user: User) -> list[Sect
                 "Rejected claims to fix", rejected, _link("claims:claim_list", status=ClaimStatus.REJECTED)
             )
         )
+        # Denials by their appeal deadline, in the practice's day (as the queue reads it).
+        today = timezone.localdate(timezone=ZoneInfo(practice.time_zone))
+        for due, label in (("overdue", "Denials overdue"), ("soon", f"Denials due in {DUE_SOON_DAYS} days")):
+            count = denial_queue(QueueFilter(due=due), today).count()
+            billing.append(Number(label, count, _link("denials:queue", due=due)))
         ready = claims_queue(ClaimStatus.READY).count()
         billing.append(
             Number("Claims ready to send", ready, _link("claims:claim_list", status=ClaimStatus.READY))

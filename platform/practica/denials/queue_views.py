@@ -53,6 +53,7 @@ def denial_queue(request: HttpRequest) -> HttpResponse:
         payer_id=_uuid(get.get("payer", "")),
         owner_id=int(owner) if owner.isdigit() else None,
         age=get.get("age", "") if get.get("age", "") in selectors.AGES else "",
+        due=get.get("due", "") if get.get("due", "") in selectors.DUES else "",
         sort=get.get("sort", "due") if get.get("sort") in selectors.SORTS else "due",
     )
     today = _today(request)
@@ -80,6 +81,7 @@ def denial_queue(request: HttpRequest) -> HttpResponse:
         "staff": staff,
         "categories": AdjustmentCategory.choices,
         "statuses": DenialItem.Status.choices,
+        "dues": list(selectors.DUES.items()),
         "ages": [("30", "0-30 days"), ("60", "31-60 days"), ("90", "61-90 days"), ("older", "over 90 days")],
         "page_query": "&" + query.urlencode() if query else "",
     }

@@ -12,6 +12,9 @@ from practica.denials.models import DenialItem
 
 SORTS = {"due": ("due_on", "-amount_cents"), "amount": ("-amount_cents", "due_on")}
 AGES = {"30": (0, 30), "60": (31, 60), "90": (61, 90), "older": (91, None)}
+#: How far ahead "due soon" looks (the home page's number and the queue's filter).
+DUE_SOON_DAYS = 7
+DUES = {"overdue": "Past the due date", "soon": f"Due in the next {DUE_SOON_DAYS} days"}
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class QueueFilter:
     payer_id: uuid.UUID | None = None
     owner_id: int | None = None
     age: str = ""  # a key of AGES: days since the denial
+    due: str = ""  # a key of DUES: past its due date, or due within DUE_SOON_DAYS
     sort: str = "due"
 
 
@@ -39,6 +43,10 @@ def denial_queue(f: QueueFilter, today: datetime.date) -> QuerySet[DenialItem]:
         items = items.filter(denied_on__lte=today - datetime.timedelta(days=low))
         if high is not None:
             items = items.filter(denied_on__gte=today - datetime.timedelta(days=high))
+    if f.due == "overdue":
+        items = items.filter(due_on__lt=today)
+    elif f.due == "soon":
+        items = items.filter(due_on__gte=today, due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
     return items.order_by(*SORTS.get(f.sort, SORTS["due"]), "id")
 
 
