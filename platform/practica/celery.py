@@ -81,3 +81,11 @@ def _forget_the_task(task_id: str, **kwargs: Any) -> None:
     token = _actor_tokens.pop(task_id, None)
     if token is not None:
         current_actor.reset(token)
+
+
+@task_postrun.connect
+def _recycle_after_many_schemas(**kwargs: Any) -> None:
+    """A worker serving many practices keeps its backend's memory bounded (practica.core.database)."""
+    from practica.core.database.base import recycle_after_many_schemas
+
+    recycle_after_many_schemas()

@@ -26,9 +26,12 @@ PUBLIC_PORT = env.str("PUBLIC_PORT", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/practica")}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, counting the practice schemas each connection served.
+DATABASES["default"]["ENGINE"] = "practica.core.database"
 # Short-lived: a backend keeps the catalog of every practice schema it touched (ARCHITECTURE.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# ...and is closed after the request or task that took it past this many schemas (0: never).
+DB_SCHEMAS_PER_CONNECTION = env.int("DB_SCHEMAS_PER_CONNECTION", default=200)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
 # Fernet keys for message bodies and attachments, newest first (see practica.messaging.crypto); empty:

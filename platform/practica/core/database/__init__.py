@@ -1,0 +1,1 @@
+"""The database backend (settings.DATABASES ENGINE `practica.core.database`), see base.py."""
