@@ -26,6 +26,8 @@ from practica.claims.models import (
 from practica.claims.services import ChargeInput, create_claim_from_encounter, save_charge_line, set_diagnoses
 from practica.core.tenancy import use_public_schema, use_schema_of
 from practica.denials.models import AppealLetter, DenialItem
+from practica.eligibility import crypto as eligibility_crypto
+from practica.eligibility.models import EligibilityCheck
 from practica.intake.models import IntakeItem, IntakeResponse, IntakeSubmission
 from practica.intake.services import add_question, packet_for_type
 from practica.messaging.crypto import encrypt
@@ -145,6 +147,7 @@ OBJECT_URLS = [
     ObjectUrl("/schedule/appointments/{appointment}/check-in/"),
     ObjectUrl("/schedule/appointments/{appointment}/check-in/", "post"),
     ObjectUrl("/schedule/appointments/{appointment}/eligibility/", "post"),
+    ObjectUrl("/eligibility/checks/{eligibility_check}/"),
     ObjectUrl("/messages/{thread}/"),
     ObjectUrl("/messages/{thread}/since/"),
     ObjectUrl("/messages/{thread}/close/", "post"),
@@ -237,6 +240,7 @@ LIST_URLS = [
     ListUrl("/claims/setup/scrub-rules/", "payer"),
     ListUrl("/denials/", "patient"),
     ListUrl("/denials/", "payer"),
+    ListUrl("/eligibility/problems/", "patient"),
 ]
 
 
@@ -371,6 +375,12 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
     )  # fmt: skip
     # A letter's row only: the file itself is not planted.
     letter = AppealLetter.objects.create(item=denial, pdf="denials/appeals/planted.pdf")
+    # The payer's answer about the coverage: inactive, so a booked visit of the patient is a problem.
+    answer = EligibilityCheck.objects.create(
+        coverage=coverage, service_date=timezone.localdate(), requested_at=timezone.now(),
+        completed_at=timezone.now(), status="inactive",
+        raw_271_encrypted=eligibility_crypto.encrypt("ISA*00~"),
+    )  # fmt: skip
     long_ago = timezone.now() - datetime.timedelta(days=100)
     LedgerEntry.objects.create(patient=patient, kind="charge", amount_cents=9900, posted_at=long_ago)
     run = StatementRun.objects.create(period=day.replace(day=1), trigger=StatementRun.Trigger.ON_DEMAND)
@@ -402,6 +412,7 @@ def plant_billing(patient: Patient, location: Location, provider: Provider) -> d
         "claim": str(claim.pk),
         "batch": str(batch.pk),
         "denial": str(denial.pk),
+        "eligibility_check": str(answer.pk),
         "appeal_letter": str(letter.pk),
         "payer": str(payer.pk),
         "procedure": str(procedure.pk),

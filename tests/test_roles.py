@@ -123,6 +123,8 @@ AREAS = [
     Area("ready to submit", "get", "/claims/ready/", frozenset({O, M, B})),
     Area("submission history", "get", "/claims/submissions/", frozenset({O, M, B})),
     Area("submitted batch", "get", "/claims/submissions/{batch}/", frozenset({O, M, B})),
+    Area("coverage problems before visits", "get", "/eligibility/problems/", frozenset({O, M, F, C})),
+    Area("an eligibility answer and its 271", "get", "/eligibility/checks/{eligibility_check}/", EVERYONE),
     Area("denials queue", "get", "/denials/", frozenset({O, M, B})),
     Area("denial", "get", "/denials/{denial}/", frozenset({O, M, B})),
     Area("appeal letter template", "get", "/denials/setup/appeal-letter/", frozenset({O, M})),

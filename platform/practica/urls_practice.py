@@ -121,6 +121,7 @@ urlpatterns = [
     path("intake/", include("practica.intake.urls")),
     path("claims/", include("practica.claims.urls")),
     path("denials/", include("practica.denials.urls")),
+    path("eligibility/", include("practica.eligibility.urls")),
     path("remittance/", include("practica.remittance.urls")),
     path("statements/", include("practica.statements.urls")),
     # The scheduling engine's waitlist emails link here; the claim page lives in the portal.

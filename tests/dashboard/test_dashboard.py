@@ -16,12 +16,14 @@ from psycopg.types.range import Range
 
 from practica.accounts.roles import Role
 from practica.claims.models import Claim, ClaimStatus
+from practica.eligibility.models import EligibilityCheck
 from practica.intake.models import IntakeSubmission
 from practica.messaging.services import start_thread
 from practica.patient_billing.ledger import post_entry
 from practica.patient_billing.models import LedgerEntry
 from practica.scheduling.models import Appointment
 from tenants.models import Practice
+from tests.claims.factories import CoverageFactory
 from tests.conftest import signed_in_client, staff
 from tests.factories import Clinic, PatientFactory, make_clinic
 from tests.surface import plant_billing
@@ -48,7 +50,13 @@ def _day(practice: Practice) -> Clinic:
     for hour, status in enumerate([Status.BOOKED, Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED,
                                    Status.NO_SHOW, Status.RESCHEDULED], start=8):  # fmt: skip
         appointment = _appointment(clinic, status, hour)
-    _appointment(clinic, Status.BOOKED, 9, days=1)
+    tomorrow = _appointment(clinic, Status.BOOKED, 9, days=1)
+    # The payer said tomorrow's patient's insurance is inactive: a coverage problem before the visit.
+    coverage = CoverageFactory.create(patient=tomorrow.patient)
+    EligibilityCheck.objects.create(
+        coverage=coverage, service_date=tomorrow.start.date(), requested_at=timezone.now(),
+        completed_at=timezone.now(), status="inactive",
+    )  # fmt: skip
     _appointment(clinic, Status.CHECKED_IN, 9, days=-1)
     IntakeSubmission.objects.create(
         appointment=appointment, patient=appointment.patient, status=IntakeSubmission.Status.SUBMITTED,
@@ -104,12 +112,14 @@ def test_the_numbers_are_todays_and_each_role_sees_its_own(practice_a: Practice)
     assert desk[f"/schedule/today/?{where}&status=checked_in"] == 1  # patients waiting
     assert desk["/intake/review/"] == 1
     assert desk["/messages/?view=unread"] == 1
+    assert desk["/eligibility/problems/"] == 1
     assert not any(url.startswith(("/claims/", "/billing/")) for url in desk)
     biller = dict(_numbers(signed_in_client(staff(practice_a, Role.BILLER), practice_a)))
     assert biller["/claims/charges/"] == 1
     assert biller["/claims/?status=rejected"] == 1
     assert any(url.startswith("/billing/reports/daily/") and n == 1 for url, n in biller.items())
     assert "/intake/review/" in biller and "/messages/?view=unread" in biller  # billers view patients
+    assert "/eligibility/problems/" not in biller  # the desk's work
 
 
 def test_billers_see_denials_overdue_and_due_soon_linked_to_the_filtered_queue(practice_a: Practice) -> None:
@@ -157,6 +167,6 @@ def test_the_home_page_query_count_does_not_grow_with_the_day(practice_a: Practi
             _appointment(clinic, Status.CONFIRMED, hour, days=0)
     with CaptureQueriesContext(connection) as second:
         owner.get("/")
-    assert len(first.captured_queries) == len(second.captured_queries) == 24, [
+    assert len(first.captured_queries) == len(second.captured_queries) == 25, [
         q["sql"][:120] for q in second.captured_queries
     ]

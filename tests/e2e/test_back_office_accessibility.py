@@ -6,11 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from practica.accounts.models import Membership, User
 from practica.accounts.roles import Role
 from practica.claims.models import Encounter
+from practica.eligibility.models import EligibilityCheck
+from practica.insurance.models import Coverage
 from practica.patients.models import Patient
 from practica.scheduling.models import Location, Provider
 from tests.e2e.conftest import SERIOUS, Server, Site, sign_in_staff
@@ -76,6 +79,7 @@ def back_office_pages(site: Site) -> list[str]:
         "/statements/",
         "/statements/settings/",
         "/statements/receivables/",
+        "/eligibility/problems/",
     ]
     if patient is not None:
         pages += [f"/patients/{patient.pk}/", f"/billing/patients/{patient.pk}/"]
@@ -87,6 +91,15 @@ def back_office_pages(site: Site) -> list[str]:
                 date_of_service=datetime.date(2026, 3, 2), place_of_service="11",
             )  # fmt: skip
         pages.append(f"/claims/encounters/{encounter.pk}/?q=E11")
+        with tenant_context(site.practice):
+            coverage = Coverage.objects.filter(patient=patient).first()
+            if coverage is not None:
+                now = timezone.now()
+                answer = EligibilityCheck.objects.create(
+                    coverage=coverage, service_date=now.date(), requested_at=now, completed_at=now,
+                    status="active", plan_name="PPO", copay_cents=2500, messages=["Office visits covered"],
+                )  # fmt: skip
+                pages.append(f"/eligibility/checks/{answer.pk}/")
     return pages
 
 

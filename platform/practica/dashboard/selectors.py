@@ -15,6 +15,7 @@ from practica.accounts.roles import Capability, role_can
 from practica.claims.models import ClaimStatus
 from practica.claims.selectors import charges_to_review, claims_queue
 from practica.denials.selectors import DUE_SOON_DAYS, QueueFilter, denial_queue
+from practica.eligibility.selectors import coverage_problems
 from practica.intake.selectors import review_queue
 from practica.messaging.selectors import staff_inbox
 from practica.patient_billing.selectors import daily_payments_by_location
@@ -96,6 +97,9 @@ def today_numbers(practice: Practice, role: str | None, user: User) -> list[Sect
         desk.append(
             Number("Conversations with unread messages", unread, _link("messaging_inbox", view="unread"))
         )
+    if can(Capability.BOOK_APPOINTMENTS):
+        problems = coverage_problems(timezone.now()).count()
+        desk.append(Number("Coverage problems before visits", problems, _link("eligibility:problems")))
     if can(Capability.VIEW_BILLING):
         zone = ZoneInfo(practice.time_zone)
         day = timezone.localdate(timezone=zone)

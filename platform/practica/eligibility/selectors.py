@@ -6,10 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.db.models import OuterRef, QuerySet, Subquery
+
 from practica.audit.services import record_view
 from practica.eligibility import crypto
 from practica.eligibility.models import EligibilityCheck, EligibilitySettings, Status
 from practica.insurance.models import Coverage, Priority
+from practica.scheduling.models import Appointment
 
 DEFAULT_FRESHNESS_HOURS = 72
 
@@ -55,6 +58,7 @@ class Badge:
     label: str
     stale: bool
     checked_at: dt.datetime | None
+    check_id: UUID | None = None
 
     @property
     def text(self) -> str:
@@ -72,7 +76,7 @@ def badge(check: EligibilityCheck | None, now: dt.datetime, hours: int | None = 
         Status.NOT_FOUND: "Insurance not found",
         Status.UNVERIFIED: "Could not verify",
     }.get(Status(check.status), check.get_status_display())
-    return Badge(check.status, label, stale, check.completed_at)
+    return Badge(check.status, label, stale, check.completed_at, check.pk)
 
 
 NO_COVERAGE = Badge("no_coverage", "No insurance on file", False, None)
@@ -97,6 +101,48 @@ def visit_badges(patient_ids: Iterable[UUID], now: dt.datetime) -> dict[UUID, Ba
         else NO_COVERAGE
         for patient_id in wanted
     }
+
+
+# How far ahead the desk's list of coverage problems looks: the coming week's visits.
+PROBLEMS_AHEAD = dt.timedelta(days=7)
+PROBLEM_STATUSES = (Status.INACTIVE, Status.NOT_FOUND)
+
+
+def coverage_problems(now: dt.datetime) -> QuerySet[Appointment]:
+    """Booked visits of the coming week whose patient's insurance the payer last said is inactive
+    or unknown: the desk's work before the patient arrives. One query (the dashboard counts it);
+    each row carries `eligibility_status`, `eligibility_checked_at` and `eligibility_check_id`.
+    A row leaves the list when a newer answer is active, the coverage is replaced, or the visit
+    is cancelled."""
+    latest = EligibilityCheck.objects.filter(
+        coverage__patient_id=OuterRef("patient_id"),
+        coverage__is_active=True,
+        coverage__priority=Priority.PRIMARY,
+        completed_at__isnull=False,
+    ).order_by("-completed_at")
+    return (
+        Appointment.objects.filter(
+            start__gte=now,
+            start__lt=now + PROBLEMS_AHEAD,
+            status__in=(Appointment.Status.BOOKED, Appointment.Status.CONFIRMED),
+        )
+        .annotate(
+            eligibility_status=Subquery(latest.values("status")[:1]),
+            eligibility_checked_at=Subquery(latest.values("completed_at")[:1]),
+            eligibility_check_id=Subquery(latest.values("pk")[:1]),
+        )
+        .filter(eligibility_status__in=PROBLEM_STATUSES)
+        .select_related("patient", "location", "provider", "appointment_type")
+        .order_by("start")
+    )
+
+
+def check_for_view(check_id: UUID | str) -> EligibilityCheck | None:
+    return (
+        EligibilityCheck.objects.select_related("coverage__patient", "coverage__payer", "appointment")
+        .filter(pk=check_id)
+        .first()
+    )
 
 
 def raw_271(check: EligibilityCheck) -> str:

@@ -1,9 +1,11 @@
-"""The back office's eligibility pages: the desk's "Check eligibility" button on a visit. Thin: the
-check is `batch.check_appointment`, as at booking and in the nightly batch."""
+"""The back office's eligibility pages: the desk's "Check eligibility" button on a visit, the list of
+coverage problems before visits, and one check with the payer's 271 (an audited read). Thin: the
+check is `batch.check_appointment`, as at booking and in the nightly batch; reads are selectors."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from practica.accounts.decorators import capability_required
 from practica.accounts.roles import Capability
+from practica.audit.services import record_view, record_views
 from practica.eligibility import selectors
 from practica.eligibility.batch import CHECK_IN_TIMEOUT, check_appointment
 from practica.eligibility.models import Trigger
@@ -55,3 +58,30 @@ def check_visit(request: HttpRequest, appointment_id: str) -> HttpResponse:
             request, " ".join(w for w in words if w)
         )
     return redirect(_back(request, reverse("appointment_detail", args=[appointment.pk])))
+
+
+@capability_required(Capability.BOOK_APPOINTMENTS)
+def problems(request: HttpRequest) -> HttpResponse:
+    """The coming week's visits whose insurance the payer says is inactive or does not know."""
+    rows = list(selectors.coverage_problems(timezone.now()))
+    record_views({row.patient_id: row.patient for row in rows}.values())
+    return render(request, "eligibility/problems.html", {"rows": rows, "days": selectors.PROBLEMS_AHEAD.days})
+
+
+@capability_required(Capability.VIEW_PATIENTS)
+def check_detail(request: HttpRequest, check_id: str) -> HttpResponse:
+    """One answer from the payer, with the 271 as it came (every view is in the audit trail)."""
+    try:
+        check = selectors.check_for_view(check_id)
+    except (ValueError, ValidationError):
+        check = None
+    if check is None:
+        raise Http404
+    record_view(check.coverage.patient)
+    context = {
+        "check": check,
+        "patient": check.coverage.patient,
+        "badge": selectors.badge(check, timezone.now()),
+        "raw_271": selectors.raw_271(check),
+    }
+    return render(request, "eligibility/check.html", context)
