@@ -11,7 +11,7 @@ the same at any size and any load.
   schema lacking one of this code's migrations is never handed out (the signup copies the
   template instead, which brings its copy up to date itself).
 - `refill_ready_schemas` (a Celery task queued after each signup and every minute) drops ready
-  schemas that are behind this code and copies the template until `PRACTICE_READY_SCHEMAS` are
+  schemas that are behind this code (or gone) and copies the template until `PRACTICE_READY_SCHEMAS` are
   ready; one refill at a time. The deploy's `migrate_practices` migrates ready schemas with the
   practices, so a deploy does not empty the pool.
 """
@@ -21,6 +21,7 @@ import secrets
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django_tenants.utils import schema_exists
 
 from practica.core.tenancy import use_public_schema
 from tenants.cloning import copy_template, migration_state
@@ -79,7 +80,7 @@ def refill_ready_schemas(size: int | None = None) -> int:
             return 0
     try:
         for ready in ReadySchema.objects.order_by("id"):
-            if not migration_state(ready.schema_name)[1]:
+            if not schema_exists(ready.schema_name) or not migration_state(ready.schema_name)[1]:
                 _drop(ready)
         made = 0
         while ReadySchema.objects.count() < size:

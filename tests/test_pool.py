@@ -70,7 +70,7 @@ def test_a_ready_schema_behind_the_code_is_never_handed_out_and_the_refill_repla
     assert migrating.schemas_behind([fresh]) == []
 
 
-def test_a_ready_schema_gone_missing_falls_back_to_a_copy(db: None) -> None:
+def test_a_ready_schema_gone_missing_falls_back_to_a_copy_and_is_replaced(db: None) -> None:
     assert refill_ready_schemas(1) == 1
     (lost,) = ready_schema_names()
     with connection.cursor() as cursor:
@@ -80,6 +80,11 @@ def test_a_ready_schema_gone_missing_falls_back_to_a_copy(db: None) -> None:
 
     assert schema_exists(practice.schema_name)
     assert migrating.schemas_behind([practice.schema_name]) == []
+
+    # The refill forgets it and makes a new one.
+    assert refill_ready_schemas(1) == 1
+    (fresh,) = ready_schema_names()
+    assert fresh != lost and schema_exists(fresh)
 
 
 def test_the_deploy_migrates_the_ready_schemas_with_the_practices(
