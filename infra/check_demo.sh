@@ -68,5 +68,12 @@ for slug in riverside lakeside; do
   expect "$slug charges to review" 200 "$(req $H /claims/charges/ -b $tmp/biller-$slug)"
   expect "$slug submissions" 200 "$(req $H /claims/submissions/ -b $tmp/biller-$slug)"
 done
+# Eligibility (seed_demo asked bin/run's fake clearinghouse): the desk sees coverage problems.
+for slug in riverside lakeside; do
+  H=$slug.localhost:$PORT
+  expect "$slug front desk login" 302 "$(login $H $tmp/desk-$slug frontdesk@$slug.example)"
+  expect "$slug coverage problems on the home page" 200 "$(req $H / -b $tmp/desk-$slug)" 'Coverage problems before visits'
+  expect "$slug coverage problems list" 200 "$(req $H /eligibility/problems/ -b $tmp/desk-$slug)" 'class="badge eligibility-'
+done
 rm -rf "$tmp"
 exit $fail

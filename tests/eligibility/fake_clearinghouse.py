@@ -4,14 +4,19 @@ answers each 270 with a 271 from what it was told about each member id.
 
 State: `members` (member id -> `Answer`), `requests` (every envelope received), `fail_next` (HTTP
 statuses, or "hang", to answer the next requests with), `latency` (seconds before each answer).
-Unknown member ids are answered "subscriber not found" (AAA 75).
+Unknown member ids are answered "subscriber not found" (AAA 75), or by `default` when given.
+
+`python -m tests.eligibility.fake_clearinghouse --port N` serves it for the demo (bin/run), with
+`demo_answer`: every member active but ids ending in 3 (inactive) and 7 (not found).
 """
 
 from __future__ import annotations
 
+import argparse
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -71,8 +76,12 @@ def build_271(inquiry: EligibilityInquiry, answer: Answer | None) -> str:
 
 
 class FakeClearinghouse:
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(
+        self, latency: float = 0.0, default: Callable[[str], Answer | None] | None = None, port: int = 0
+    ) -> None:
         self.latency = latency
+        self.default = default
+        self.port = port
         self.members: dict[str, Answer] = {}
         self.requests: list[dict[str, str]] = []
         self.fail_next: deque[int | str] = deque()
@@ -97,7 +106,7 @@ class FakeClearinghouse:
                 body = self.rfile.read(length)
                 fake.answer(self, body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self.url
@@ -125,7 +134,10 @@ class FakeClearinghouse:
             reply = {"ErrorCode": "PayloadTypeIncorrect", "ErrorMessage": "expected a 270"}
         else:
             inquiry = read_270(fields["Payload"])
-            answer = self.members.get(inquiry.subscriber.member_id)
+            member_id = inquiry.subscriber.member_id
+            answer = self.members.get(member_id)
+            if answer is None and self.default is not None:
+                answer = self.default(member_id)
             payload = "ISA*garbage" if answer and answer.status == "garbage" else build_271(inquiry, answer)
             reply = {
                 "PayloadType": PAYLOAD_271,
@@ -154,3 +166,29 @@ class InProcessClearinghouse:
         inquiry = read_270(x12_270)
         answer = self.members.get(inquiry.subscriber.member_id)
         return "ISA*garbage" if answer and answer.status == "garbage" else build_271(inquiry, answer)
+
+
+def demo_answer(member_id: str) -> Answer | None:
+    """The demo's payers: most members active (copays by the last digit), a few not."""
+    last = member_id[-1:]
+    if last == "3":
+        return Answer(status="inactive")
+    if last == "7":
+        return None  # not found
+    return Answer(copay_cents=2500 if last in "02468" else 4000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The fake real-time clearinghouse, on loopback.")
+    parser.add_argument("--port", type=int, required=True)
+    port = parser.parse_args().port
+    server = FakeClearinghouse(default=demo_answer, port=port)
+    print(server.start(), flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

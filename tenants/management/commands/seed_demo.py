@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -23,6 +23,7 @@ from practica.scheduling.errors import SchedulingError
 from practica.scheduling.models import Appointment, AppointmentType, Location, Provider, Room, WeeklyHours
 from practica.scheduling.validators import with_check_digit
 from tenants.demo_billing import seed_billing
+from tenants.demo_eligibility import seed_eligibility
 from tenants.models import Plan, Practice
 from tenants.services import provision_practice
 
@@ -68,6 +69,13 @@ LAST = [
 class Command(BaseCommand):
     help = "Seed the demo practices, staff, patients and billing company."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--clearinghouse",
+            default="",
+            help="a real-time eligibility clearinghouse (bin/run serves the fake one) the demo asks",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         rng = random.Random(7)  # noqa: S311  (demo data, not security)
         plan = Plan.objects.filter(code="group").first()
@@ -93,6 +101,8 @@ class Command(BaseCommand):
                 self._practice_data(practice, slug, tz, locations, rng)
                 self._scheduling_data(slug, rng)
                 seed_billing(slug, name, rng)
+                if options.get("clearinghouse"):
+                    seed_eligibility(options["clearinghouse"])
             lines.append(f"  {name}: {practice_url(slug, '/')}")
 
         self.stdout.write(self.style.SUCCESS("Demo ready."))
