@@ -467,6 +467,20 @@ def test_the_calendar_opens_on_today_with_the_current_time_marked(
     assert 'id="now"' not in other.content.decode()
 
 
+def test_late_in_the_evening_the_grid_reaches_the_current_time(
+    as_role: Any, clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moment = clinic.next_weekday_at(21) + datetime.timedelta(minutes=37)  # hours end at 17:00
+    monkeypatch.setattr("django.utils.timezone.now", lambda: moment.astimezone(datetime.UTC))
+    grid = as_role(Role.FRONT_DESK).get("/schedule/").context["grid"]
+    [row] = [row for row in grid.rows if row.now]
+    assert row.label == "21:30" and grid.rows[-1].label < "23:00"
+    # Another day's grid keeps its usual span.
+    tomorrow = moment.date() + datetime.timedelta(days=1)
+    other = as_role(Role.FRONT_DESK).get(f"/schedule/?view=day&date={tomorrow}").context["grid"]
+    assert other.rows[-1].label < "19:00"
+
+
 def test_free_cells_show_a_book_link_named_for_the_time_and_provider(as_role: Any, clinic: Clinic) -> None:
     start = clinic.next_weekday_at(11)
     clinic.book(clinic.next_weekday_at(10))

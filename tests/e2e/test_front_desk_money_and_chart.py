@@ -176,3 +176,64 @@ def test_the_chart_shows_the_patient_and_every_page_naming_them_leads_back(
     viewers = page.locator("section[aria-labelledby=viewers-h]")
     expect(viewers).to_contain_text(CHART_MANAGER)
     expect(viewers).to_contain_text("manager")
+
+
+@pytest.fixture(scope="module")
+def tomorrows_visit(e2e_site: Site, django_db_blocker: Any) -> Iterator[Appointment]:
+    """A visit tomorrow at 10:00 at the clinic, to be dragged to 14:00."""
+    with django_db_blocker.unblock(), tenant_context(e2e_site.practice):
+        patient = PatientFactory.create(first_name="Milo", last_name="Dragg")
+        zone = ZoneInfo(ZONE)
+        tomorrow = timezone.now().astimezone(zone).date() + datetime.timedelta(days=1)
+        start = datetime.datetime.combine(tomorrow, datetime.time(10), tzinfo=zone)
+        appointment = _appointment(e2e_site, patient, start, Appointment.Status.BOOKED)
+    yield appointment
+    with django_db_blocker.unblock(), tenant_context(e2e_site.practice):
+        Appointment.objects.filter(patient=patient, rescheduled_from__isnull=False).delete()
+        Appointment.objects.filter(patient=patient).delete()
+        patient.delete()
+
+
+def test_the_calendar_opens_at_now_offers_booking_and_moves_a_visit_by_dragging(
+    server: Server, e2e_site: Site, tomorrows_visit: Appointment, new_context: Any, django_db_blocker: Any
+) -> None:
+    page = new_context(viewport=TABLET).new_page()
+    sign_in_staff(page, server, e2e_site.staff_email)
+    with django_db_blocker.unblock(), tenant_context(e2e_site.practice):
+        provider = Provider.objects.get(display_name=e2e_site.provider_name)
+    calendar = f"{server.base_url}/schedule/?scope=provider&id={provider.pk}"
+
+    # Opened with no date: today's column first, and the current time in view (the script scrolled).
+    page.goto(calendar)
+    today = timezone.now().astimezone(ZoneInfo(ZONE)).date()
+    expect(page.locator("table.calendar thead th").nth(1)).to_have_text(f"{today:%a %b} {today.day}")
+    now_row = page.locator("#now")
+    expect(now_row).to_be_in_viewport()
+    assert_accessible(page)
+
+    # A free cell's "Book" link is reached from the keyboard and opens the booking form at its time.
+    tomorrow = tomorrows_visit.start.astimezone(ZoneInfo(ZONE)).date()
+    page.goto(f"{calendar}&view=day&date={tomorrow}")
+    cell = page.locator(f'td[data-date="{tomorrow}"][data-time="11:00"]')
+    book = cell.get_by_role("link", name=re.compile(r"^Book .* 11:00 with Dr Ada Lane$"))
+    expect(book).to_be_visible()
+    expect(book).to_contain_text("Book")
+    book.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/schedule/book/\?start="))
+    expect(page.get_by_label("Time", exact=True)).to_have_value("11:00")
+
+    # Dragging the 10:00 visit onto 14:00 moves it, and the calendar comes back (both cells in
+    # view: the mouse does not scroll the page while it drags).
+    page.set_viewport_size({"width": TABLET["width"], "height": 2400})
+    page.goto(f"{calendar}&view=day&date={tomorrow}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.drag_and_drop("a.appt[data-move-url]", f'td[data-date="{tomorrow}"][data-time="14:00"]')
+    expect(page.get_by_role("status").filter(has_text="Appointment moved.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/schedule/\?scope=provider"))
+    expect(page.locator(f'td[data-date="{tomorrow}"][data-time="14:00"] a.appt')).to_contain_text(
+        "Milo Dragg"
+    )
+    with django_db_blocker.unblock(), tenant_context(e2e_site.practice):
+        moved = Appointment.objects.get(rescheduled_from=tomorrows_visit)
+        assert moved.start.astimezone(ZoneInfo(ZONE)).time() == datetime.time(14)

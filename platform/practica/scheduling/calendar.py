@@ -121,7 +121,10 @@ def build_grid(
             column.working = hours.get((column.provider.pk, location.pk), [])
 
     step = datetime.timedelta(minutes=step_minutes)
-    earliest, latest = _day_bounds(appointments, list(hours.values()), zone)
+    now = timezone.now()
+    # A grid showing today reaches the current time, however late: it opens scrolled to it.
+    shown_now = [[(now, now + step)]] if start <= now < end else []
+    earliest, latest = _day_bounds(appointments, list(hours.values()) + shown_now, zone)
     times: list[datetime.time] = []
     moment = datetime.datetime.combine(first, earliest)
     last = datetime.datetime.combine(first, latest)
@@ -140,7 +143,6 @@ def build_grid(
             ):
                 by_column[index].append(appointment)
 
-    now = timezone.now()
     rows = []
     for time in times:
         cells = []
