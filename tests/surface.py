@@ -212,6 +212,7 @@ PORTAL_OBJECT_URLS = [
 # same answer as an id that exists nowhere.
 SIGNED_LINK_URLS = [
     ObjectUrl("/portal/password-reset/{account}/not-a-token/"),
+    ObjectUrl("/login/reset/{staff}/not-a-token/"),
 ]
 
 LIST_URLS = [

@@ -16,7 +16,7 @@ urlpatterns = [
     path("login/verify/", accounts.login_verify, name="login_verify"),
     path("login/forgot/", accounts.password_forgotten, name="password_forgotten"),
     path(
-        "login/reset/<int:user_id>/<str:token>/",
+        "login/reset/<str:user_id>/<str:token>/",
         accounts.password_reset_confirm,
         name="password_reset_confirm",
     ),

@@ -111,9 +111,11 @@ def request_password_reset(email: str, ip: str | None) -> None:
     )
 
 
-def user_for_reset(user_id: int, token: str) -> User | None:
+def user_for_reset(user_id: str, token: str) -> User | None:
     """The login a reset link is for, while the link is good (unused, unexpired, untampered)."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if not user_id.isdigit() or len(user_id) > 18:  # a link cut short or made up: no lookup
+        return None
+    user = User.objects.filter(pk=int(user_id), is_active=True).first()
     if user is None or not reset_tokens.check_token(user, token):
         return None
     return user

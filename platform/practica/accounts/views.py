@@ -142,7 +142,7 @@ def password_forgotten(request: HttpRequest) -> HttpResponse:
 
 @open_while_suspended
 @writable_while_read_only
-def password_reset_confirm(request: HttpRequest, user_id: int, token: str) -> HttpResponse:
+def password_reset_confirm(request: HttpRequest, user_id: str, token: str) -> HttpResponse:
     user = password_reset.user_for_reset(user_id, token)
     if user is None:
         return render(request, "accounts/password_reset_invalid.html", status=400)
