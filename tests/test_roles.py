@@ -235,9 +235,14 @@ def test_billing_company_users_get_the_role_of_their_grant(practice_a: Practice,
 def test_menus_only_offer_what_the_role_may_open(practice_a: Practice) -> None:
     front_desk = signed_in_client(staff(practice_a, F), practice_a)
     owner = signed_in_client(staff(practice_a, O), practice_a)
+    clinician = signed_in_client(staff(practice_a, C), practice_a)
     # Each area's pages are listed while one of them is shown.
     assert b'href="/audit/"' in owner.get("/audit/").content
-    assert b">Reports</a>" in owner.get("/").content and b">Reports</a>" not in front_desk.get("/").content
+    assert b">Reports</a>" in owner.get("/").content and b">Reports</a>" not in clinician.get("/").content
+    # The front desk takes payments, so its reports are the day's close and nothing else.
+    reports = front_desk.get("/billing/reports/daily/").content
+    assert b'href="/billing/reports/daily/"' in reports
+    assert b'href="/audit/"' not in reports and b'href="/statements/receivables/"' not in reports
     for link in (b'href="/staff/"', b'href="/settings/security/"'):
         assert link in owner.get("/setup/").content
         assert link not in front_desk.get("/setup/").content
