@@ -1,7 +1,9 @@
 """The front desk's money and the patient chart in a real browser (CSP on, axe-core checking each
 page): a patient checked in from today's list with their copay taken in cash and a receipt emailed
 and printed; and a manager reading a chart (coverage and copay, upcoming and past visits, balance),
-writing to the patient from it, and coming back to it from the pages that name the patient."""
+writing to the patient from it, and coming back to it from the pages that name the patient; the
+calendar opening at the current time, booking from a free cell and moving a visit by dragging; and
+a staff member resetting a forgotten password from the emailed link."""
 
 import datetime
 import re
@@ -237,3 +239,43 @@ def test_the_calendar_opens_at_now_offers_booking_and_moves_a_visit_by_dragging(
     with django_db_blocker.unblock(), tenant_context(e2e_site.practice):
         moved = Appointment.objects.get(rescheduled_from=tomorrows_visit)
         assert moved.start.astimezone(ZoneInfo(ZONE)).time() == datetime.time(14)
+
+
+@pytest.fixture(scope="module")
+def forgetful(e2e_site: Site, django_db_blocker: Any) -> Iterator[User]:
+    with django_db_blocker.unblock():
+        user = UserFactory.create(email="forgetful@e2e.example", full_name="Fay Forgetful")
+        Membership.objects.create(user=user, practice=e2e_site.practice, role=Role.FRONT_DESK)
+    yield user
+    with django_db_blocker.unblock():
+        Membership.objects.filter(user=user).delete()
+
+
+def test_a_staff_member_resets_a_forgotten_password_by_email(
+    server: Server, forgetful: User, new_context: Any
+) -> None:
+    page = new_context(viewport=TABLET).new_page()
+    page.goto(f"{server.base_url}/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    assert_accessible(page)
+    page.get_by_label("Email").fill("forgetful@e2e.example")
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.get_by_role("status")).to_contain_text("an email with a link to choose a new password")
+    assert_accessible(page)
+
+    [email] = server.emails_to("forgetful@e2e.example")
+    link = re.search(r"http://\S+/login/reset/\S+", email)
+    assert link, email
+    page.goto(link.group(0))
+    assert_accessible(page)
+    page.get_by_label("New password", exact=True).fill("a new desk passphrase 8823")
+    page.get_by_label("New password again").fill("a new desk passphrase 8823")
+    page.get_by_role("button", name="Set the new password").click()
+    expect(page.get_by_role("status")).to_contain_text("Your password is changed")
+    page.get_by_label("Email").fill("forgetful@e2e.example")
+    page.get_by_label("Password").fill("a new desk passphrase 8823")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    # The link worked once.
+    page.goto(link.group(0))
+    expect(page.get_by_role("alert")).to_contain_text("invalid, used or expired")
