@@ -60,13 +60,16 @@ for slug in riverside lakeside; do
   expect "company switch to $slug ($code → handoff)" 302 "$code2"
   expect "company at $slug" 200 "$(req $slug.localhost:$PORT /api/v1/me/ -b $jar)" '"role":"biller"'
 done
-# The revenue cycle's seed: each practice's biller has claims to work (some with scrub findings).
+# The revenue cycle's seed: each practice's biller has claims to work (some with scrub findings)
 for slug in riverside lakeside; do
   H=$slug.localhost:$PORT
   expect "$slug biller login" 302 "$(login $H $tmp/biller-$slug biller@$slug.example)"
   expect "$slug claims list" 200 "$(req $H /claims/ -b $tmp/biller-$slug)" 'href="/claims/encounters/'
   expect "$slug charges to review" 200 "$(req $H /claims/charges/ -b $tmp/biller-$slug)"
   expect "$slug submissions" 200 "$(req $H /claims/submissions/ -b $tmp/biller-$slug)"
+  # and the payers' 835s for the older ones: payments received, and a denial to work.
+  expect "$slug payments received" 200 "$(req $H /remittance/ -b $tmp/biller-$slug)" '">DEMO'
+  expect "$slug denials queue" 200 "$(req $H /denials/ -b $tmp/biller-$slug)" 'href="/denials/[0-9a-f]\{8\}-'
 done
 # Eligibility (seed_demo asked bin/run's fake clearinghouse): the desk sees coverage problems.
 for slug in riverside lakeside; do

@@ -24,6 +24,7 @@ from practica.scheduling.models import Appointment, AppointmentType, Location, P
 from practica.scheduling.validators import with_check_digit
 from tenants.demo_billing import seed_billing
 from tenants.demo_eligibility import seed_eligibility
+from tenants.demo_remittance import seed_remittances
 from tenants.models import Plan, Practice
 from tenants.services import provision_practice
 
@@ -101,6 +102,7 @@ class Command(BaseCommand):
                 self._practice_data(practice, slug, tz, locations, rng)
                 self._scheduling_data(slug, rng)
                 seed_billing(slug, name, rng)
+                seed_remittances(slug, name, tz)
                 if options.get("clearinghouse"):
                     seed_eligibility(options["clearinghouse"])
             lines.append(f"  {name}: {practice_url(slug, '/')}")
