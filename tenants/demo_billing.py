@@ -56,7 +56,8 @@ def _setup(slug: str, name: str, rng: random.Random) -> None:
         legal_name=f"{name} LLC", group_npi=with_check_digit(f"1{rng.randrange(10**8):08d}"),
         ein="123456789", taxonomy="207Q00000X", address_line1="10 Main St", city="Springfield", state="IL",
         postal_code="627041234", submitter_id=slug.upper(), submitter_name=name,
-        submitter_contact_name="Billing office", receiver_id="DEMOCH", receiver_name="Demo Clearinghouse",
+        submitter_contact_name="Billing office", submitter_contact_phone="2175550100",
+        receiver_id="DEMOCH", receiver_name="Demo Clearinghouse",
         isa_sender_id=slug.upper(), isa_receiver_id="DEMOCH",
     )  # fmt: skip
     procedures = {

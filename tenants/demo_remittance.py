@@ -24,17 +24,18 @@ from practica.remittance.services import import_remittance
 UNPAID_NEWEST_DAYS = 2  # visits this recent are still waiting for the payer
 
 
-def seed_remittances(slug: str, name: str, zone_name: str) -> None:
-    """Once per practice: submit the older clean claims and post each payer's 835 for them."""
+def seed_remittances(slug: str, name: str, zone_name: str) -> list[str]:
+    """Once per practice: submit the older clean claims and post each payer's 835 for them.
+    Returns what could not be sent (the demo's own set-up is wrong if anything is)."""
     if RemittanceFile.objects.exists():
-        return
+        return []
     zone = ZoneInfo(zone_name)
     now = timezone.now()
     drafts = list(Claim.objects.filter(status=ClaimStatus.DRAFT, error_count=0).order_by("pk"))
     if not drafts:
-        return
+        return []
     transition_claims(drafts, ClaimStatus.READY)
-    submit_ready_claims(now=now, zone=zone)
+    problems = submit_ready_claims(now=now, zone=zone).failures
     answered_before = timezone.localdate(now, timezone=zone) - datetime.timedelta(days=UNPAID_NEWEST_DAYS)
     submitted = (
         Claim.objects.filter(status=ClaimStatus.SUBMITTED, encounter__date_of_service__lt=answered_before)
@@ -53,6 +54,7 @@ def seed_remittances(slug: str, name: str, zone_name: str) -> None:
             text.encode(),
             source=RemittanceFile.Source.DEMO,
         )
+    return problems
 
 
 def _filing_code(payer: Payer) -> str:

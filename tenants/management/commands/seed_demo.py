@@ -102,7 +102,8 @@ class Command(BaseCommand):
                 self._practice_data(practice, slug, tz, locations, rng)
                 self._scheduling_data(slug, rng)
                 seed_billing(slug, name, rng)
-                seed_remittances(slug, name, tz)
+                for problem in seed_remittances(slug, name, tz):
+                    self.stderr.write(f"{name}: a demo claim could not be sent: {problem}")
                 if options.get("clearinghouse"):
                     seed_eligibility(options["clearinghouse"])
             lines.append(f"  {name}: {practice_url(slug, '/')}")
