@@ -32,9 +32,8 @@ def seed_remittances(slug: str, name: str, zone_name: str) -> list[str]:
     zone = ZoneInfo(zone_name)
     now = timezone.now()
     drafts = list(Claim.objects.filter(status=ClaimStatus.DRAFT, error_count=0).order_by("pk"))
-    if not drafts:
-        return []
-    transition_claims(drafts, ClaimStatus.READY)
+    if drafts:
+        transition_claims(drafts, ClaimStatus.READY)
     problems = submit_ready_claims(now=now, zone=zone).failures
     answered_before = timezone.localdate(now, timezone=zone) - datetime.timedelta(days=UNPAID_NEWEST_DAYS)
     submitted = (
