@@ -18,6 +18,7 @@ from practica.accounts.models import Membership, User
 from practica.accounts.roles import Role
 from practica.patients.models import Patient, PatientMerge
 from practica.scheduling.models import Appointment, AppointmentType, Location, Provider
+from practica.scheduling.validators import with_check_digit
 from tests.e2e.conftest import Server, Site, assert_accessible, sign_in_staff
 from tests.factories import PatientFactory, UserFactory
 
@@ -82,9 +83,13 @@ def test_a_likely_duplicate_is_warned_about_then_merged(
 
 @pytest.fixture(scope="module")
 def busy_day(e2e_site: Site, django_db_blocker: Any) -> Iterator[None]:
-    """Today at the clinic: one patient waiting, one booked (committed, for the server)."""
+    """Today at the clinic: one patient waiting, one booked (committed, for the server), with a
+    provider of their own: other journeys leave today's visits on the site's provider."""
     with django_db_blocker.unblock(), tenant_context(e2e_site.practice):
         location = Location.objects.get(name="Main clinic")
+        provider, _ = Provider.objects.get_or_create(
+            display_name="Dr Busy Day", defaults={"npi": with_check_digit("197531864")}
+        )
         now = timezone.now().astimezone(datetime.UTC)
         made = []
         for minutes, status in ((-30, Appointment.Status.CHECKED_IN), (-90, Appointment.Status.BOOKED)):
@@ -92,8 +97,7 @@ def busy_day(e2e_site: Site, django_db_blocker: Any) -> Iterator[None]:
             end = start + datetime.timedelta(minutes=30)
             made.append(Appointment.objects.create(
                 patient=PatientFactory.create(last_name="Waiting"), location=location,
-                provider=Provider.objects.get(display_name=e2e_site.provider_name),
-                appointment_type=AppointmentType.objects.get(name=e2e_site.visit_type),
+                provider=provider, appointment_type=AppointmentType.objects.get(name=e2e_site.visit_type),
                 start=start, end=end, occupancy=Range(start, end), status=status,
             ))  # fmt: skip
     yield
@@ -102,6 +106,7 @@ def busy_day(e2e_site: Site, django_db_blocker: Any) -> Iterator[None]:
             patient = appointment.patient
             appointment.delete()
             patient.delete()
+        provider.delete()
 
 
 def test_every_home_page_number_matches_the_list_it_opens(

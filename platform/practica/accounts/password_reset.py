@@ -57,11 +57,16 @@ class StaffResetTokens(PasswordResetTokenGenerator):
 reset_tokens = StaffResetTokens()
 
 
+def reset_limit_key(kind: str, value: str) -> str:
+    """The public-keyspace cache key counting reset requests per "email" or per network "address"."""
+    digest = salted_hmac("practica.staff.reset-limit", value.lower()).hexdigest()[:32]
+    return f"staff-reset-{kind}:{digest}"
+
+
 def _over_limit(kind: str, value: str, limit: int) -> bool:
     """Count one request against `value`; True once it is past `limit` this hour. Kept in the public
     keyspace: a person asks from any practice's host or the public site, all counted together."""
-    digest = salted_hmac("practica.staff.reset-limit", value.lower()).hexdigest()[:32]
-    key = f"staff-reset-{kind}:{digest}"
+    key = reset_limit_key(kind, value)
     with schema_context("public"):
         cache.add(key, 0, WINDOW_SECONDS)  # the window starts at the first request
         return int(cache.incr(key)) > limit
