@@ -11,6 +11,7 @@ from django_tenants.utils import schema_context, tenant_context
 from practica.accounts.models import Membership, User
 from practica.accounts.roles import Role
 from practica.accounts.sessions import SESSION_PRACTICE_KEY
+from practica.core.routing import forget_routes
 from practica.core.tenancy import use_public_schema
 from tenants.models import Plan, Practice
 from tenants.provisioning import ensure_template_schema
@@ -45,6 +46,9 @@ def practice_b(db: None) -> Practice:
 @pytest.fixture(autouse=True)
 def _public_schema_between_tests() -> Iterator[None]:
     use_public_schema()
+    # A test's practice rows roll back with its transaction, but the routing memory does not:
+    # without this, the next test's request could see a practice as an earlier test left it.
+    forget_routes()
     yield
     use_public_schema()
 
