@@ -65,6 +65,11 @@ def send(payload: dict[str, Any], *, connect: bool = False, secret: str | None =
 @pytest.fixture
 def connected(fake_stripe: FakeStripe, practice_a: Practice) -> Practice:
     """Practice A onboarded to Connect through the back office, charges enabled by Stripe's event."""
+    # From no account, whatever an earlier test left on the shared practice row: this test's fake
+    # Stripe knows only the accounts made during it.
+    Practice.objects.filter(pk=practice_a.pk).update(
+        stripe_account_id=None, connect_charges_enabled=False, connect_payouts_enabled=False
+    )
     owner = staff(practice_a)
     response = signed_in_client(owner, practice_a).post("/billing/connect/start/")
     assert response.status_code == 302 and "/setup/s/acct_" in response["Location"]
