@@ -59,7 +59,7 @@ def test_installments_are_charged_to_the_card_and_posted_to_the_ledger(
         assert LedgerEntry.objects.filter(patient=patient, kind="payment", amount_cents=-3001).exists()
         assert run_dunning(now=now + 31 * DAY) == 0  # no reminders while on the plan
 
-        later = timezone.now() + 62 * DAY
+        later = timezone.now() + 63 * DAY  # past the third due date at any hour
         assert plans.charge_due_installments(later) == 2
         plan.refresh_from_db()
         assert plan.status == PaymentPlan.Status.COMPLETED and balance_cents(patient) == 0
