@@ -5,6 +5,7 @@ Each test runs inside a transaction that is rolled back, including any schema it
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 
@@ -16,9 +17,22 @@ from practica.core.tenancy import use_public_schema
 from tenants.models import Plan, Practice
 from tenants.provisioning import ensure_template_schema
 from tenants.services import ensure_public_site, provision_practice
+from tests.billing.fake_stripe import FakeStripe, start_fake_stripe
 from tests.factories import UserFactory
 
 PUBLIC_HOST = "practica.test"
+
+
+@pytest.fixture(scope="session")
+def _fake_stripe_server() -> Iterator[FakeStripe]:
+    """One fake Stripe per test process, for every folder that pays (billing, statements, ...):
+    a second one would point the settings at itself while the first one's tests still run."""
+    fake, server = start_fake_stripe()
+    previous = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = fake.base_url
+    yield fake
+    settings.STRIPE_API_BASE = previous
+    server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,18 +11,8 @@ from django.conf import settings
 from django.test import Client, TestCase
 
 from tenants.models import Practice
-from tests.billing.fake_stripe import FakeStripe, enable_charges, event_payload, start_fake_stripe
+from tests.billing.fake_stripe import FakeStripe, enable_charges, event_payload
 from tests.conftest import PUBLIC_HOST, signed_in_client, staff
-
-
-@pytest.fixture(scope="session")
-def _fake_stripe_server() -> Iterator[FakeStripe]:
-    fake, server = start_fake_stripe()
-    previous = settings.STRIPE_API_BASE
-    settings.STRIPE_API_BASE = fake.base_url
-    yield fake
-    settings.STRIPE_API_BASE = previous
-    server.shutdown()
 
 
 @pytest.fixture

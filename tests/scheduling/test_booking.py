@@ -4,6 +4,8 @@ import datetime
 from typing import Any
 
 import pytest
+from django.db import OperationalError
+from psycopg.errors import DeadlockDetected
 
 from practica.scheduling.booking import book_appointment
 from practica.scheduling.errors import SchedulingError, SlotUnavailable
@@ -138,3 +140,42 @@ def test_a_room_at_another_location_is_refused(clinic: Clinic) -> None:
     far_room = RoomFactory.create(location=LocationFactory.create())
     with pytest.raises(SchedulingError, match="another location"):
         attempt(clinic, local(3, 3, 9), Appointment.Source.STAFF, room=far_room)
+
+
+def test_a_booking_aborted_as_a_deadlock_is_tried_again(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two concurrent inserts can each wait on the other's exclusion check; PostgreSQL aborts one.
+    # (test_concurrent_booking races real connections; here the abort is made to happen once.)
+    real_save = Appointment.save
+    aborted: list[int] = []
+
+    def save_aborted_once(self: Appointment, *args: Any, **kwargs: Any) -> None:
+        if not aborted:
+            aborted.append(1)
+            real_save(self, *args, **kwargs)  # the insert happens, then the transaction is lost
+            raise OperationalError("deadlock detected") from DeadlockDetected("deadlock detected")
+        real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Appointment, "save", save_aborted_once)
+    booking = attempt(clinic, local(3, 3, 9), Appointment.Source.STAFF)
+    assert aborted == [1]
+    assert list(Appointment.objects.filter(provider=clinic.provider).values_list("pk", flat=True)) == [
+        booking.appointment.pk
+    ]
+
+
+def test_an_error_other_than_a_deadlock_is_not_retried(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def save_fails(self: Appointment, *args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(Appointment, "save", save_fails)
+    with pytest.raises(OperationalError):
+        attempt(clinic, local(3, 3, 9), Appointment.Source.STAFF)
+    assert calls == [1]
+    assert not Appointment.objects.filter(provider=clinic.provider).exists()

@@ -11,7 +11,7 @@ from practica.patients.models import Patient, PatientProfile
 from tenants.models import Practice
 
 # The fake Stripe and a practice connected to it, for payment plans.
-from tests.billing.conftest import _fake_stripe_server, connected, fake_stripe  # noqa: F401
+from tests.billing.conftest import connected, fake_stripe  # noqa: F401
 from tests.factories import PatientFactory
 
 # bin/test's clock: Saturday 2026-10-31 22:30 in New York. Tests pass their own `now`.

@@ -18,10 +18,11 @@ forbids. Times are aware datetimes; they are stored in UTC.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.errors import DeadlockDetected
 
 from notifications import reminders
 from practica.claims import encounters
@@ -48,6 +49,26 @@ class Booking:
 def _violated_constraint(error: IntegrityError) -> str | None:
     diag = getattr(error.__cause__, "diag", None)
     return getattr(diag, "constraint_name", None)
+
+
+# Two bookings inserted at the same moment can each wait on the other's exclusion check, and
+# PostgreSQL then aborts one of them as a deadlock. That one tries again: by then the other has
+# committed or rolled back, so the retry books the slot or meets the constraint like anyone else.
+DEADLOCK_RETRIES = 3
+
+
+def _save_booking(appointment: Appointment) -> None:
+    """Save a new appointment and plan its notices, in one transaction."""
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            with transaction.atomic():
+                appointment.save()
+                reminders.appointment_changed(appointment)
+                eligibility_tasks.after_booking(appointment.id)
+            return
+        except OperationalError as error:
+            if not isinstance(error.__cause__, DeadlockDetected) or attempt == DEADLOCK_RETRIES:
+                raise
 
 
 def _occupancy(appointment_type: AppointmentType, start: datetime.datetime) -> DateTimeTZRange:
@@ -202,10 +223,7 @@ def book_appointment(
             awaiting_deposit=awaiting_deposit,
         )
         try:
-            with transaction.atomic():
-                appointment.save()
-                reminders.appointment_changed(appointment)
-                eligibility_tasks.after_booking(appointment.id)
+            _save_booking(appointment)
         except IntegrityError as error:
             constraint = _violated_constraint(error)
             if constraint not in EXCLUSION_CONSTRAINTS:
