@@ -3,9 +3,12 @@
 Run (after `bin/test` or `bin/run` has set up .venv and the database server):
 
     .venv/bin/python tests/perf/bench_scale.py [--sizes 0,500,1000,2000] [--signups 10] [--quick]
+        [--copy-of DATABASE]
 
 It works in a database of its own, `<DATABASE_URL's name>_scale` on the same server, created at
 the start and dropped at the end (also after a failure), so it never touches another database.
+`--copy-of` starts it as a copy of a database already migrated (the suite's quick run, which has
+just migrated one) instead of migrating an empty one.
 Method:
   * the database is migrated like a deploy; a throwaway practice app (`perfbench_app`, written to
     a temporary folder) adds one table to every practice;
@@ -124,6 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="0,500,1000,2000", help="existing practices to measure at")
     parser.add_argument("--signups", type=int, default=10, help="timed signups at each size")
+    parser.add_argument("--copy-of", default="", help="start from a copy of this migrated database")
     args = parse_args(parser, quick={"sizes": "0,3", "signups": 2})
     sizes = sorted({int(size) for size in args.sizes.split(",")})
 
@@ -157,7 +161,10 @@ def main() -> None:
     )
     sys.path[:0] = [str(folder)]
     admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin(admin_url, f'CREATE DATABASE "{name}"')
+    if args.copy_of:
+        admin(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{args.copy_of}"')
+    else:
+        admin(admin_url, f'CREATE DATABASE "{name}"')
     print(f"Scale benchmark: {machine()}; database {name} (dropped at the end)")
     try:
         run(args, sizes, folder, env)
@@ -188,7 +195,10 @@ def run(args: argparse.Namespace, sizes: list[int], folder: Path, env: dict[str,
 
     started = time.perf_counter()
     migrate_in_process(folder, env)
-    print(f"Migrated the empty database in {time.perf_counter() - started:.1f} s")
+    print(
+        f"Migrated the {'copied' if args.copy_of else 'empty'} database "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     plan = Plan.objects.filter(code="group").first()
 
     def database_bytes() -> int:
@@ -321,6 +331,16 @@ def run(args: argparse.Namespace, sizes: list[int], folder: Path, env: dict[str,
         f"migrate_practices adding a column with an index to {total} practices: {one_column:.1f} s "
         f"({env['MIGRATION_PROCESSES']} processes)"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = 'perfbench_app_marker' AND NOT EXISTS (SELECT 1 FROM pg_attribute a "
+            "WHERE a.attrelid = c.oid AND a.attname = 'label' AND NOT a.attisdropped)"
+        )
+        (without,) = cursor.fetchone()
+    if without:
+        raise SystemExit(f"{without} practice schemas lack the new column after migrate_practices")
+    connection.close()
 
 
 if __name__ == "__main__":
