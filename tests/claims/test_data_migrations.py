@@ -1,14 +1,16 @@
 """The data migrations that carry older records into the claim-ready models: one-string insurance
 policies into coverages, provider display names and one-line location addresses into their parts.
 
-Each test migrates a throwaway schema to just before the migration, plants rows the old way, runs
-the rest of the migrations and reads the result. The test's transaction removes the schema."""
+A throwaway schema is migrated to just before those migrations, rows are planted the old way, the
+rest of the migrations run, and each test reads its part of the result. A transaction around the
+module removes the schema."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from practica.core.names import split_address, split_person_name
 from practica.core.tenancy import use_public_schema
@@ -30,17 +32,32 @@ def sql(statement: str, params: list[str] | None = None) -> list[tuple[object, .
     return rows
 
 
-@pytest.fixture
-def old_schema(db: None) -> Iterator[None]:
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE SCHEMA "{SCHEMA}"')
-    migrate("insurance", "0001_initial")
-    migrate("scheduling", "0003_billing_identity")
-    yield
+PATIENTS = {
+    "self": ("11111111-1111-1111-1111-111111111111", "Ana", "Ortiz", "F"),
+    "child": ("22222222-2222-2222-2222-222222222222", "Leo", "Ortiz", "M"),
+}
+
+
+@pytest.fixture(scope="module")
+def migrated_probe(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Both tests' old rows planted in one schema at the old migrations, then the rest of the
+    migrations run once (a migration run takes seconds); all rolled back at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{SCHEMA}"')
+        migrate("insurance", "0001_initial")
+        migrate("scheduling", "0003_billing_identity")
+        plant_policies()
+        plant_providers_and_locations()
+        # The planted rows' deferred foreign-key checks must run before a later migration drops a table.
+        sql("SET CONSTRAINTS ALL IMMEDIATE")
+        migrate()
+        yield
+        transaction.set_rollback(True)
     use_public_schema()
 
 
-def test_insurance_policies_become_primary_coverages_with_nothing_dropped(old_schema: None) -> None:
+def plant_policies() -> None:
     sql(
         "INSERT INTO insurance_payer (id, name, payer_ids, claim_filing_indicator, timely_filing_days,"
         " requires_referring_provider, requires_prior_authorization, requires_taxonomy, address_line1,"
@@ -48,11 +65,7 @@ def test_insurance_policies_become_primary_coverages_with_nothing_dropped(old_sc
         " ('00000000-0000-0000-0000-00000000000a', 'Aetna', '{}', 'CI', 180, false, false, false,"
         " '', '', '', '', '', true, now(), now())"
     )
-    patients = {
-        "self": ("11111111-1111-1111-1111-111111111111", "Ana", "Ortiz", "F"),
-        "child": ("22222222-2222-2222-2222-222222222222", "Leo", "Ortiz", "M"),
-    }
-    for pid, first, last, sex in patients.values():
+    for pid, first, last, sex in PATIENTS.values():
         sql(
             "INSERT INTO patients_patient (id, first_name, last_name, date_of_birth, sex, email, phone,"
             " created_at, updated_at) VALUES (%s, %s, %s, '1985-02-03', %s, '', '', now(), now())",
@@ -63,7 +76,7 @@ def test_insurance_policies_become_primary_coverages_with_nothing_dropped(old_sc
         " postal_code, preferred_language, sms_consent, email_consent, emergency_name,"
         " emergency_relation, emergency_phone, updated_at) VALUES (%s, '4 Elm St', '', 'Springfield',"
         " 'il', '62704-1234', 'en', false, false, '', '', '', now())",
-        [patients["self"][0]],
+        [PATIENTS["self"][0]],
     )
     columns = (
         "patient_id, payer, member_id, group_number, subscriber_name, subscriber_relationship,"
@@ -72,39 +85,16 @@ def test_insurance_policies_become_primary_coverages_with_nothing_dropped(old_sc
     sql(
         f"INSERT INTO patients_patientinsurance ({columns}) VALUES (%s, 'AETNA, Inc.', 'W123', 'G9', "  # noqa: S608
         "'Ana Ortiz', 'self', 'insurance-cards/x/front', 'image/png', '', '', now())",
-        [patients["self"][0]],
+        [PATIENTS["self"][0]],
     )
     sql(
         f"INSERT INTO patients_patientinsurance ({columns}) VALUES (%s, 'Blue Lake Health Plan', "  # noqa: S608
         "'BL-77', '', 'Ortiz, Ana Maria', 'child', '', '', '', '', now())",
-        [patients["child"][0]],
+        [PATIENTS["child"][0]],
     )
 
-    # The planted rows' deferred foreign-key checks must run before a later migration drops a table.
-    sql("SET CONSTRAINTS ALL IMMEDIATE")
-    migrate()
 
-    rows = sql(
-        "SELECT patient_id::text, priority, payer_id::text, unmapped_payer_name, member_id, group_number,"
-        " relationship, subscriber_first_name, subscriber_middle_name, subscriber_last_name,"
-        " subscriber_date_of_birth::text, subscriber_sex, subscriber_address_line1, subscriber_city,"
-        " subscriber_state, subscriber_postal_code, card_front, card_front_content_type, is_active"
-        " FROM insurance_coverage ORDER BY member_id"
-    )
-    assert rows == [
-        (
-            patients["child"][0], "primary", None, "Blue Lake Health Plan", "BL-77", "", "19",
-            "Ana", "Maria", "Ortiz", None, "U", "", "", "", "", "", "", True,
-        ),
-        (
-            patients["self"][0], "primary", "00000000-0000-0000-0000-00000000000a", "", "W123", "G9", "18",
-            "Ana", "", "Ortiz", "1985-02-03", "F", "4 Elm St", "Springfield", "IL", "627041234",
-            "insurance-cards/x/front", "image/png", True,
-        ),
-    ]  # fmt: skip
-
-
-def test_provider_names_and_location_addresses_are_split(old_schema: None) -> None:
+def plant_providers_and_locations() -> None:
     sql(
         "INSERT INTO scheduling_location (id, name, address, address_line1, address_line2, city, state,"
         " postal_code, place_of_service, npi, phone, time_zone, is_active) VALUES"
@@ -119,8 +109,31 @@ def test_provider_names_and_location_addresses_are_split(old_schema: None) -> No
         " 'Dr. Rosa M. Patel, MD', '', '', '1234567893', 'MD', '', true, '')"
     )
 
-    migrate()
 
+def test_insurance_policies_become_primary_coverages_with_nothing_dropped(
+    migrated_probe: None, db: None
+) -> None:
+    rows = sql(
+        "SELECT patient_id::text, priority, payer_id::text, unmapped_payer_name, member_id, group_number,"
+        " relationship, subscriber_first_name, subscriber_middle_name, subscriber_last_name,"
+        " subscriber_date_of_birth::text, subscriber_sex, subscriber_address_line1, subscriber_city,"
+        " subscriber_state, subscriber_postal_code, card_front, card_front_content_type, is_active"
+        " FROM insurance_coverage ORDER BY member_id"
+    )
+    assert rows == [
+        (
+            PATIENTS["child"][0], "primary", None, "Blue Lake Health Plan", "BL-77", "", "19",
+            "Ana", "Maria", "Ortiz", None, "U", "", "", "", "", "", "", True,
+        ),
+        (
+            PATIENTS["self"][0], "primary", "00000000-0000-0000-0000-00000000000a", "", "W123", "G9", "18",
+            "Ana", "", "Ortiz", "1985-02-03", "F", "4 Elm St", "Springfield", "IL", "627041234",
+            "insurance-cards/x/front", "image/png", True,
+        ),
+    ]  # fmt: skip
+
+
+def test_provider_names_and_location_addresses_are_split(migrated_probe: None, db: None) -> None:
     assert sql(
         "SELECT name, address_line1, address_line2, city, state, postal_code FROM scheduling_location"
         " ORDER BY name"
