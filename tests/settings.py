@@ -28,3 +28,6 @@ from practica.settings import *  # noqa: E402, F403  (after the worker's Redis d
 # the test's own thread (see tests/messaging/conftest.py). The pool of database threads production
 # uses is tested on its own (tests/messaging/test_socket_db_threads.py) and by the browser journeys.
 SOCKET_DB_THREADS = 0
+
+# Argon2 with the production cost takes 0.3 s a password; see tests/hashers.py.
+PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher", *PASSWORD_HASHERS[1:]]  # noqa: F405
