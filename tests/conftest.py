@@ -4,11 +4,14 @@ Each test runs inside a transaction that is rolled back, including any schema it
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
+from pytest_django import DjangoDbBlocker
 
 from practica.accounts.models import Membership, User
 from practica.accounts.roles import Role
@@ -22,6 +25,8 @@ from tests.billing.fake_stripe import FakeStripe, start_fake_stripe
 from tests.factories import UserFactory
 
 PUBLIC_HOST = "practica.test"
+
+T = TypeVar("T")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -82,6 +87,31 @@ def _public_schema_between_tests() -> Iterator[None]:
     forget_routes()
     yield
     use_public_schema()
+
+
+def planted_once_per_module(plant: Callable[[], T]) -> Any:
+    """A module-scoped fixture (named by the variable it is assigned to) whose value is `plant()`.
+
+    For hundreds of parametrized tests that all need the same rows: `plant()` runs once, in a
+    transaction opened around the module and rolled back after its last test, so no later module
+    sees the rows. Each test's own transaction (pytest-django's `db`) is a savepoint inside it,
+    rolled back after the test, so every test starts from the rows as planted whatever an earlier
+    one changed. (Tests of the module that do not ask for the fixture but run after one that does
+    see the rows too.) Not for modules with `transactional_db` tests: their flush would empty the
+    tables under the other tests.
+    """
+
+    @pytest.fixture(scope="module")
+    def planted(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[T]:
+        with django_db_blocker.unblock(), transaction.atomic():
+            rows = plant()
+            use_public_schema()
+            # During the tests, database access is blocked or not exactly as it is without this.
+            with django_db_blocker.block():
+                yield rows
+            transaction.set_rollback(True)
+
+    return planted
 
 
 def host_of(practice: Practice) -> str:
