@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from practica.accounts.roles import Role
 from practica.claims.models import Claim, ClaimStatus, FrequencyCode
@@ -135,14 +136,16 @@ def test_the_queue_page_filters_sorts_flags_overdue_and_pins_its_queries(
     billing: Billing, practice_a: Practice
 ) -> None:
     biller = signed_in_client(staff(practice_a, Role.BILLER), practice_a)
+    # Dates from today, whatever day the suite runs: one denial long overdue, three fresh.
+    today = timezone.localdate()
     old = adjudicated(billing)
-    open_denial_items([outcome(old, datetime.date(2026, 7, 1))])  # due 2026-08-30: overdue
+    open_denial_items([outcome(old, today - datetime.timedelta(days=120))])  # due 30 days ago
     url = "/denials/?sort=amount"
     biller.get(url)
     with CaptureQueriesContext(connection) as one:
         assert biller.get(url).status_code == 200
     for n in range(3):
-        open_denial_items([outcome(adjudicated(billing, f"Payer {n}"))])
+        open_denial_items([outcome(adjudicated(billing, f"Payer {n}"), today)])
     with CaptureQueriesContext(connection) as many:
         page = biller.get(url)
     assert len(one) == len(many), "\n".join(q["sql"] for q in many.captured_queries)

@@ -70,16 +70,23 @@ def test_a_patients_message_reaches_the_staff_inbox_and_thread_within_a_second(s
         assert (await patient.receive_json_from(timeout=1))["type"] == "stored"
         await commit()
         for socket in (inbox, staff_thread, patient):
-            event = await socket.receive_json_from(timeout=1)
-            assert event["type"] == "message"
+            event = await _message_of(socket, str(thread.pk))
             assert event["message"]["body"] == "<script>alert(1)</script> it itches"
-            assert event["message"]["thread"] == str(thread.pk)
         for socket in (inbox, staff_thread, patient):
             await socket.disconnect()
 
     _scenario(scenario)
     with tenant_context(side_a.practice):
         assert thread.messages.last().body.endswith("it itches")  # type: ignore[union-attr]
+
+
+async def _message_of(socket: WebsocketCommunicator, thread_id: str) -> dict[str, Any]:
+    """The next message event of this thread, within a second each: the inbox also hears of the
+    practice's other threads (another test's late push once reached it first)."""
+    while True:
+        event = await socket.receive_json_from(timeout=1)
+        if event["type"] == "message" and event["message"]["thread"] == thread_id:
+            return event
 
 
 def test_staff_reply_reaches_the_patient_but_notes_never_do(side_a: Side) -> None:

@@ -198,7 +198,7 @@ def test_booking_confirmation_email_is_in_the_patients_language(
     clinic: Clinic, practice_a: Practice, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     client = portal_client(spanish_account(), practice_a)
-    start = clinic.local(days_ahead=3, hour=10)
+    start = clinic.local(days_ahead=5, hour=10)  # its 72-hour reminder is not due at 9:00 tomorrow
     query = {
         "type": clinic.visit.pk,
         "location": clinic.location.pk,

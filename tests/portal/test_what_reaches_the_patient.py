@@ -53,7 +53,7 @@ def test_book_reschedule_cancel_each_reach_the_patient_once_per_channel(
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     client: Client = portal_client(patient, practice_a)
-    start = clinic.local(3, 10)
+    start = clinic.local(5, 10)  # its 72-hour reminder is not due at tomorrow's pass, at any hour
     query = {
         "type": clinic.visit.pk,
         "location": clinic.location.pk,
