@@ -106,8 +106,11 @@ setup_postgres() {
     done
     echo "$port" >"$pgdir/port"
     say "Starting PostgreSQL on 127.0.0.1:$port"
+    # A throwaway development cluster: no durability work (fsync, full-page writes, waiting for
+    # commits), and no JIT, whose compiling costs more than it saves on small queries.
+    local quick="-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c jit=off"
     "${as_pg[@]}" "$bindir/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w \
-      -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null
+      -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=200 $quick" start >/dev/null
   fi
   export DATABASE_URL="postgres://postgres@127.0.0.1:$port/$dbname"
   "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$dbname'" \
