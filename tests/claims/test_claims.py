@@ -213,7 +213,8 @@ def test_many_claims_move_in_a_fixed_number_of_queries(
 
 
 def coded_encounter_for_day(billing: Billing, day: int) -> Encounter:
-    start = VISIT_START + datetime.timedelta(days=day)
+    # Days before the first visit, never after it: a visit still ahead of the clock cannot be billed.
+    start = VISIT_START - datetime.timedelta(days=day)
     appointment = visit(
         billing.patient, billing.provider, billing.location, billing.visit_type, start,
         status=Appointment.Status.COMPLETED,
